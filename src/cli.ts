@@ -1,0 +1,190 @@
+// Command line: list, hunt, replay, show.
+// Exit codes: 0 nothing found / replay as expected; 1 a property failed;
+// 2 bad usage or unreadable input, with a one-line reason.
+import { randomInt } from "node:crypto";
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import { writeCounterexample } from "./harness/counterexample.ts";
+import { readCounterexampleFile } from "./harness/counterexample.ts";
+import { hunt } from "./harness/hunt.ts";
+import { describeReplay, replayAll } from "./harness/replay.ts";
+import { renderTrace } from "./harness/trace-text.ts";
+import type { MachineConfig, ModelDefinition } from "./kernel/model.ts";
+import { MACHINE_PROPERTIES, allProperties, variantConfig } from "./kernel/model.ts";
+import { MODELS, findModel } from "./models/index.ts";
+
+const USAGE = `usage:
+  npx tsx src/cli.ts list [--json]
+  npx tsx src/cli.ts hunt <model> [--variant V] [--runs N] [--seed S|random] [--strategy fast-check]
+                          [--cpus N] [--property P] [--max-steps N] [--out DIR]
+  npx tsx src/cli.ts replay <file|dir>...
+  npx tsx src/cli.ts show <file>
+
+hunt options:
+  --variant V     hunt one variant (default: every variant of the model)
+  --runs N        generated runs per variant (default 1000)
+  --seed S        fast-check seed, a whole number (default 1); 'random' picks one and prints it
+  --strategy S    schedule source: fast-check (model-based commands, the default)
+  --cpus N        CPUs of the simulated machine (default: the variant's own setting)
+  --property P    count only failures of property P (default: the first property that fails)
+  --max-steps N   actions after which a run counts as a hang (default: the model's)
+  --out DIR       where counterexamples are saved (default: counterexamples)`;
+
+export class UsageError extends Error {}
+
+const STRATEGIES = ["fast-check"];
+
+function wholeNumber(flag: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v) || n < min || n > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, got '${v}'`);
+  return n;
+}
+
+function modelNamed(name: string | undefined): ModelDefinition<unknown> {
+  if (name === undefined) throw new UsageError(`hunt needs a model name (known: ${MODELS.map((m) => m.name).join(", ")})`);
+  const m = findModel(name);
+  if (m === undefined) throw new UsageError(`unknown model '${name}' (known: ${MODELS.map((m) => m.name).join(", ")})`);
+  return m;
+}
+
+type Options = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>;
+
+function parse(args: string[], options: Options) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split("\n")[0]!);
+  }
+}
+
+function cmdList(args: string[], out: (s: string) => void): number {
+  const { values, positionals } = parse(args, { json: { type: "boolean" } });
+  if (positionals.length > 0) throw new UsageError(`list takes no arguments, got '${positionals[0]}'`);
+  const data = MODELS.map((m) => ({
+    name: m.name,
+    description: m.description,
+    variants: Object.entries(m.variants).map(([name, v]) => ({ name, correct: v.correct, description: v.description, config: variantConfig(m, name) })),
+    properties: { ...m.properties, ...MACHINE_PROPERTIES },
+  }));
+  if (values.json) {
+    out(JSON.stringify({ models: data }, null, 2));
+    return 0;
+  }
+  for (const m of data) {
+    out(`${m.name}: ${m.description}`);
+    out("  variants:");
+    for (const v of m.variants) out(`    ${v.name.padEnd(18)} ${v.correct ? "correct" : "buggy  "}  ${v.description}`);
+    out("  properties:");
+    for (const [p, d] of Object.entries(m.properties)) out(`    ${p.padEnd(18)} ${d}`);
+  }
+  return 0;
+}
+
+function cmdHunt(args: string[], out: (s: string) => void): number {
+  const { values, positionals } = parse(args, {
+    variant: { type: "string" },
+    runs: { type: "string" },
+    seed: { type: "string" },
+    strategy: { type: "string" },
+    cpus: { type: "string" },
+    property: { type: "string" },
+    "max-steps": { type: "string" },
+    out: { type: "string" },
+  });
+  if (positionals.length > 1) throw new UsageError(`hunt takes one model, got '${positionals.join(" ")}'`);
+  const model = modelNamed(positionals[0]);
+  const variants = values.variant === undefined ? Object.keys(model.variants) : [values.variant as string];
+  for (const v of variants)
+    if (model.variants[v] === undefined) throw new UsageError(`model ${model.name} has no variant '${v}' (known: ${Object.keys(model.variants).join(", ")})`);
+  const strategy = (values.strategy as string | undefined) ?? "fast-check";
+  if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (known: ${STRATEGIES.join(", ")})`);
+  const property = values.property as string | undefined;
+  if (property !== undefined && !allProperties(model).includes(property))
+    throw new UsageError(`model ${model.name} has no property '${property}' (known: ${allProperties(model).join(", ")})`);
+  const runs = wholeNumber("--runs", values.runs as string | undefined, 1) ?? 1000;
+  const seedArg = values.seed as string | undefined;
+  const seed = seedArg === "random" ? randomInt(0, 2 ** 31 - 1) : (wholeNumber("--seed", seedArg, -(2 ** 31), 2 ** 31 - 1) ?? 1);
+  const overrides: Partial<MachineConfig> = {};
+  const cpus = wholeNumber("--cpus", values.cpus as string | undefined, 1, 64);
+  if (cpus !== undefined) overrides.cpus = cpus;
+  const maxSteps = wholeNumber("--max-steps", values["max-steps"] as string | undefined, 1);
+  if (maxSteps !== undefined) overrides.maxSteps = maxSteps;
+  const outDir = (values.out as string | undefined) ?? "counterexamples";
+
+  out(`hunting ${model.name} with ${strategy}, seed ${seed}${seedArg === "random" ? " (random)" : ""}, ${runs} runs per variant`);
+  let failed = false;
+  for (const variant of variants) {
+    const config = variantConfig(model, variant, overrides);
+    const r = hunt({ model, variant, config, runs, seed, property });
+    const where = `${model.name}/${variant} (${Object.entries(config).map(([k, v]) => `${k}=${v}`).join(" ")})`;
+    const secs = (r.elapsedMs / 1000).toFixed(1);
+    if (r.counterexample === undefined) {
+      out(`${where}: passed ${r.runs} runs in ${secs} s`);
+      continue;
+    }
+    failed = true;
+    const cx = r.counterexample;
+    const saved = writeCounterexample(outDir, cx);
+    out(`${where}: ${cx.property} broken after ${r.runs} run(s), ${secs} s; shrunk to ${cx.schedule.length} event(s)`);
+    out(`  ${cx.failure.message}`);
+    out(`  ${saved.created ? "saved" : "already saved as"} ${saved.path}`);
+  }
+  return failed ? 1 : 0;
+}
+
+function cmdReplay(args: string[], out: (s: string) => void): number {
+  const { positionals } = parse(args, {});
+  if (positionals.length === 0) throw new UsageError("replay needs at least one counterexample file or folder");
+  for (const p of positionals) if (!fs.existsSync(p)) throw new UsageError(`${p}: no such file or folder`);
+  const results = replayAll(positionals, findModel);
+  if (results.length === 0) throw new UsageError(`no counterexample files (*.json) in ${positionals.join(", ")}`);
+  for (const r of results) for (const l of describeReplay(r)) out(l);
+  const unreadable = results.filter((r) => r.cx === undefined).length;
+  const bad = results.filter((r) => !r.ok).length;
+  out(`${results.length - bad} as expected, ${bad - unreadable} not as expected, ${unreadable} unreadable`);
+  return unreadable > 0 ? 2 : bad > 0 ? 1 : 0;
+}
+
+function cmdShow(args: string[], out: (s: string) => void): number {
+  const { positionals } = parse(args, {});
+  if (positionals.length !== 1) throw new UsageError("show takes exactly one counterexample file");
+  const file = positionals[0]!;
+  const r = readCounterexampleFile(file, findModel);
+  if ("error" in r) throw new UsageError(`${file}: ${r.error}`);
+  out(renderTrace(r.cx, r.model));
+  return 0;
+}
+
+/** Runs the command line; returns the exit code. */
+export function main(argv: string[], out: (s: string) => void = (s) => console.log(s), err: (s: string) => void = (s) => console.error(s)): number {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case "list":
+        return cmdList(rest, out);
+      case "hunt":
+        return cmdHunt(rest, out);
+      case "replay":
+        return cmdReplay(rest, out);
+      case "show":
+        return cmdShow(rest, out);
+      case "help":
+      case "--help":
+      case "-h":
+        out(USAGE);
+        return 0;
+      default:
+        throw new UsageError(cmd === undefined ? "no command given" : `unknown command '${cmd}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`error: ${e.message}`);
+      if (/^(no command|unknown command|Unknown option|Option )/.test(e.message)) err(USAGE);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main(process.argv.slice(2));

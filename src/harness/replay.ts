@@ -1,0 +1,72 @@
+// Replaying a saved counterexample: it must still break its property on the
+// variant it was found on, and must not break anything on the model's
+// correct variants.
+import type { ModelDefinition } from "../kernel/model.ts";
+import type { ScheduleEvent } from "../sim/events.ts";
+import type { Failure } from "../sim/failure.ts";
+import type { Counterexample } from "./counterexample.ts";
+import { counterexampleFiles, readCounterexampleFile } from "./counterexample.ts";
+import { runSchedule } from "./run.ts";
+
+export interface VariantReplay {
+  variant: string;
+  /** "fail": must break the file's property; "pass": must break nothing. */
+  expect: "fail" | "pass";
+  failure?: Failure;
+  skipped: { index: number; event: ScheduleEvent }[];
+  ok: boolean;
+}
+
+export interface FileReplay {
+  file: string;
+  /** Set when the file could not be read or validated. */
+  error?: string;
+  cx?: Counterexample;
+  variants: VariantReplay[];
+  ok: boolean;
+}
+
+export function replayCounterexample(cx: Counterexample, model: ModelDefinition<unknown>): VariantReplay[] {
+  const out: VariantReplay[] = [];
+  const one = (variant: string, expect: "fail" | "pass") => {
+    const r = runSchedule(model, variant, cx.config, cx.workload, cx.schedule);
+    const ok = expect === "fail" ? r.failure?.property === cx.property : r.failure === undefined;
+    out.push({ variant, expect, failure: r.failure, skipped: r.skipped, ok });
+  };
+  one(cx.variant, "fail");
+  for (const [name, v] of Object.entries(model.variants)) if (v.correct && name !== cx.variant) one(name, "pass");
+  return out;
+}
+
+export function replayFile(file: string, findModel: (name: string) => ModelDefinition<unknown> | undefined): FileReplay {
+  const r = readCounterexampleFile(file, findModel);
+  if ("error" in r) return { file, error: r.error, variants: [], ok: false };
+  const variants = replayCounterexample(r.cx, r.model);
+  const declaredCorrect = r.model.variants[r.cx.variant]!.correct;
+  return {
+    file,
+    cx: r.cx,
+    variants,
+    error: declaredCorrect ? `it fails variant ${r.cx.variant}, which the model declares correct` : undefined,
+    ok: !declaredCorrect && variants.every((v) => v.ok),
+  };
+}
+
+/** Replays every counterexample file found under the given files and folders. */
+export function replayAll(targets: string[], findModel: (name: string) => ModelDefinition<unknown> | undefined): FileReplay[] {
+  return targets.flatMap((t) => counterexampleFiles(t)).map((f) => replayFile(f, findModel));
+}
+
+/** One line per variant replayed, for the terminal. */
+export function describeReplay(r: FileReplay): string[] {
+  if (r.cx === undefined) return [`${r.file}: ${r.error}`];
+  const lines = [`${r.file}: ${r.ok ? "as expected" : "NOT as expected"}`];
+  if (r.error) lines.push(`  ${r.error}`);
+  for (const v of r.variants) {
+    const got = v.failure ? `breaks ${v.failure.property} at event ${v.failure.event}: ${v.failure.message}` : "breaks nothing";
+    const want = v.expect === "fail" ? `must break ${r.cx.property}` : "must break nothing";
+    const skipped = v.skipped.length > 0 ? ` (${v.skipped.length} event(s) not enabled, skipped: ${v.skipped.map((s) => s.index).join(", ")})` : "";
+    lines.push(`  ${v.ok ? "ok " : "BAD"} ${v.variant}: ${want}; ${got}${skipped}`);
+  }
+  return lines;
+}

@@ -1,0 +1,98 @@
+// One run: a model's world on a fresh machine, events applied one by one,
+// then the drain and the final checks.
+import type { MachineConfig, ModelDefinition } from "../kernel/model.ts";
+import { setBooting } from "../sim/current.ts";
+import type { ScheduleEvent } from "../sim/events.ts";
+import type { Failure, Violation } from "../sim/failure.ts";
+import { Machine } from "../sim/machine.ts";
+
+export interface RunOptions {
+  trace?: boolean;
+}
+
+export class Run {
+  readonly machine: Machine;
+  /** The events that were applied, in order: the schedule this run really followed. */
+  readonly applied: ScheduleEvent[] = [];
+  /** Events offered but not enabled at their turn (replay reports them). */
+  readonly skipped: { index: number; event: ScheduleEvent }[] = [];
+  private offered = 0;
+  private finished = false;
+  private readonly finals: [string, () => Violation | undefined][];
+
+  constructor(
+    readonly model: ModelDefinition<unknown>,
+    readonly variant: string,
+    readonly config: MachineConfig,
+    readonly workload: unknown,
+    opts: RunOptions = {},
+  ) {
+    if (model.variants[variant] === undefined) throw new Error(`model ${model.name} has no variant '${variant}'`);
+    this.machine = new Machine({ cpus: config.cpus, maxSteps: config.maxSteps, trace: opts.trace ?? false });
+    setBooting(this.machine);
+    let instance;
+    try {
+      instance = model.setup(variant, workload, config);
+    } finally {
+      setBooting(null);
+    }
+    const invariants = Object.entries(instance.invariants ?? {});
+    const m = this.machine;
+    m.hooks.afterStep = () => {
+      for (const [name, check] of invariants) {
+        const v = check();
+        if (v !== undefined) {
+          m.fail(name, v);
+          return;
+        }
+      }
+    };
+    this.finals = Object.entries(instance.finals ?? {});
+  }
+
+
+  get failure(): Failure | undefined {
+    return this.machine.failure;
+  }
+
+  /** Offers the next event of a schedule; applies it if enabled at this point. */
+  offer(e: ScheduleEvent): boolean {
+    const index = this.offered++;
+    if (this.failure !== undefined) return false;
+    if (this.machine.apply(e, index)) {
+      this.applied.push(e);
+      return true;
+    }
+    this.skipped.push({ index, event: e });
+    return false;
+  }
+
+  /** Drains with the default policy and runs the final checks. */
+  finish(): Failure | undefined {
+    if (!this.finished) {
+      this.finished = true;
+      if (this.failure === undefined) this.machine.drain(this.offered);
+      if (this.failure === undefined) {
+        for (const [name, check] of this.finals) {
+          const v = check();
+          if (v !== undefined) {
+            this.machine.fail(name, v);
+            break;
+          }
+        }
+      }
+    }
+    return this.failure;
+  }
+}
+
+/** Runs a whole schedule and returns the finished run. */
+export function runSchedule(model: ModelDefinition<unknown>, variant: string, config: MachineConfig, workload: unknown, schedule: readonly ScheduleEvent[], opts: RunOptions = {}): Run {
+  const run = new Run(model, variant, config, workload, opts);
+  for (const e of schedule) {
+    if (run.failure !== undefined) break;
+    run.offer(e);
+  }
+  run.finish();
+  return run;
+}

@@ -1,0 +1,51 @@
+// A counterexample as text: its header, then one column per CPU and one
+// row per machine action, the failing row and its property marked.
+import type { ModelDefinition } from "../kernel/model.ts";
+import type { TraceEntry } from "../sim/machine.ts";
+import type { Counterexample } from "./counterexample.ts";
+import { runSchedule } from "./run.ts";
+
+const MAX_COL = 64;
+
+function fit(s: string, width: number): string {
+  return s.length > width ? s.slice(0, width - 1) + "…" : s.padEnd(width);
+}
+
+export function renderTrace(cx: Counterexample, model: ModelDefinition<unknown>): string {
+  const run = runSchedule(model, cx.variant, cx.config, cx.workload, cx.schedule, { trace: true });
+  const f = run.failure;
+  const out: string[] = [];
+  out.push(`${cx.model} / ${cx.variant}: ${cx.property}`);
+  out.push(`  ${cx.failure.message}`);
+  out.push(`config    ${Object.entries(cx.config).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  out.push(`workload  ${JSON.stringify(cx.workload)}`);
+  out.push(`schedule  ${cx.schedule.length} event(s), then the default drain`);
+  out.push(`found     ${cx.found.strategy}, seed ${cx.found.seed}, run ${cx.found.runs}, fast-check ${cx.found.fastCheck}, ${cx.found.date}`);
+  out.push("");
+
+  const cpus = cx.config.cpus;
+  const cell = (e: TraceEntry) => `${"  ".repeat(Math.max(0, e.depth - (e.ctx === "" ? 0 : 1)))}${e.depth > 0 && e.ctx !== "" ? "⚡" : ""}${e.ctx ? `${e.ctx}: ` : ""}${e.text}`;
+  const widths = Array.from({ length: cpus }, (_, c) => Math.min(MAX_COL, Math.max(8, ...run.machine.trace.filter((e) => e.cpu === c).map((e) => cell(e).length))));
+  const hasMachine = run.machine.trace.some((e) => e.cpu < 0);
+  const header = ["  event", ...widths.map((w, c) => fit(`cpu${c}`, w)), ...(hasMachine ? ["machine"] : [])];
+  out.push(header.join(" | ").trimEnd());
+  out.push(header.map((h, i) => "-".repeat(i === 0 ? 7 : i <= cpus ? widths[i - 1]! : 7)).join("-+-"));
+  let lastEvent = -2;
+  for (const e of run.machine.trace) {
+    const failing = f !== undefined && e.step === f.step;
+    const label = e.event === lastEvent ? "" : e.event < 0 ? "drain" : String(e.event);
+    lastEvent = e.event;
+    const cols = widths.map((w, c) => fit(e.cpu === c ? cell(e) : "", w));
+    if (hasMachine) cols.push(e.cpu < 0 ? cell(e) : "");
+    out.push(`${failing ? ">>" : "  "}${label.padStart(5)} | ${cols.join(" | ")}`.trimEnd());
+  }
+  if (f !== undefined) {
+    out.push("");
+    out.push(`>> ${f.property} broken at ${f.event < cx.schedule.length ? `event ${f.event}` : "the drain"}${f.contexts.length ? ` (${f.contexts.join(", ")})` : ""}: ${f.message}`);
+  } else {
+    out.push("");
+    out.push("(this replay breaks no property)");
+  }
+  if (run.skipped.length > 0) out.push(`skipped (not enabled at their turn): events ${run.skipped.map((s) => s.index).join(", ")}`);
+  return out.join("\n");
+}

@@ -1,0 +1,88 @@
+// What a model is: its variants, its properties, the workloads it can run,
+// and the module-init code that builds its world on a booting machine.
+import type { Arbitrary } from "fast-check";
+import type { Violation } from "../sim/failure.ts";
+
+/** Machine settings of a run; recorded in every counterexample. */
+export interface MachineConfig {
+  cpus: number;
+  /** Actions after which a run is a hang. */
+  maxSteps: number;
+  /** Model-specific settings (a memory model, a timeout ...). */
+  [setting: string]: number | string;
+}
+
+export interface VariantSpec {
+  description: string;
+  /** A correct variant must survive every hunt; a buggy one must be caught. */
+  correct: boolean;
+  /** Settings this variant is hunted with unless told otherwise. */
+  config?: Partial<MachineConfig>;
+}
+
+/** What setup returns: the checks, closed over the world it built. */
+export interface ModelInstance {
+  /** Checked after every event and every drained step. */
+  invariants?: Record<string, () => Violation | undefined>;
+  /** Checked once the drain has run everything to the end. */
+  finals?: Record<string, () => Violation | undefined>;
+}
+
+export interface ModelDefinition<W = unknown> {
+  name: string;
+  description: string;
+  variants: Record<string, VariantSpec>;
+  /** The model's own properties, name to one-line meaning (the machine adds its own). */
+  properties: Record<string, string>;
+  /** Settings every variant starts from. */
+  defaults: MachineConfig;
+  /** Events a generated schedule holds at most. */
+  maxEvents?: number;
+  /** The workloads this model runs on a machine of this config; fast-check shrinks them. */
+  workload(config: MachineConfig): Arbitrary<W>;
+  /** One line on the shape of a workload, for errors about a malformed one. */
+  workloadHelp?: string;
+  /**
+   * Module init: called while the machine boots. Create threads
+   * (kthread_run), interrupt lines (request_irq) and per-CPU data; return the
+   * checks. Must be deterministic in (variant, workload, config).
+   */
+  setup(variant: string, workload: W, config: MachineConfig): ModelInstance;
+}
+
+/** Properties every model has, checked by the machine itself. */
+export const MACHINE_PROPERTIES: Record<string, string> = {
+  deadlock: "something is left that can never make progress",
+  hang: "the run did not end within its step bound",
+  oops: "model code crashed (a NULL dereference, a BUG())",
+  "sleep-in-atomic": "a context slept in an interrupt handler, or with preemption or interrupts disabled",
+};
+
+const NAME = /^[a-z][a-z0-9-]*$/;
+
+/** Declares a model, checking that its names are usable in file names and on the command line. */
+export function defineModel<W>(def: ModelDefinition<W>): ModelDefinition<W> {
+  const bad = (what: string, n: string) => new Error(`model ${def.name}: ${what} '${n}' must be lower-case letters, digits and dashes`);
+  if (!NAME.test(def.name)) throw bad("name", def.name);
+  for (const v of Object.keys(def.variants)) if (!NAME.test(v)) throw bad("variant", v);
+  for (const p of Object.keys(def.properties)) {
+    if (!NAME.test(p)) throw bad("property", p);
+    if (p in MACHINE_PROPERTIES) throw new Error(`model ${def.name}: property '${p}' is a machine property already`);
+  }
+  if (Object.keys(def.variants).length === 0) throw new Error(`model ${def.name} has no variants`);
+  return def;
+}
+
+/** Every property a run of this model can break. */
+export function allProperties(def: ModelDefinition<unknown>): string[] {
+  return [...Object.keys(def.properties), ...Object.keys(MACHINE_PROPERTIES)];
+}
+
+/** The settings a variant is hunted with, with overrides applied. */
+export function variantConfig(def: ModelDefinition<unknown>, variant: string, overrides: Partial<MachineConfig> = {}): MachineConfig {
+  const v = def.variants[variant];
+  if (v === undefined) throw new Error(`model ${def.name} has no variant '${variant}'`);
+  const out: MachineConfig = { ...def.defaults };
+  for (const [k, val] of Object.entries({ ...v.config, ...overrides })) if (val !== undefined) out[k] = val;
+  return out;
+}

@@ -1,0 +1,33 @@
+// Threads and waiting (include/linux/kthread.h, include/linux/wait.h).
+import { currentMachine } from "../sim/current.ts";
+import type { Context } from "../sim/context.ts";
+import type { Gen, Wait } from "../sim/step.ts";
+import { sleepWait, spinWait } from "../sim/step.ts";
+
+export interface ThreadOptions {
+  /** The CPU whose run queue it starts on. */
+  cpu: number;
+  /** Bound to its CPU (kthread_bind): never migrates. */
+  pinned?: boolean;
+  /** A service thread that may still be waiting for work when the run ends. */
+  daemon?: boolean;
+}
+
+/** kthread_run: creates a thread and makes it runnable on `opts.cpu`. Call while setting up. */
+export function kthread_run(fn: () => Gen<unknown>, name: string, opts: ThreadOptions): Context {
+  return currentMachine().spawn(name, fn, opts);
+}
+
+/**
+ * wait_event: `yield wait_event(cond, what)` puts the thread to sleep until
+ * `cond` holds; it gives up its CPU meanwhile. The step after the yield
+ * starts with `cond` true.
+ */
+export function wait_event(cond: () => boolean, what: string | (() => string)): Wait {
+  return sleepWait(cond, what);
+}
+
+/** `yield spin_until(cond, what)`: busy-waits, keeping the CPU, until `cond` holds. */
+export function spin_until(cond: () => boolean, what: string | (() => string)): Wait {
+  return spinWait(cond, what);
+}

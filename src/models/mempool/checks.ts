@@ -1,0 +1,69 @@
+// The allocator's properties, in OSv's terms.
+import type { Violation } from "../../sim/failure.ts";
+import { chain } from "./ghost.ts";
+import type { FreeObject, Mempool } from "./structs.ts";
+
+/** Every place each object is: a page's free list, a handover queue, a holder's hands. */
+function places(mp: Mempool): Map<FreeObject, string[]> {
+  const at = new Map<FreeObject, string[]>();
+  const add = (o: FreeObject, where: string) => {
+    const l = at.get(o);
+    if (l === undefined) at.set(o, [where]);
+    else l.push(where);
+  };
+  for (const p of mp.pages) if (p.initialized && !p.released) for (const o of chain(p.local_free)) add(o, `on pg${p.id}->local_free`);
+  for (const [o, where] of mp.handover.queued()) add(o, `in ${where}`);
+  for (const [o, who] of mp.ghost.holder) add(o, `held by ${who}`);
+  return at;
+}
+
+/** conservation: every object of a live page is in exactly one place; none of a released page is anywhere. */
+export function conservation(mp: Mempool): Violation | undefined {
+  const at = places(mp);
+  for (const p of mp.pages) {
+    if (!p.initialized) continue;
+    for (const o of p.objects) {
+      const where = at.get(o) ?? [];
+      if (p.released && where.length > 0) return `${o.name} is still ${where.join(" and ")} after pg${p.id} was given back to the page allocator`;
+      if (!p.released && where.length === 0) return `${o.name} is lost: it is on no free list, in no queue and held by nobody`;
+      if (!p.released && where.length > 1) return `${o.name} is in ${where.length} places at once: ${where.join(", ")}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * page-accounting, when nobody is inside the allocator: a page's nalloc
+ * counts its objects that are not on its free list, and a CPU's page list
+ * holds exactly its own pages that have free objects, once each.
+ */
+export function pageAccounting(mp: Mempool): Violation | undefined {
+  if (mp.ghost.busy > 0) return undefined;
+  for (const p of mp.pages) {
+    if (!p.initialized || p.released) continue;
+    const onList = new Set(chain(p.local_free));
+    const out = p.objects.filter((o) => !onList.has(o)).length;
+    if (p.nalloc !== out) return `pg${p.id}->nalloc is ${p.nalloc}, but ${out} of its objects are allocated`;
+  }
+  for (const list of mp.free.all()) {
+    const seen = new Set<number>();
+    for (const p of list.pages) {
+      if (seen.has(p.id)) return `pg${p.id} is on cpu${list.cpu}'s page list twice`;
+      seen.add(p.id);
+      if (p.released) return `pg${p.id} is on cpu${list.cpu}'s page list after it was given back to the page allocator`;
+      if (p.cpu_id !== list.cpu) return `pg${p.id} of cpu${p.cpu_id} is on cpu${list.cpu}'s page list`;
+      if (p.local_free === null) return `pg${p.id} is on cpu${list.cpu}'s page list with no free object`;
+    }
+  }
+  for (const p of mp.pages) {
+    if (p.initialized && !p.released && p.local_free !== null && !mp.free.on(p.cpu_id).pages.includes(p)) return `pg${p.id} has free objects but is on no page list`;
+  }
+  return undefined;
+}
+
+/** no-stranded (after the run): every object freed on a foreign CPU made it back to its page. */
+export function noStranded(mp: Mempool): Violation | undefined {
+  const left = [...mp.handover.queued()];
+  if (left.length === 0) return undefined;
+  return `freed objects never returned to their pages: ${left.map(([o, where]) => `${o.name} in ${where}`).join(", ")}`;
+}

@@ -1,0 +1,41 @@
+// The per-CPU worker that frees objects other CPUs handed back (OSv
+// PCPU_WORKERITEM garbage_collector / free_worker): a pinned thread that
+// sleeps until signalled, then drains every handover queue of its CPU.
+import { kthread_run, num_possible_cpus, wait_event } from "../../kernel/index.ts";
+import type { Gen } from "../../sim/step.ts";
+import type { Hold } from "./lock.ts";
+import type { Mempool } from "./structs.ts";
+
+export class GarbageCollector {
+  /** worker_item::_have_work, per CPU */
+  readonly have_work: boolean[];
+  constructor(cpus: number) {
+    this.have_work = new Array<boolean>(cpus).fill(false);
+  }
+  /** worker_item::signal(cpu): the worker on `cpu` will run. One store. */
+  signal(cpu: number): void {
+    this.have_work[cpu] = true;
+  }
+}
+
+/** Starts one collector thread per CPU; `collect` drains that CPU's queues with the pool lock held. */
+export function start_collectors(mp: Mempool, gc: GarbageCollector, collect: (cpu: number, hold: Hold) => Gen): void {
+  for (let c = 0; c < num_possible_cpus(); c++) {
+    kthread_run(
+      function* () {
+        for (;;) {
+          yield wait_event(() => gc.have_work[c]!, `garbage_collector on cpu${c} is signalled`);
+          gc.have_work[c] = false;
+          yield `clear_work() on cpu${c}`;
+          mp.ghost.busy++;
+          const hold = yield* mp.lock.lock();
+          yield* collect(c, hold);
+          yield* mp.lock.unlock(hold);
+          mp.ghost.busy--;
+        }
+      },
+      `collector${c}`,
+      { cpu: c, pinned: true, daemon: true },
+    );
+  }
+}

@@ -1,0 +1,39 @@
+// The second fix: one plain queue per owner CPU. Any CPU that frees a
+// foreign object pushes it there; the owner drains its queue the next time
+// it frees an object of its own. Pushing and draining are plain loads and
+// stores, and the pool lock only keeps *this* CPU out of the way.
+import { current_name, num_possible_cpus } from "../../kernel/index.ts";
+import type { Gen } from "../../sim/step.ts";
+import { chain } from "./ghost.ts";
+import type { Hold } from "./lock.ts";
+import { free_same_cpu } from "./pool.ts";
+import type { FreeObject, Handover, Mempool } from "./structs.ts";
+
+export function delegateHandover(mp: Mempool): Handover {
+  const queues = Array.from({ length: num_possible_cpus() }, () => ({ head: null as FreeObject | null }));
+  return {
+    *free_different_cpu(obj, obj_cpu) {
+      const q = queues[obj_cpu]!;
+      obj.next = q.head;
+      yield `${obj.name}->next = delegate[${obj_cpu}].head (${obj.next?.name ?? "NULL"})`;
+      q.head = obj;
+      mp.ghost.put(obj);
+      yield `delegate[${obj_cpu}].head = ${obj.name}`;
+    },
+    *before_free_same_cpu(cpu: number, hold: Hold): Gen {
+      const q = queues[cpu]!;
+      for (;;) {
+        const obj = q.head;
+        yield `obj = delegate[${cpu}].head (${obj?.name ?? "NULL"})`;
+        if (obj === null) break;
+        q.head = obj.next;
+        mp.ghost.take(obj, current_name());
+        yield `delegate[${cpu}].head = ${obj.name}->next (${q.head?.name ?? "NULL"})`;
+        yield* free_same_cpu(mp, obj, hold);
+      }
+    },
+    *queued() {
+      for (let c = 0; c < queues.length; c++) for (const o of chain(queues[c]!.head)) yield [o, `delegate[${c}]`] as [FreeObject, string];
+    },
+  };
+}

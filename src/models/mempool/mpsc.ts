@@ -1,0 +1,96 @@
+// What OSv does today (since 2014): one lock-free multi-producer
+// single-consumer queue per (owner, source) CPU pair
+// (include/lockfree/unordered-queue-mpsc.hh), drained by the owner's
+// collector. garbage_sink signals the collector once more than
+// `signal_threshold` objects were pushed since the last signal.
+import { cmpxchg, current_name, num_possible_cpus, xchg } from "../../kernel/index.ts";
+import type { Gen } from "../../sim/step.ts";
+import type { GarbageCollector } from "./collector.ts";
+import { chain } from "./ghost.ts";
+import type { Hold } from "./lock.ts";
+import { free_same_cpu } from "./pool.ts";
+import type { FreeObject, Handover, Mempool } from "./structs.ts";
+
+/** garbage_sink: an unordered_queue_mpsc and its signal counter. */
+class GarbageSink {
+  /** std::atomic<LT*> _head */
+  head: FreeObject | null = null;
+  /** LT* _poll_list: the consumer's private rest of the chain it took */
+  poll: FreeObject | null = null;
+  pushed_since_last_signal = 0;
+}
+
+export function mpscHandover(mp: Mempool, gc: GarbageCollector, signal_threshold: number): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
+  const n = num_possible_cpus();
+  const sinks = Array.from({ length: n }, () => Array.from({ length: n }, () => new GarbageSink()));
+  const name = (d: number, s: number) => `pcpu_free_list[${d}][${s}]`;
+
+  const handover: Handover = {
+    *free_different_cpu(obj, obj_cpu, cur_cpu) {
+      const sink = sinks[obj_cpu]![cur_cpu]!;
+      let old = sink.head;
+      obj.next = old;
+      yield `${name(obj_cpu, cur_cpu)}.push(${obj.name}): old = _head (relaxed); item->next = old`;
+      for (;;) {
+        const found = cmpxchg(sink, "head", old, obj);
+        if (found === old) {
+          mp.ghost.put(obj);
+          yield `compare_exchange(_head, ${old?.name ?? "NULL"}, ${obj.name}) succeeds (release)`;
+          break;
+        }
+        old = found;
+        obj.next = old;
+        yield `compare_exchange fails, old = _head = ${old?.name ?? "NULL"}; item->next = old`;
+      }
+      const pushed = sink.pushed_since_last_signal + 1;
+      if (pushed > signal_threshold) {
+        gc.signal(obj_cpu);
+        sink.pushed_since_last_signal = 0;
+        yield `++pushed_since_last_signal > ${signal_threshold}: garbage_collector.signal(cpu${obj_cpu})`;
+      } else {
+        sink.pushed_since_last_signal = pushed;
+        yield `++pushed_since_last_signal (${pushed})`;
+      }
+    },
+    *queued() {
+      for (let d = 0; d < n; d++)
+        for (let s = 0; s < n; s++) {
+          const sink = sinks[d]![s]!;
+          for (const o of chain(sink.head)) yield [o, `${name(d, s)}._head`] as [FreeObject, string];
+          for (const o of chain(sink.poll)) yield [o, `${name(d, s)}._poll_list`] as [FreeObject, string];
+        }
+    },
+  };
+
+  /** unordered_queue_mpsc::pop() */
+  function* pop(sink: GarbageSink, label: string): Gen<FreeObject | null> {
+    if (sink.poll !== null) {
+      const r = sink.poll;
+      sink.poll = r.next;
+      mp.ghost.take(r, current_name());
+      yield `${label}.pop() = ${r.name} from _poll_list`;
+      return r;
+    }
+    const r = xchg(sink, "head", null);
+    if (r === null) {
+      yield `${label}.pop(): exchange(_head, NULL) = NULL`;
+      return null;
+    }
+    sink.poll = r.next;
+    mp.ghost.take(r, current_name());
+    yield `${label}.pop() = ${r.name}: exchange(_head, NULL) (acquire); _poll_list = ${r.next?.name ?? "NULL"}`;
+    return r;
+  }
+
+  /** pool::collect_garbage() */
+  function* collect(cpu: number, hold: Hold): Gen {
+    for (let s = 0; s < n; s++) {
+      for (;;) {
+        const obj = yield* pop(sinks[cpu]![s]!, name(cpu, s));
+        if (obj === null) break;
+        yield* free_same_cpu(mp, obj, hold);
+      }
+    }
+  }
+  return { handover, collect };
+}

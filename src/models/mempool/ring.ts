@@ -1,0 +1,68 @@
+// OSv's first per-CPU design (2013): one single-producer single-consumer
+// ring per (owner, source) CPU pair, drained by the owner's collector.
+// The ring is 256 entries as in OSv; its blocking overflow path is not
+// modelled, and no workload here comes near filling it.
+import { BUG, current_name, num_possible_cpus } from "../../kernel/index.ts";
+import type { Gen } from "../../sim/step.ts";
+import type { GarbageCollector } from "./collector.ts";
+import type { Hold } from "./lock.ts";
+import { free_same_cpu } from "./pool.ts";
+import type { FreeObject, Handover, Mempool } from "./structs.ts";
+
+const RING_SIZE = 256;
+
+/** ring_spsc<void*, 256> */
+class RingSpsc {
+  begin = 0;
+  end = 0;
+  readonly slots: (FreeObject | null)[] = new Array(RING_SIZE).fill(null);
+}
+
+export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
+  const n = num_possible_cpus();
+  /** pcpu_free_list[dest][src] */
+  const rings = Array.from({ length: n }, () => Array.from({ length: n }, () => new RingSpsc()));
+  const name = (d: number, s: number) => `pcpu_free_list[${d}][${s}]`;
+
+  const handover: Handover = {
+    *free_different_cpu(obj, obj_cpu, cur_cpu) {
+      const ring = rings[obj_cpu]![cur_cpu]!;
+      const end = ring.end;
+      const beg = ring.begin;
+      yield `${name(obj_cpu, cur_cpu)}.push: load _end (${end}), _begin (${beg})`;
+      if (end - beg >= RING_SIZE) BUG("ring full: the overflow path is not modelled");
+      ring.slots[end % RING_SIZE] = obj;
+      yield `_ring[${end % RING_SIZE}] = ${obj.name}`;
+      ring.end = end + 1;
+      mp.ghost.put(obj);
+      yield `_end = ${end + 1} (release)`;
+      gc.signal(obj_cpu);
+      yield `free_worker.signal(cpu${obj_cpu})`;
+    },
+    *queued() {
+      for (let d = 0; d < n; d++)
+        for (let s = 0; s < n; s++) {
+          const r = rings[d]![s]!;
+          for (let i = r.begin; i < r.end; i++) yield [r.slots[i % RING_SIZE]!, name(d, s)] as [FreeObject, string];
+        }
+    },
+  };
+
+  function* collect(cpu: number, hold: Hold): Gen {
+    for (let s = 0; s < n; s++) {
+      const ring = rings[cpu]![s]!;
+      for (;;) {
+        const beg = ring.begin;
+        const end = ring.end;
+        yield `${name(cpu, s)}.pop: load _begin (${beg}), _end (${end})`;
+        if (beg === end) break;
+        const obj = ring.slots[beg % RING_SIZE]!;
+        ring.begin = beg + 1;
+        mp.ghost.take(obj, current_name());
+        yield `obj = _ring[${beg % RING_SIZE}] (${obj.name}); _begin = ${beg + 1}`;
+        yield* free_same_cpu(mp, obj, hold);
+      }
+    }
+  }
+  return { handover, collect };
+}

@@ -1,0 +1,34 @@
+import type { Gen, Wait } from "./step.ts";
+
+export type ContextKind = "thread" | "irq";
+
+/** A thread or an interrupt handler: a generator stepped by the machine. */
+export class Context {
+  /** Set by the machine when the context yields a Wait; cleared when it goes on. */
+  waiting: Wait | null = null;
+  done = false;
+  /** The label of the last step it took, for reports. */
+  lastLabel = "";
+
+  constructor(
+    readonly name: string,
+    readonly kind: ContextKind,
+    readonly gen: Gen<unknown>,
+    /** The CPU it runs on (for a thread: whose run queue it is on). */
+    public cpu: number,
+    /** A pinned thread never migrates (per-CPU kernel threads). */
+    readonly pinned: boolean,
+    /** A daemon may still be waiting when the run ends (a collector thread). */
+    readonly daemon: boolean,
+  ) {}
+
+  /** Not finished, and not waiting for something that has not happened. */
+  canRun(): boolean {
+    return !this.done && (this.waiting === null || this.waiting.until());
+  }
+
+  /** Asleep and not yet woken: it must not be put on a CPU. */
+  asleep(): boolean {
+    return this.waiting !== null && this.waiting.sleep && !this.waiting.until();
+  }
+}

@@ -1,0 +1,11 @@
+export { Machine } from "./machine.ts";
+export type { MachineOptions, TraceEntry, EnvSource, MachineHooks } from "./machine.ts";
+export { Context } from "./context.ts";
+export type { ContextKind } from "./context.ts";
+export { Cpu } from "./cpu.ts";
+export type { Failure, Violation } from "./failure.ts";
+export type { Gen, Step, Wait } from "./step.ts";
+export { spinWait, sleepWait } from "./step.ts";
+export { current, currentMachine, setBooting, isRunning } from "./current.ts";
+export type { ScheduleEvent, StepEvent, IrqEvent, PreemptEvent, MigrateEvent, EnvEvent } from "./events.ts";
+export { describeEvent, eventShapeError, EVENT_KINDS } from "./events.ts";

@@ -1,0 +1,438 @@
+// The deterministic SMP machine. It knows CPUs, contexts and events, and
+// nothing of any model: models reach it through the kernel API.
+import { Context } from "./context.ts";
+import { Cpu } from "./cpu.ts";
+import { setRunning } from "./current.ts";
+import type { EnvEvent, ScheduleEvent } from "./events.ts";
+import { describeEvent } from "./events.ts";
+import type { Failure, Violation } from "./failure.ts";
+import type { Gen } from "./step.ts";
+
+export interface MachineOptions {
+  cpus: number;
+  /** Actions (scheduled events and drained moves) after which the run is a hang. */
+  maxSteps: number;
+  /** Record a trace entry for every step (replay and show); off while hunting. */
+  trace?: boolean;
+}
+
+export interface TraceEntry {
+  /** Index of the action it belongs to (every event and drained move is one action). */
+  step: number;
+  /** Index of the schedule event, or -1 in the drain. */
+  event: number;
+  cpu: number;
+  /** The context that stepped, or "" for a machine action. */
+  ctx: string;
+  /** Nesting depth of interrupt handlers on that CPU when it happened. */
+  depth: number;
+  text: string;
+}
+
+/** Something outside the CPUs that changes state at times the schedule chooses. */
+export interface EnvSource {
+  readonly name: string;
+  /** Its events enabled now, in a fixed order. */
+  enabled(): EnvEvent[];
+  /** Performs one; returns the text for the trace. */
+  apply(e: EnvEvent): string;
+  /** The event the default policy takes in the drain when no CPU can go on, if any. */
+  drainMove?(): EnvEvent | undefined;
+}
+
+interface IrqLine {
+  readonly handler: () => Gen<unknown>;
+  /** Deliveries of fresh interrupts left, per CPU. */
+  readonly budget: Map<number, number>;
+  deliveries: number;
+}
+
+/** Hooks the layers above install: checks run after every step, at a context's exit. */
+export interface MachineHooks {
+  afterStep?(): void;
+  onExit?(ctx: Context, cpu: Cpu): void;
+}
+
+export class Machine {
+  readonly cpus: Cpu[];
+  readonly maxSteps: number;
+  readonly tracing: boolean;
+  readonly trace: TraceEntry[] = [];
+  readonly threads: Context[] = [];
+  readonly envSources: EnvSource[] = [];
+  readonly hooks: MachineHooks = {};
+  /** Actions taken so far: every applied event and every drained move counts one. */
+  steps = 0;
+  /** Index of the action under way (its trace entries and failures carry it). */
+  private action = 0;
+  failure: Failure | undefined;
+  private readonly lines = new Map<string, IrqLine>();
+  private readonly threadByName = new Map<string, Context>();
+  /** Schedule index of the event being applied; -1 in the drain. */
+  private eventIndex = -1;
+  /** Where failures in the drain are reported: the schedule's length. */
+  private drainIndex = 0;
+  private lastCpu = 0;
+  private stepping: Context | null = null;
+
+  constructor(opts: MachineOptions) {
+    if (!Number.isInteger(opts.cpus) || opts.cpus < 1) throw new Error(`cpus must be a whole number >= 1, got ${opts.cpus}`);
+    this.cpus = Array.from({ length: opts.cpus }, (_, i) => new Cpu(i));
+    this.maxSteps = opts.maxSteps;
+    this.tracing = opts.trace ?? false;
+  }
+
+  // ---- building a world ----
+
+  /** Creates a thread on `cpu`'s run queue (or running it, if that CPU is idle). */
+  spawn(name: string, fn: () => Gen<unknown>, opts: { cpu: number; pinned?: boolean; daemon?: boolean }): Context {
+    if (this.threadByName.has(name)) throw new Error(`thread '${name}' already exists`);
+    const cpu = this.cpu(opts.cpu);
+    const t = new Context(name, "thread", fn(), cpu.id, opts.pinned ?? false, opts.daemon ?? false);
+    this.threads.push(t);
+    this.threadByName.set(name, t);
+    if (cpu.current === null) cpu.current = t;
+    else cpu.runqueue.push(t);
+    return t;
+  }
+
+  /** Registers an interrupt line; `count` fresh interrupts may arrive on each of `cpus`. */
+  requestIrq(line: string, handler: () => Gen<unknown>, opts: { cpus: number[]; count: number }): void {
+    if (this.lines.has(line)) throw new Error(`irq line '${line}' already registered`);
+    const budget = new Map<number, number>();
+    for (const c of opts.cpus) budget.set(this.cpu(c).id, opts.count);
+    this.lines.set(line, { handler, budget, deliveries: 0 });
+  }
+
+  /** Marks an interrupt pending on a CPU (an IPI, a device); it is delivered by an irq event. */
+  raiseIrq(cpu: number, line: string): void {
+    const l = this.lines.get(line);
+    if (l === undefined) throw new Error(`irq line '${line}' is not registered`);
+    if (!l.budget.has(cpu)) l.budget.set(cpu, 0);
+    this.cpu(cpu).pending.add(line);
+  }
+
+  addEnvSource(src: EnvSource): void {
+    if (this.envSources.some((s) => s.name === src.name)) throw new Error(`env source '${src.name}' already added`);
+    this.envSources.push(src);
+  }
+
+  cpu(id: number): Cpu {
+    const c = this.cpus[id];
+    if (c === undefined) throw new Error(`no cpu${id} (the machine has ${this.cpus.length})`);
+    return c;
+  }
+
+  thread(name: string): Context | undefined {
+    return this.threadByName.get(name);
+  }
+
+  // ---- what can happen now ----
+
+  /** Whether a step on this CPU would make progress. */
+  canStep(cpu: Cpu): boolean {
+    const top = cpu.top();
+    if (top !== null) return top.canRun();
+    return cpu.firstReady() !== undefined;
+  }
+
+  /** Interrupt lines that could be delivered on this CPU now, sorted. */
+  deliverableLines(cpu: Cpu): string[] {
+    if (!cpu.irqsEnabled) return [];
+    const out: string[] = [];
+    for (const [name, l] of this.lines) {
+      if (cpu.pending.has(name) || (l.budget.get(cpu.id) ?? 0) > 0) out.push(name);
+    }
+    return out.sort();
+  }
+
+  /** Threads a preemption of this CPU could switch to, in run-queue order. */
+  preemptTargets(cpu: Cpu): Context[] {
+    if (cpu.current === null || !cpu.preemptible()) return [];
+    return cpu.runqueue.filter((t) => !t.asleep());
+  }
+
+  /** Threads that may be moved to another CPU now, in creation order. */
+  migratable(): Context[] {
+    return this.threads.filter((t) => {
+      if (t.done || t.pinned) return false;
+      const cpu = this.cpus[t.cpu]!;
+      return cpu.current !== t || cpu.preemptible();
+    });
+  }
+
+  isEnabled(e: ScheduleEvent): boolean {
+    if (e.kind === "env") return this.envSource(e.source)?.enabled().some((x) => x.arg === e.arg) ?? false;
+    const cpu = this.cpus[e.cpu];
+    if (cpu === undefined) return false;
+    switch (e.kind) {
+      case "step":
+        return this.canStep(cpu);
+      case "irq":
+        return this.deliverableLines(cpu).includes(e.line);
+      case "preempt":
+        return this.preemptTargets(cpu).some((t) => t.name === e.to);
+      case "migrate": {
+        const t = this.threadByName.get(e.thread);
+        return t !== undefined && t.cpu !== e.cpu && this.migratable().includes(t);
+      }
+    }
+  }
+
+  /** Every event enabled now, in a fixed order (for strategies that pick among them). */
+  enabledEvents(): ScheduleEvent[] {
+    const out: ScheduleEvent[] = [];
+    for (const cpu of this.cpus) {
+      if (this.canStep(cpu)) out.push({ kind: "step", cpu: cpu.id });
+      for (const line of this.deliverableLines(cpu)) out.push({ kind: "irq", cpu: cpu.id, line });
+      for (const t of this.preemptTargets(cpu)) out.push({ kind: "preempt", cpu: cpu.id, to: t.name });
+    }
+    for (const t of this.migratable()) {
+      for (const cpu of this.cpus) if (cpu.id !== t.cpu) out.push({ kind: "migrate", thread: t.name, cpu: cpu.id });
+    }
+    for (const s of this.envSources) out.push(...s.enabled());
+    return out;
+  }
+
+  // ---- making it happen ----
+
+  /** Applies an event if it is enabled; returns whether it was. `index` is its place in the schedule. */
+  apply(e: ScheduleEvent, index: number): boolean {
+    if (this.failure !== undefined || !this.isEnabled(e)) return false;
+    this.eventIndex = index;
+    this.beginAction();
+    switch (e.kind) {
+      case "step":
+        this.lastCpu = e.cpu;
+        this.stepCpu(this.cpus[e.cpu]!);
+        break;
+      case "irq":
+        this.lastCpu = e.cpu;
+        this.deliverIrq(this.cpus[e.cpu]!, e.line);
+        break;
+      case "preempt":
+        this.lastCpu = e.cpu;
+        this.switchTo(this.cpus[e.cpu]!, this.threadByName.get(e.to)!, "preempted");
+        break;
+      case "migrate":
+        this.migrate(this.threadByName.get(e.thread)!, this.cpus[e.cpu]!);
+        break;
+      case "env": {
+        const text = this.envSource(e.source)!.apply(e);
+        this.record(-1, "", 0, text);
+        break;
+      }
+    }
+    this.afterAction();
+    return true;
+  }
+
+  /**
+   * Runs to the end with the default policy: deliver interrupts already
+   * pending; keep running the CPU that ran last while it can go on, else the
+   * lowest CPU that can; preempt a thread that spins while preemptible when
+   * another is ready (the tick would); let the environment take its drain
+   * moves; then report whatever is left blocked as a deadlock.
+   */
+  drain(scheduleLength: number): void {
+    this.eventIndex = -1;
+    this.drainIndex = scheduleLength;
+    let cpu = this.cpus[this.lastCpu]!;
+    while (this.failure === undefined) {
+      this.beginAction();
+      const pending = this.cpus.find((c) => c.pending.size > 0 && c.irqsEnabled);
+      if (pending !== undefined) {
+        this.deliverIrq(pending, [...pending.pending].sort()[0]!);
+      } else if (this.canStep(cpu)) {
+        this.stepCpu(cpu);
+      } else {
+        const next = this.cpus.find((c) => this.canStep(c));
+        if (next !== undefined) {
+          cpu = next;
+          this.stepCpu(cpu);
+        } else if (!this.tickPreempt() && !this.envDrainMove()) {
+          this.steps--; // nothing was done
+          break;
+        }
+      }
+      this.afterAction();
+    }
+    if (this.failure === undefined) this.checkDeadlock();
+  }
+
+  /** Records a broken property; the first one stands. */
+  fail(property: string, v: Violation): void {
+    if (this.failure !== undefined) return;
+    const message = typeof v === "string" ? v : v.message;
+    const named = typeof v === "string" ? [] : (v.contexts ?? []);
+    const first = this.stepping?.name;
+    const contexts = [...new Set([...(first ? [first] : []), ...named])];
+    this.failure = { property, message, event: this.eventIndex >= 0 ? this.eventIndex : this.drainIndex, step: this.action, contexts };
+  }
+
+  /** Adds a line to the trace on behalf of the running context (used by kernel facilities). */
+  note(cpu: number, text: string): void {
+    if (this.tracing) this.record(cpu, "", this.cpus[cpu]?.irqStack.length ?? 0, text);
+  }
+
+  // ---- internals ----
+
+  private envSource(name: string): EnvSource | undefined {
+    return this.envSources.find((s) => s.name === name);
+  }
+
+  private stepCpu(cpu: Cpu): void {
+    let ctx = cpu.top();
+    if (ctx === null) {
+      ctx = cpu.firstReady()!;
+      cpu.runqueue.splice(cpu.runqueue.indexOf(ctx), 1);
+      cpu.current = ctx;
+    }
+    ctx.waiting = null;
+    this.stepping = ctx;
+    setRunning({ machine: this, cpu, ctx });
+    let r: IteratorResult<unknown, unknown>;
+    try {
+      r = ctx.gen.next();
+    } catch (err) {
+      setRunning(null);
+      ctx.done = true;
+      const msg = err instanceof Error ? err.message : String(err);
+      this.record(cpu.id, ctx.name, cpu.irqStack.length, `oops: ${msg}`);
+      this.fail("oops", { message: `${ctx.name} on cpu${cpu.id} crashed: ${msg}` });
+      return;
+    }
+    setRunning(null);
+    // The step may have moved the context (a sleep) or ended it; take the CPU it ran on.
+    const depth = ctx.kind === "irq" ? cpu.irqStack.length : 0;
+    if (r.done) {
+      ctx.lastLabel = "returns";
+      this.record(cpu.id, ctx.name, depth, "returns");
+      this.exit(cpu, ctx);
+    } else if (typeof r.value === "string") {
+      ctx.lastLabel = r.value;
+      this.record(cpu.id, ctx.name, depth, r.value);
+    } else {
+      const w = r.value as NonNullable<Context["waiting"]>;
+      ctx.waiting = w;
+      const blocked = !w.until();
+      ctx.lastLabel = `${w.sleep ? "sleeps" : "spins"} until ${w.what()}`;
+      this.record(cpu.id, ctx.name, depth, blocked ? ctx.lastLabel : `${ctx.lastLabel} (already so)`);
+      if (w.sleep && blocked) this.sleep(cpu, ctx);
+    }
+  }
+
+  private sleep(cpu: Cpu, ctx: Context): void {
+    if (ctx.kind === "irq" || cpu.preemptCount > 0 || !cpu.irqsEnabled) {
+      const why = ctx.kind === "irq" ? "in an interrupt handler" : cpu.preemptCount > 0 ? `with preempt_count ${cpu.preemptCount}` : "with interrupts disabled";
+      this.fail("sleep-in-atomic", `BUG: sleeping function called from invalid context: ${ctx.name} on cpu${cpu.id} sleeps ${why}`);
+      return;
+    }
+    cpu.current = null;
+    cpu.runqueue.push(ctx);
+  }
+
+  private exit(cpu: Cpu, ctx: Context): void {
+    ctx.done = true;
+    if (ctx.kind === "irq") {
+      const frame = cpu.irqStack.pop()!;
+      cpu.irqsEnabled = frame.savedIrqsEnabled;
+    } else {
+      cpu.current = null;
+    }
+    this.hooks.onExit?.(ctx, cpu);
+  }
+
+  private deliverIrq(cpu: Cpu, line: string): void {
+    const l = this.lines.get(line)!;
+    if (cpu.pending.has(line)) cpu.pending.delete(line);
+    else l.budget.set(cpu.id, l.budget.get(cpu.id)! - 1);
+    l.deliveries++;
+    const ctx = new Context(`${line}#${l.deliveries}`, "irq", l.handler(), cpu.id, true, false);
+    this.stepping = ctx;
+    cpu.irqStack.push({ ctx, savedIrqsEnabled: cpu.irqsEnabled });
+    cpu.irqsEnabled = false;
+    this.record(cpu.id, ctx.name, cpu.irqStack.length, `interrupt ${line} taken`);
+  }
+
+  private switchTo(cpu: Cpu, next: Context, why: string): void {
+    const prev = cpu.current!;
+    cpu.runqueue.splice(cpu.runqueue.indexOf(next), 1);
+    cpu.runqueue.push(prev);
+    cpu.current = next;
+    this.record(cpu.id, "", 0, `${prev.name} ${why}, ${next.name} runs`);
+  }
+
+  private migrate(t: Context, to: Cpu): void {
+    const from = this.cpus[t.cpu]!;
+    if (from.current === t) from.current = null;
+    else from.runqueue.splice(from.runqueue.indexOf(t), 1);
+    t.cpu = to.id;
+    to.runqueue.push(t);
+    this.record(from.id, "", 0, `${t.name} migrates to cpu${to.id}`);
+  }
+
+  /** In the drain: a thread spinning with preemption possible gives way to a ready one. */
+  private tickPreempt(): boolean {
+    for (const cpu of this.cpus) {
+      const cur = cpu.current;
+      if (cur === null || cur.canRun() || cpu.inIrq) continue;
+      const next = this.preemptTargets(cpu).find((t) => t.canRun());
+      if (next !== undefined) {
+        this.switchTo(cpu, next, "preempted by the tick");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private envDrainMove(): boolean {
+    for (const s of this.envSources) {
+      const e = s.drainMove?.();
+      if (e !== undefined) {
+        this.record(-1, "", 0, s.apply(e));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private beginAction(): void {
+    this.stepping = null;
+    this.action = this.steps++;
+  }
+
+  /** After every event and every drained step: the checks, then the step bound. */
+  private afterAction(): void {
+    if (this.failure === undefined) this.hooks.afterStep?.();
+    if (this.failure === undefined && this.steps >= this.maxSteps) {
+      const live = this.liveContexts().map((c) => `${c.name} (${c.lastLabel || "not started"})`);
+      this.fail("hang", { message: `no end after ${this.steps} steps; still running: ${live.join(", ")}`, contexts: this.liveContexts().map((c) => c.name) });
+    }
+  }
+
+  private liveContexts(): Context[] {
+    const out: Context[] = [];
+    for (const cpu of this.cpus) for (const f of cpu.irqStack) out.push(f.ctx);
+    for (const t of this.threads) if (!t.done && !t.daemon) out.push(t);
+    return out;
+  }
+
+  private checkDeadlock(): void {
+    const live = this.liveContexts();
+    if (live.length === 0) return;
+    const why = live.map((c) => {
+      const cpu = this.cpus[c.cpu]!;
+      if (c.waiting !== null && !c.waiting.until()) return `${c.name} on cpu${cpu.id} ${c.waiting.sleep ? "sleeps" : "spins"} until ${c.waiting.what()}`;
+      const top = cpu.top();
+      return `${c.name} on cpu${cpu.id} cannot run: the cpu is held by ${top?.name ?? "nobody"}`;
+    });
+    this.fail("deadlock", { message: `nothing can make progress: ${why.join("; ")}`, contexts: live.map((c) => c.name) });
+  }
+
+  private record(cpu: number, ctx: string, depth: number, text: string): void {
+    if (this.tracing) this.trace.push({ step: this.action, event: this.eventIndex, cpu, ctx, depth, text });
+  }
+}
+
+export { describeEvent };

@@ -1,0 +1,326 @@
+import { describe, expect, it } from "vitest";
+import { local_irq_disable, local_irq_enable, preempt_disable, preempt_enable, smp_processor_id } from "../../src/kernel/index.ts";
+import type { ScheduleEvent } from "../../src/sim/index.ts";
+import { Machine, sleepWait, spinWait } from "../../src/sim/index.ts";
+
+const step = (cpu = 0): ScheduleEvent => ({ kind: "step", cpu });
+const irq = (cpu = 0, line = "dev"): ScheduleEvent => ({ kind: "irq", cpu, line });
+
+function machine(cpus = 1, maxSteps = 1000) {
+  return new Machine({ cpus, maxSteps, trace: true });
+}
+
+/** Applies events in order, returning which were enabled. */
+function apply(m: Machine, events: ScheduleEvent[]): boolean[] {
+  return events.map((e, i) => m.apply(e, i));
+}
+
+describe("steps", () => {
+  it("runs code between two yields as one step, labelled by the yield", () => {
+    const m = machine();
+    const log: string[] = [];
+    m.spawn(
+      "T0",
+      function* () {
+        log.push("a");
+        log.push("b");
+        yield "first";
+        log.push("c");
+        yield "second";
+      },
+      { cpu: 0 },
+    );
+    apply(m, [step()]);
+    expect(log).toEqual(["a", "b"]);
+    apply(m, [step()]);
+    expect(log).toEqual(["a", "b", "c"]);
+    expect(m.trace.map((t) => t.text)).toEqual(["first", "second"]);
+  });
+
+  it("records the end of a context and then has nothing to step", () => {
+    const m = machine();
+    const t = m.spawn("T0", function* () {}, { cpu: 0 });
+    expect(apply(m, [step(), step()])).toEqual([true, false]);
+    expect(t.done).toBe(true);
+  });
+
+  it("turns an exception in model code into an oops failure", () => {
+    const m = machine();
+    m.spawn(
+      "T0",
+      function* () {
+        yield "fine";
+        throw new Error("NULL pointer dereference");
+      },
+      { cpu: 0 },
+    );
+    apply(m, [step(), step()]);
+    expect(m.failure?.property).toBe("oops");
+    expect(m.failure?.message).toContain("NULL pointer dereference");
+    expect(m.failure?.contexts).toEqual(["T0"]);
+  });
+});
+
+describe("interrupts", () => {
+  function withIrq(count = 1) {
+    const m = machine();
+    const log: string[] = [];
+    m.spawn(
+      "T0",
+      function* () {
+        log.push("t1");
+        yield "t1";
+        log.push("t2");
+        yield "t2";
+      },
+      { cpu: 0 },
+    );
+    m.requestIrq(
+      "dev",
+      function* () {
+        log.push("h1");
+        yield "h1";
+        log.push("h2");
+        yield "h2";
+      },
+      { cpus: [0], count },
+    );
+    return { m, log };
+  }
+
+  it("nests the handler on the interrupted context, which resumes only after the handler returns", () => {
+    const { m, log } = withIrq();
+    expect(apply(m, [step(), irq()])).toEqual([true, true]);
+    const cpu = m.cpus[0]!;
+    expect(cpu.inIrq).toBe(true);
+    expect(cpu.irqsEnabled).toBe(false); // handlers run with interrupts off
+    apply(m, [step(), step(), step()]);
+    expect(cpu.inIrq).toBe(false);
+    expect(cpu.irqsEnabled).toBe(true); // restored on return
+    apply(m, [step()]);
+    expect(log).toEqual(["t1", "h1", "h2", "t2"]);
+  });
+
+  it("delivers an interrupt only while its CPU has interrupts enabled", () => {
+    const m = machine();
+    m.spawn(
+      "T0",
+      function* () {
+        local_irq_disable();
+        yield "irqs off";
+        local_irq_enable();
+        yield "irqs on";
+      },
+      { cpu: 0 },
+    );
+    m.requestIrq("dev", function* () {}, { cpus: [0], count: 1 });
+    expect(apply(m, [step(), irq(), step(), irq()])).toEqual([true, false, true, true]);
+  });
+
+  it("delivers no more fresh interrupts than the line's budget, and none on CPUs it is not routed to", () => {
+    const { m } = withIrq(1);
+    expect(apply(m, [irq(), step(), step(), step(), irq()])).toEqual([true, true, true, true, false]);
+    const m2 = machine(2);
+    m2.requestIrq("dev", function* () {}, { cpus: [0], count: 1 });
+    expect(m2.isEnabled(irq(1))).toBe(false);
+  });
+
+  it("delivers a pending interrupt in the drain once interrupts are on", () => {
+    const m = machine();
+    const log: string[] = [];
+    m.requestIrq(
+      "ipi",
+      function* () {
+        log.push("handler");
+      },
+      { cpus: [0], count: 0 },
+    );
+    m.spawn(
+      "T0",
+      function* () {
+        local_irq_disable();
+        m.raiseIrq(0, "ipi");
+        yield "raise with irqs off";
+        log.push("still off");
+        local_irq_enable();
+        yield "irqs on";
+        log.push("after");
+      },
+      { cpu: 0 },
+    );
+    m.drain(0);
+    expect(log).toEqual(["still off", "handler", "after"]);
+    expect(m.failure).toBeUndefined();
+  });
+});
+
+describe("preemption and migration", () => {
+  function twoThreads() {
+    const m = machine(2);
+    const log: string[] = [];
+    for (const name of ["A", "B"])
+      m.spawn(
+        name,
+        function* () {
+          log.push(`${name}1`);
+          yield "1";
+          preempt_disable();
+          yield "preempt off";
+          preempt_enable();
+          log.push(`${name}@${smp_processor_id()}`);
+          yield "preempt on";
+        },
+        { cpu: 0 },
+      );
+    return { m, log };
+  }
+
+  it("switches threads only at preempt count 0, outside interrupt context", () => {
+    const { m, log } = twoThreads();
+    expect(m.isEnabled({ kind: "preempt", cpu: 0, to: "B" })).toBe(true);
+    apply(m, [step(), step()]); // A: "1", then preempt off
+    expect(m.isEnabled({ kind: "preempt", cpu: 0, to: "B" })).toBe(false);
+    apply(m, [step()]); // A: preempt on again
+    expect(apply(m, [{ kind: "preempt", cpu: 0, to: "B" }, step()])).toEqual([true, true]);
+    expect(log).toEqual(["A1", "A@0", "B1"]);
+  });
+
+  it("does not preempt inside an interrupt handler", () => {
+    const { m } = twoThreads();
+    m.requestIrq(
+      "dev",
+      function* () {
+        yield "h";
+      },
+      { cpus: [0], count: 1 },
+    );
+    apply(m, [irq()]);
+    expect(m.isEnabled({ kind: "preempt", cpu: 0, to: "B" })).toBe(false);
+  });
+
+  it("migrates a preemptible thread, which then runs on its new CPU", () => {
+    const { m, log } = twoThreads();
+    expect(apply(m, [{ kind: "migrate", thread: "A", cpu: 1 }, step(1), step(1), step(1)])).toEqual([true, true, true, true]);
+    expect(log).toEqual(["A1", "A@1"]);
+  });
+
+  it("never migrates a thread that runs with preemption disabled, nor a pinned one", () => {
+    const { m } = twoThreads();
+    apply(m, [step(), step()]);
+    expect(m.isEnabled({ kind: "migrate", thread: "A", cpu: 1 })).toBe(false);
+    expect(m.isEnabled({ kind: "migrate", thread: "B", cpu: 1 })).toBe(true); // B waits in the run queue
+    const m2 = machine(2);
+    m2.spawn("P", function* () {}, { cpu: 0, pinned: true });
+    expect(m2.isEnabled({ kind: "migrate", thread: "P", cpu: 1 })).toBe(false);
+  });
+});
+
+describe("blocking, deadlock and hangs", () => {
+  it("does not step a context spinning on a condition that does not hold", () => {
+    const m = machine(2);
+    const flag = { set: false };
+    m.spawn(
+      "waiter",
+      function* () {
+        yield spinWait(() => flag.set, "flag");
+        yield "got it";
+      },
+      { cpu: 0 },
+    );
+    m.spawn(
+      "setter",
+      function* () {
+        flag.set = true;
+        yield "set";
+      },
+      { cpu: 1 },
+    );
+    expect(apply(m, [step(0), step(0), step(1), step(0)])).toEqual([true, false, true, true]);
+    expect(m.trace.at(-1)?.text).toBe("got it");
+  });
+
+  it("reports a deadlock naming what each context waits for", () => {
+    const m = machine(1);
+    m.spawn(
+      "T0",
+      function* () {
+        preempt_disable();
+        yield spinWait(() => false, "a lock nobody releases");
+      },
+      { cpu: 0 },
+    );
+    m.spawn("T1", function* () {}, { cpu: 0 });
+    m.drain(0);
+    expect(m.failure?.property).toBe("deadlock");
+    expect(m.failure?.message).toContain("T0 on cpu0 spins until a lock nobody releases");
+    expect(m.failure?.message).toContain("T1 on cpu0 cannot run");
+    expect(m.failure?.contexts).toEqual(["T0", "T1"]);
+  });
+
+  it("lets a sleeping thread give its CPU to another, and wakes it when its condition holds", () => {
+    const m = machine(1);
+    const box = { full: false };
+    const log: string[] = [];
+    m.spawn(
+      "consumer",
+      function* () {
+        yield sleepWait(() => box.full, "box full");
+        log.push("consumed");
+      },
+      { cpu: 0 },
+    );
+    m.spawn(
+      "producer",
+      function* () {
+        box.full = true;
+        log.push("produced");
+        yield "fill";
+      },
+      { cpu: 0 },
+    );
+    m.drain(0);
+    expect(m.failure).toBeUndefined();
+    expect(log).toEqual(["produced", "consumed"]);
+  });
+
+  it("does not count a daemon left asleep as a deadlock", () => {
+    const m = machine(1);
+    m.spawn(
+      "worker",
+      function* () {
+        for (;;) yield sleepWait(() => false, "work");
+      },
+      { cpu: 0, daemon: true },
+    );
+    m.drain(0);
+    expect(m.failure).toBeUndefined();
+  });
+
+  it("flags a sleep with preemption disabled", () => {
+    const m = machine(1);
+    m.spawn(
+      "T0",
+      function* () {
+        preempt_disable();
+        yield sleepWait(() => false, "never");
+      },
+      { cpu: 0 },
+    );
+    m.drain(0);
+    expect(m.failure?.property).toBe("sleep-in-atomic");
+  });
+
+  it("turns a run that never ends into a hang failure at the step bound", () => {
+    const m = machine(1, 50);
+    m.spawn(
+      "spinner",
+      function* () {
+        for (;;) yield "again";
+      },
+      { cpu: 0 },
+    );
+    m.drain(0);
+    expect(m.failure?.property).toBe("hang");
+    expect(m.steps).toBe(50);
+  });
+});
