@@ -9,14 +9,14 @@ import { readCounterexampleFile } from "./harness/counterexample.ts";
 import { hunt } from "./harness/hunt.ts";
 import { describeReplay, replayAll } from "./harness/replay.ts";
 import { renderTrace } from "./harness/trace-text.ts";
-import type { MachineConfig, ModelDefinition } from "./kernel/model.ts";
+import type { MachineConfig, AnyModel } from "./kernel/model.ts";
 import { MACHINE_PROPERTIES, allProperties, variantConfig } from "./kernel/model.ts";
 import { MODELS, findModel } from "./models/index.ts";
 
 const USAGE = `usage:
   npx tsx src/cli.ts list [--json]
   npx tsx src/cli.ts hunt <model> [--variant V] [--runs N] [--seed S|random] [--strategy fast-check]
-                          [--cpus N] [--property P] [--max-steps N] [--out DIR]
+                          [--cpus N] [--property P] [--max-steps N] [--set K=V]... [--out DIR]
   npx tsx src/cli.ts replay <file|dir>...
   npx tsx src/cli.ts show <file>
 
@@ -28,6 +28,7 @@ hunt options:
   --cpus N        CPUs of the simulated machine (default: the variant's own setting)
   --property P    count only failures of property P (default: the first property that fails)
   --max-steps N   actions after which a run counts as a hang (default: the model's)
+  --set K=V       a model setting (see 'list': each variant's config), for example --set signalThreshold=256
   --out DIR       where counterexamples are saved (default: counterexamples)`;
 
 export class UsageError extends Error {}
@@ -41,7 +42,7 @@ function wholeNumber(flag: string, v: string | undefined, min: number, max = Num
   return n;
 }
 
-function modelNamed(name: string | undefined): ModelDefinition<unknown> {
+function modelNamed(name: string | undefined): AnyModel {
   if (name === undefined) throw new UsageError(`hunt needs a model name (known: ${MODELS.map((m) => m.name).join(", ")})`);
   const m = findModel(name);
   if (m === undefined) throw new UsageError(`unknown model '${name}' (known: ${MODELS.map((m) => m.name).join(", ")})`);
@@ -90,6 +91,7 @@ function cmdHunt(args: string[], out: (s: string) => void): number {
     cpus: { type: "string" },
     property: { type: "string" },
     "max-steps": { type: "string" },
+    set: { type: "string", multiple: true },
     out: { type: "string" },
   });
   if (positionals.length > 1) throw new UsageError(`hunt takes one model, got '${positionals.join(" ")}'`);
@@ -110,6 +112,14 @@ function cmdHunt(args: string[], out: (s: string) => void): number {
   if (cpus !== undefined) overrides.cpus = cpus;
   const maxSteps = wholeNumber("--max-steps", values["max-steps"] as string | undefined, 1);
   if (maxSteps !== undefined) overrides.maxSteps = maxSteps;
+  for (const kv of (values.set as string[] | undefined) ?? []) {
+    const m = /^([A-Za-z][\w-]*)=(.+)$/.exec(kv);
+    if (m === null) throw new UsageError(`--set takes KEY=VALUE, got '${kv}'`);
+    const [, key, value] = m as unknown as [string, string, string];
+    if (key === "cpus" || key === "maxSteps") throw new UsageError(`use --${key === "cpus" ? "cpus" : "max-steps"} for ${key}`);
+    if (!(key in model.defaults)) throw new UsageError(`model ${model.name} has no setting '${key}' (known: ${Object.keys(model.defaults).filter((k) => k !== "cpus" && k !== "maxSteps").join(", ") || "none"})`);
+    overrides[key] = typeof model.defaults[key] === "number" ? (wholeNumber(`--set ${key}`, value, 0) as number) : value;
+  }
   const outDir = (values.out as string | undefined) ?? "counterexamples";
 
   out(`hunting ${model.name} with ${strategy}, seed ${seed}${seedArg === "random" ? " (random)" : ""}, ${runs} runs per variant`);

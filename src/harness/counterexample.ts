@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { MachineConfig, ModelDefinition } from "../kernel/model.ts";
+import type { MachineConfig, AnyModel } from "../kernel/model.ts";
 import { allProperties } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { eventShapeError } from "../sim/events.ts";
@@ -91,7 +91,7 @@ export function writeCounterexample(outDir: string, cx: Counterexample): Saved {
   return { path: file, created: true };
 }
 
-export type ReadResult = { cx: Counterexample; model: ModelDefinition<unknown> } | { error: string };
+export type ReadResult = { cx: Counterexample; model: AnyModel } | { error: string };
 
 function readJson(file: string): { json: unknown } | { error: string } {
   let text: string;
@@ -108,14 +108,14 @@ function readJson(file: string): { json: unknown } | { error: string } {
 }
 
 /** Reads and checks a file; the error is one line saying what is wrong. */
-export function readCounterexampleFile(file: string, findModel: (name: string) => ModelDefinition<unknown> | undefined): ReadResult {
+export function readCounterexampleFile(file: string, findModel: (name: string) => AnyModel | undefined): ReadResult {
   const r = readJson(file);
   return "error" in r ? r : validate(r.json, findModel);
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export function validate(json: unknown, findModel: (name: string) => ModelDefinition<unknown> | undefined): ReadResult {
+export function validate(json: unknown, findModel: (name: string) => AnyModel | undefined): ReadResult {
   if (!isObj(json)) return { error: "not a JSON object" };
   if (json.format !== FORMAT) return { error: `unknown format ${JSON.stringify(json.format)} (expected "${FORMAT}")` };
   if (typeof json.model !== "string") return { error: "no model name" };

@@ -88,9 +88,10 @@ export class EventCommand implements fc.Command<HuntState, HuntState> {
 
 /**
  * The command arbitraries, weighted by repetition: mostly runs of steps,
- * sometimes an interrupt, a preemption, a migration or an environment event.
+ * often an interrupt, sometimes a preemption, a migration (with two CPUs or
+ * more) or an environment event (when the model has an environment).
  */
-export function commandArbitraries(config: MachineConfig): fc.Arbitrary<EventCommand>[] {
+export function commandArbitraries(config: MachineConfig, opts: { env: boolean }): fc.Arbitrary<EventCommand>[] {
   const cpu = fc.nat(config.cpus - 1);
   const pick = fc.nat(7);
   const step = fc.record({ kind: fc.constant("step" as const), cpu, count: fc.integer({ min: 1, max: 8 }) }).map((p) => new EventCommand(p));
@@ -98,5 +99,5 @@ export function commandArbitraries(config: MachineConfig): fc.Arbitrary<EventCom
   const preempt = fc.record({ kind: fc.constant("preempt" as const), cpu, pick }).map((p) => new EventCommand(p));
   const migrate = fc.record({ kind: fc.constant("migrate" as const), pick, cpu }).map((p) => new EventCommand(p));
   const env = fc.record({ kind: fc.constant("env" as const), pick }).map((p) => new EventCommand(p));
-  return [step, step, step, irq, preempt, migrate, env];
+  return [step, step, step, step, irq, irq, preempt, ...(config.cpus > 1 ? [migrate] : []), ...(opts.env ? [env] : [])];
 }

@@ -2,7 +2,7 @@
 // shrinks the first failure (keeping its property), and the result is
 // reduced to a 1-minimal schedule and packed as a counterexample.
 import fc from "fast-check";
-import type { MachineConfig, ModelDefinition } from "../kernel/model.ts";
+import type { MachineConfig, AnyModel } from "../kernel/model.ts";
 import type { Counterexample } from "./counterexample.ts";
 import { FORMAT } from "./counterexample.ts";
 import type { EventCommand, HuntState } from "./events-arb.ts";
@@ -11,7 +11,7 @@ import { minimize } from "./minimize.ts";
 import { Run, runSchedule } from "./run.ts";
 
 export interface HuntOptions {
-  model: ModelDefinition<unknown>;
+  model: AnyModel;
   variant: string;
   config: MachineConfig;
   runs: number;
@@ -25,6 +25,10 @@ export interface HuntOptions {
 export interface HuntResult {
   /** Runs made up to the first failure (all of them when none failed). */
   runs: number;
+  /** Machine actions (scheduled events and drained steps) those runs took. */
+  actions: number;
+  /** Time to the first failing run, before shrinking. */
+  msToFailure?: number;
   elapsedMs: number;
   counterexample?: Counterexample;
   /** Shrinking steps fast-check took. */
@@ -49,35 +53,39 @@ function execute(opts: HuntOptions, workload: unknown, cmds: Iterable<EventComma
 export function hunt(opts: HuntOptions): HuntResult {
   const started = performance.now();
   // The property being hunted: given, or the first failure's, so that shrinking keeps to it.
-  const target: { property?: string; run: number } = { property: opts.property, run: 0 };
+  const target: { property?: string; run: number; ms: number } = { property: opts.property, run: 0, ms: 0 };
   let runsDone = 0;
+  let actions = 0;
   let found = false;
-  const arb = fc.tuple(
-    opts.model.workload(opts.config),
-    fc.commands(commandArbitraries(opts.config), { maxCommands: opts.model.maxEvents ?? 48, size: "max" }),
-  );
+  const workloadArb = opts.model.workload(opts.config);
+  const probe = new Run(opts.model, opts.variant, opts.config, fc.sample(workloadArb, { numRuns: 1, seed: 0 })[0]);
+  const env = probe.machine.envSources.length > 0;
+  const arb = fc.tuple(workloadArb, fc.commands(commandArbitraries(opts.config, { env }), { maxCommands: opts.model.maxEvents ?? 100, size: "max" }));
   const property = fc.property(arb, ([workload, cmds]) => {
     if (!found) {
       runsDone++;
       if (opts.onProgress && runsDone % 250 === 0) opts.onProgress(runsDone);
     }
-    const f = execute(opts, workload, cmds as Iterable<EventCommand>).failure;
+    const run = execute(opts, workload, cmds as Iterable<EventCommand>);
+    if (!found) actions += run.machine.steps;
+    const f = run.failure;
     if (f === undefined || (target.property !== undefined && f.property !== target.property)) return true;
     if (!found) {
       found = true;
       target.property = f.property;
       target.run = runsDone;
+      target.ms = performance.now() - started;
     }
     return false;
   });
   const details = fc.check(property, { numRuns: opts.runs, seed: opts.seed });
-  if (!details.failed) return { runs: runsDone, elapsedMs: performance.now() - started };
+  if (!details.failed) return { runs: runsDone, actions, elapsedMs: performance.now() - started };
   if (!found || details.counterexample === null) throw details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
 
   const [workload, cmds] = details.counterexample[0];
   const shrunk = execute(opts, workload, cmds as Iterable<EventCommand>);
   const t = { model: opts.model, variant: opts.variant, config: opts.config, workload, property: target.property! };
-  const reduced = minimize(opts.model.workload(opts.config), t, shrunk.applied);
+  const reduced = minimize(workloadArb, t, shrunk.applied);
   const final = runSchedule(opts.model, opts.variant, opts.config, reduced.workload, reduced.schedule).failure!;
   const counterexample: Counterexample = {
     format: FORMAT,
@@ -90,5 +98,5 @@ export function hunt(opts: HuntOptions): HuntResult {
     failure: { message: final.message, event: final.event, contexts: final.contexts },
     found: { strategy: "fast-check", seed: opts.seed, runs: target.run, fastCheck: FAST_CHECK_VERSION, date: new Date().toISOString() },
   };
-  return { runs: target.run, elapsedMs: performance.now() - started, counterexample, shrinks: details.numShrinks };
+  return { runs: target.run, actions, msToFailure: target.ms, elapsedMs: performance.now() - started, counterexample, shrinks: details.numShrinks };
 }

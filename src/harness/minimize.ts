@@ -2,12 +2,12 @@
 // single event makes the failure (of that property) vanish. The workload is
 // shrunk further first, with the workload arbitrary's own shrinker.
 import type { Arbitrary } from "fast-check";
-import type { MachineConfig, ModelDefinition } from "../kernel/model.ts";
+import type { MachineConfig, AnyModel } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { runSchedule } from "./run.ts";
 
 export interface Target {
-  model: ModelDefinition<unknown>;
+  model: AnyModel;
   variant: string;
   config: MachineConfig;
   workload: unknown;
@@ -20,25 +20,71 @@ export function stillFails(t: Target, schedule: readonly ScheduleEvent[]): Sched
   return r.failure?.property === t.property ? r.applied : undefined;
 }
 
-/** Removes events, chunks first, then one at a time until no single event can go. */
+/** The context each event of a schedule ran (the handler, for an interrupt), by event index. */
+function contextsOf(t: Target, schedule: readonly ScheduleEvent[]): Map<string, number[]> {
+  const run = runSchedule(t.model, t.variant, t.config, t.workload, schedule, { trace: true });
+  const byCtx = new Map<string, number[]>();
+  const seen = new Set<number>();
+  for (const e of run.machine.trace) {
+    if (e.event < 0 || e.ctx === "" || seen.has(e.event)) continue;
+    seen.add(e.event);
+    byCtx.set(e.ctx, [...(byCtx.get(e.ctx) ?? []), e.event]);
+  }
+  return byCtx;
+}
+
+/** Index ranges [start, end) of maximal runs of equal consecutive events ("step cpu0" x 9). */
+function blocks(schedule: readonly ScheduleEvent[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < schedule.length; ) {
+    let j = i + 1;
+    while (j < schedule.length && JSON.stringify(schedule[j]) === JSON.stringify(schedule[i])) j++;
+    out.push([i, j]);
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * Removes events while the failure stays: everything one context did (an
+ * interrupt that does not matter goes whole), then whole runs of equal
+ * events and halves of them, then single events, until a whole pass
+ * removes nothing. The result is 1-minimal.
+ */
 export function minimizeSchedule(t: Target, schedule: readonly ScheduleEvent[]): ScheduleEvent[] {
   let cur = stillFails(t, schedule);
   if (cur === undefined) throw new Error(`the schedule to minimize does not break ${t.property}`);
-  for (let size = Math.floor(cur.length / 2); size > 1; size = Math.floor(size / 2)) {
-    for (let i = 0; i + size <= cur.length; ) {
-      const smaller = stillFails(t, [...cur.slice(0, i), ...cur.slice(i + size)]);
-      if (smaller !== undefined) cur = smaller;
-      else i += size;
-    }
-  }
+  const without = (drop: Set<number>) => stillFails(t, cur!.filter((_, i) => !drop.has(i)));
   for (let changed = true; changed; ) {
     changed = false;
-    for (let i = 0; i < cur.length; ) {
+    for (const indices of contextsOf(t, cur).values()) {
+      const smaller = without(new Set(indices));
+      if (smaller !== undefined) {
+        cur = smaller;
+        changed = true;
+        break;
+      }
+    }
+    if (changed) continue;
+    const ranges = blocks(cur).flatMap(([a, b]) => {
+      const half = Math.floor((b - a) / 2);
+      return half >= 1 ? [[a, b], [a, a + half], [b - half, b]] : [[a, b]];
+    });
+    for (const [a, b] of ranges) {
+      const smaller = stillFails(t, [...cur.slice(0, a!), ...cur.slice(b!)]);
+      if (smaller !== undefined) {
+        cur = smaller;
+        changed = true;
+        break;
+      }
+    }
+    if (changed) continue;
+    for (let i = 0; i < cur.length && !changed; i++) {
       const smaller = stillFails(t, [...cur.slice(0, i), ...cur.slice(i + 1)]);
       if (smaller !== undefined) {
         cur = smaller;
         changed = true;
-      } else i++;
+      }
     }
   }
   return cur;

@@ -1,7 +1,7 @@
 // Replaying a saved counterexample: it must still break its property on the
 // variant it was found on, and must not break anything on the model's
 // correct variants.
-import type { ModelDefinition } from "../kernel/model.ts";
+import type { AnyModel } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Failure } from "../sim/failure.ts";
 import type { Counterexample } from "./counterexample.ts";
@@ -26,7 +26,7 @@ export interface FileReplay {
   ok: boolean;
 }
 
-export function replayCounterexample(cx: Counterexample, model: ModelDefinition<unknown>): VariantReplay[] {
+export function replayCounterexample(cx: Counterexample, model: AnyModel): VariantReplay[] {
   const out: VariantReplay[] = [];
   const one = (variant: string, expect: "fail" | "pass") => {
     const r = runSchedule(model, variant, cx.config, cx.workload, cx.schedule);
@@ -38,7 +38,7 @@ export function replayCounterexample(cx: Counterexample, model: ModelDefinition<
   return out;
 }
 
-export function replayFile(file: string, findModel: (name: string) => ModelDefinition<unknown> | undefined): FileReplay {
+export function replayFile(file: string, findModel: (name: string) => AnyModel | undefined): FileReplay {
   const r = readCounterexampleFile(file, findModel);
   if ("error" in r) return { file, error: r.error, variants: [], ok: false };
   const variants = replayCounterexample(r.cx, r.model);
@@ -53,7 +53,7 @@ export function replayFile(file: string, findModel: (name: string) => ModelDefin
 }
 
 /** Replays every counterexample file found under the given files and folders. */
-export function replayAll(targets: string[], findModel: (name: string) => ModelDefinition<unknown> | undefined): FileReplay[] {
+export function replayAll(targets: string[], findModel: (name: string) => AnyModel | undefined): FileReplay[] {
   return targets.flatMap((t) => counterexampleFiles(t)).map((f) => replayFile(f, findModel));
 }
 

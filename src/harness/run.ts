@@ -1,6 +1,6 @@
 // One run: a model's world on a fresh machine, events applied one by one,
 // then the drain and the final checks.
-import type { MachineConfig, ModelDefinition } from "../kernel/model.ts";
+import type { MachineConfig, AnyModel } from "../kernel/model.ts";
 import { setBooting } from "../sim/current.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Failure, Violation } from "../sim/failure.ts";
@@ -21,7 +21,7 @@ export class Run {
   private readonly finals: [string, () => Violation | undefined][];
 
   constructor(
-    readonly model: ModelDefinition<unknown>,
+    readonly model: AnyModel,
     readonly variant: string,
     readonly config: MachineConfig,
     readonly workload: unknown,
@@ -87,7 +87,7 @@ export class Run {
 }
 
 /** Runs a whole schedule and returns the finished run. */
-export function runSchedule(model: ModelDefinition<unknown>, variant: string, config: MachineConfig, workload: unknown, schedule: readonly ScheduleEvent[], opts: RunOptions = {}): Run {
+export function runSchedule(model: AnyModel, variant: string, config: MachineConfig, workload: unknown, schedule: readonly ScheduleEvent[], opts: RunOptions = {}): Run {
   const run = new Run(model, variant, config, workload, opts);
   for (const e of schedule) {
     if (run.failure !== undefined) break;

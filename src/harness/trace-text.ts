@@ -1,6 +1,6 @@
 // A counterexample as text: its header, then one column per CPU and one
 // row per machine action, the failing row and its property marked.
-import type { ModelDefinition } from "../kernel/model.ts";
+import type { AnyModel } from "../kernel/model.ts";
 import type { TraceEntry } from "../sim/machine.ts";
 import type { Counterexample } from "./counterexample.ts";
 import { runSchedule } from "./run.ts";
@@ -11,7 +11,7 @@ function fit(s: string, width: number): string {
   return s.length > width ? s.slice(0, width - 1) + "…" : s.padEnd(width);
 }
 
-export function renderTrace(cx: Counterexample, model: ModelDefinition<unknown>): string {
+export function renderTrace(cx: Counterexample, model: AnyModel): string {
   const run = runSchedule(model, cx.variant, cx.config, cx.workload, cx.schedule, { trace: true });
   const f = run.failure;
   const out: string[] = [];

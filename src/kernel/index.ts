@@ -12,3 +12,5 @@ export { xchg, cmpxchg } from "./atomic.ts";
 export { violation, BUG } from "./bug.ts";
 export { spinlock_t, DEFINE_SPINLOCK, spin_lock, spin_unlock, spin_lock_irq, spin_unlock_irq, spin_lock_irqsave, spin_unlock_irqrestore } from "./spinlock.ts";
 export * from "./model.ts";
+export type { Gen, Step, Wait } from "../sim/step.ts";
+export type { Violation } from "../sim/failure.ts";

@@ -1,9 +1,9 @@
 // The built-in models.
-import type { ModelDefinition } from "../kernel/model.ts";
+import type { AnyModel } from "../kernel/model.ts";
 import mempool from "./mempool/index.ts";
 
-export const MODELS: readonly ModelDefinition<unknown>[] = [mempool as ModelDefinition<unknown>];
+export const MODELS: readonly AnyModel[] = [mempool];
 
-export function findModel(name: string): ModelDefinition<unknown> | undefined {
+export function findModel(name: string): AnyModel | undefined {
   return MODELS.find((m) => m.name === name);
 }

@@ -5,7 +5,7 @@ import { variantConfig } from "../../src/kernel/model.ts";
 import mempool from "../../src/models/mempool/index.ts";
 import type { ScheduleEvent } from "../../src/sim/index.ts";
 
-const model = mempool as Parameters<typeof variantConfig>[0];
+const model = mempool;
 const workload = {
   objectsPerPage: 2,
   threads: [

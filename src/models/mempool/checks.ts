@@ -1,5 +1,5 @@
 // The allocator's properties, in OSv's terms.
-import type { Violation } from "../../sim/failure.ts";
+import type { Violation } from "../../kernel/index.ts";
 import { chain } from "./ghost.ts";
 import type { FreeObject, Mempool } from "./structs.ts";
 

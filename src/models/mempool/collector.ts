@@ -2,7 +2,7 @@
 // PCPU_WORKERITEM garbage_collector / free_worker): a pinned thread that
 // sleeps until signalled, then drains every handover queue of its CPU.
 import { kthread_run, num_possible_cpus, wait_event } from "../../kernel/index.ts";
-import type { Gen } from "../../sim/step.ts";
+import type { Gen } from "../../kernel/index.ts";
 import type { Hold } from "./lock.ts";
 import type { Mempool } from "./structs.ts";
 

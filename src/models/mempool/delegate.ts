@@ -3,7 +3,7 @@
 // it frees an object of its own. Pushing and draining are plain loads and
 // stores, and the pool lock only keeps *this* CPU out of the way.
 import { current_name, num_possible_cpus } from "../../kernel/index.ts";
-import type { Gen } from "../../sim/step.ts";
+import type { Gen } from "../../kernel/index.ts";
 import { chain } from "./ghost.ts";
 import type { Hold } from "./lock.ts";
 import { free_same_cpu } from "./pool.ts";

@@ -29,7 +29,7 @@ export default defineModel<MempoolWorkload>({
   description: "OSv's per-CPU object allocator (core/mempool.cc) used from a driver's interrupt handler",
   variants: {
     "preempt-lock": {
-      description: "preemption disabled, interrupts left on (OSv as it is); an interrupt lands mid-free",
+      description: "preemption disabled, interrupts left on (OSv as it is): the handler's alloc() and free() land inside the thread's",
       correct: false,
       config: { cpus: 1 },
     },
@@ -49,7 +49,8 @@ export default defineModel<MempoolWorkload>({
       config: { cpus: 2 },
     },
     "mpsc-queue": {
-      description: "foreign frees through a lock-free MPSC queue per (owner, source) pair, drained by the owner's collector (OSv today), interrupts disabled",
+      description:
+        "foreign frees through a lock-free MPSC queue per (owner, source) pair, drained by the owner's collector (OSv today), interrupts disabled; the collector is signalled on every push (OSv waits for 257: --set signalThreshold=256 leaves objects queued)",
       correct: true,
       config: { cpus: 2 },
     },
@@ -62,7 +63,7 @@ export default defineModel<MempoolWorkload>({
     "no-stranded": "after the run, no freed object is left in a handover queue",
   },
   defaults: { cpus: 2, maxSteps: 5000, signalThreshold: 0 },
-  maxEvents: 48,
+  maxEvents: 200,
   workload: workloadArbitrary,
   workloadHelp,
   setup(variant, w, config) {

@@ -1,7 +1,7 @@
 // The allocator's lock, which is what the variants disagree about.
 import type { IrqFlags } from "../../kernel/index.ts";
 import { local_irq_restore, local_irq_save, preempt_disable, preempt_enable } from "../../kernel/index.ts";
-import type { Gen } from "../../sim/step.ts";
+import type { Gen } from "../../kernel/index.ts";
 
 /** What a holder keeps to release the lock: the interrupt state it saved, if any. */
 export interface Hold {

@@ -4,7 +4,7 @@
 // collector. garbage_sink signals the collector once more than
 // `signal_threshold` objects were pushed since the last signal.
 import { cmpxchg, current_name, num_possible_cpus, xchg } from "../../kernel/index.ts";
-import type { Gen } from "../../sim/step.ts";
+import type { Gen } from "../../kernel/index.ts";
 import type { GarbageCollector } from "./collector.ts";
 import { chain } from "./ghost.ts";
 import type { Hold } from "./lock.ts";

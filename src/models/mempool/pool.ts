@@ -2,7 +2,7 @@
 // Every plain read-modify-write is a load step and a store step, so that an
 // interrupt or another thread can land between them as it can on hardware.
 import { current_name, smp_processor_id, this_cpu_ptr, violation } from "../../kernel/index.ts";
-import type { Gen } from "../../sim/step.ts";
+import type { Gen } from "../../kernel/index.ts";
 import type { Hold } from "./lock.ts";
 import { DROP_LOCK } from "./lock.ts";
 import type { CpuFreeList, FreeObject, Mempool, PageHeader } from "./structs.ts";

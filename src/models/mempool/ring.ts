@@ -3,7 +3,7 @@
 // The ring is 256 entries as in OSv; its blocking overflow path is not
 // modelled, and no workload here comes near filling it.
 import { BUG, current_name, num_possible_cpus } from "../../kernel/index.ts";
-import type { Gen } from "../../sim/step.ts";
+import type { Gen } from "../../kernel/index.ts";
 import type { GarbageCollector } from "./collector.ts";
 import type { Hold } from "./lock.ts";
 import { free_same_cpu } from "./pool.ts";

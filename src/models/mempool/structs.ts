@@ -1,6 +1,6 @@
 // The allocator's data, after OSv include/osv/mempool.hh.
 import type { PerCpu } from "../../kernel/index.ts";
-import type { Gen } from "../../sim/step.ts";
+import type { Gen } from "../../kernel/index.ts";
 import type { Ghost } from "./ghost.ts";
 import type { Hold, PoolLock } from "./lock.ts";
 

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { current_name, kthread_run, request_irq, wait_event } from "../../kernel/index.ts";
 import type { MachineConfig } from "../../kernel/index.ts";
-import type { Gen } from "../../sim/step.ts";
+import type { Gen } from "../../kernel/index.ts";
 import { alloc, free } from "./pool.ts";
 import type { FreeObject, Mempool } from "./structs.ts";
 

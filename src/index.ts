@@ -1,0 +1,13 @@
+// The public library API: what a user imports to model their own mechanism
+// and hunt it. The built-in models use nothing but this.
+export * from "./kernel/index.ts";
+export type { Gen, Step, Wait, ScheduleEvent, Failure, Violation, TraceEntry } from "./sim/index.ts";
+export { Machine } from "./sim/index.ts";
+export { hunt } from "./harness/hunt.ts";
+export type { HuntOptions, HuntResult } from "./harness/hunt.ts";
+export { Run, runSchedule } from "./harness/run.ts";
+export { minimize, minimizeSchedule, removableEvents } from "./harness/minimize.ts";
+export type { Counterexample, Saved } from "./harness/counterexample.ts";
+export { FORMAT, writeCounterexample, readCounterexampleFile, counterexampleFiles, serialize } from "./harness/counterexample.ts";
+export { replayCounterexample, replayFile, replayAll, describeReplay } from "./harness/replay.ts";
+export { renderTrace } from "./harness/trace-text.ts";

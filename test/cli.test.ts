@@ -1,0 +1,141 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../src/cli.ts";
+
+const root = path.join(import.meta.dirname, "..");
+
+function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = main(args, (s) => out.push(s), (s) => err.push(s));
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "krh-cli-"));
+const jsonFiles = (dir: string) => fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith(".json"));
+
+describe("list", () => {
+  it("--json names the model, its variants with correctness, and its properties", () => {
+    const r = cli("list", "--json");
+    expect(r.code).toBe(0);
+    const m = JSON.parse(r.out).models.find((x: { name: string }) => x.name === "mempool");
+    expect(m.variants.map((v: { name: string; correct: boolean }) => [v.name, v.correct])).toEqual([
+      ["preempt-lock", false],
+      ["irq-preempt-lock", true],
+      ["no-preempt-lock", false],
+      ["delegate-queue", false],
+      ["mpsc-queue", true],
+    ]);
+    expect(Object.keys(m.properties)).toEqual(expect.arrayContaining(["conservation", "no-double-alloc", "page-accounting", "no-stranded", "deadlock", "hang"]));
+  });
+});
+
+describe("bad usage exits 2 with a one-line reason", () => {
+  const cases: [string[], RegExp][] = [
+    [[], /no command given/],
+    [["frobnicate"], /unknown command 'frobnicate'/],
+    [["hunt"], /hunt needs a model name \(known: mempool/],
+    [["hunt", "nosuch"], /unknown model 'nosuch' \(known: mempool/],
+    [["hunt", "mempool", "--variant", "nosuch"], /has no variant 'nosuch' \(known: preempt-lock, /],
+    [["hunt", "mempool", "--runs", "lots"], /--runs takes a whole number/],
+    [["hunt", "mempool", "--strategy", "psychic"], /unknown strategy 'psychic' \(known: fast-check\)/],
+    [["hunt", "mempool", "--bogus"], /Unknown option '--bogus'/],
+    [["hunt", "mempool", "--property", "nosuch"], /has no property 'nosuch'/],
+    [["hunt", "mempool", "--set", "colour=red"], /has no setting 'colour' \(known: signalThreshold\)/],
+    [["hunt", "mempool", "--cpus", "0"], /--cpus takes a whole number from 1 to 64/],
+    [["replay"], /replay needs at least one/],
+    [["replay", "/no/such/file.json"], /no such file or folder/],
+    [["show"], /show takes exactly one/],
+  ];
+  for (const [args, msg] of cases) {
+    it(`${args.join(" ") || "(nothing)"}`, () => {
+      const r = cli(...args);
+      expect(r.code).toBe(2);
+      expect(r.err.split("\n")[0]).toMatch(/^error: /);
+      expect(r.err.split("\n")[0]).toMatch(msg);
+    });
+  }
+});
+
+describe("hunt, replay, show", () => {
+  it("hunt of a buggy variant exits 1 and saves one file; replay of it exits 0; show draws it", () => {
+    const dir = tmp();
+    const h = cli("hunt", "mempool", "--variant", "preempt-lock", "--runs", "2000", "--seed", "1", "--out", dir);
+    expect(h.code).toBe(1);
+    const files = jsonFiles(dir);
+    expect(files).toHaveLength(1);
+    const file = path.join(dir, files[0]!);
+    expect(h.out).toContain(`saved ${file}`);
+    const r = cli("replay", file);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("as expected");
+    const s = cli("show", file);
+    expect(s.code).toBe(0);
+    expect(s.out).toMatch(/^>> +\| /m);
+    expect(s.out).toContain(">> conservation broken");
+  });
+
+  it("removing any one event of a saved schedule makes replay exit 1", () => {
+    const dir = tmp();
+    cli("hunt", "mempool", "--variant", "preempt-lock", "--runs", "2000", "--seed", "1", "--out", dir);
+    const file = path.join(dir, jsonFiles(dir)[0]!);
+    const cx = JSON.parse(fs.readFileSync(file, "utf8"));
+    expect(cx.schedule.length).toBeGreaterThan(1);
+    for (let i = 0; i < cx.schedule.length; i++) {
+      const cut = path.join(dir, `cut-${i}.json`);
+      fs.writeFileSync(cut, JSON.stringify({ ...cx, schedule: cx.schedule.filter((_: unknown, j: number) => j !== i) }));
+      expect(cli("replay", cut).code, `without event ${i}`).toBe(1);
+    }
+  });
+
+  it("the same hunt twice writes the same file, `found` aside", () => {
+    const a = tmp();
+    const b = tmp();
+    for (const dir of [a, b]) cli("hunt", "mempool", "--variant", "no-preempt-lock", "--seed", "3", "--out", dir);
+    const [fa] = jsonFiles(a);
+    expect(jsonFiles(b)).toEqual([fa]);
+    const strip = (d: string) => {
+      const { found: _f, ...rest } = JSON.parse(fs.readFileSync(path.join(d, fa!), "utf8"));
+      return rest;
+    };
+    expect(strip(b)).toEqual(strip(a));
+    // Hunting again into the same folder keeps the file and says so.
+    const again = cli("hunt", "mempool", "--variant", "no-preempt-lock", "--seed", "3", "--out", a);
+    expect(again.out).toContain("already saved as");
+    expect(jsonFiles(a)).toEqual([fa]);
+  });
+
+  it("hunt of a correct variant that survives exits 0 and saves nothing", () => {
+    const dir = tmp();
+    const h = cli("hunt", "mempool", "--variant", "mpsc-queue", "--runs", "200", "--out", dir);
+    expect(h.code).toBe(0);
+    expect(h.out).toContain("passed 200 runs");
+    expect(fs.existsSync(path.join(dir, "mempool"))).toBe(false);
+  });
+
+  it("replay of an unreadable file exits 2 naming it, and still replays the others", () => {
+    const dir = tmp();
+    cli("hunt", "mempool", "--variant", "preempt-lock", "--seed", "1", "--out", dir);
+    const bad = path.join(dir, "mempool", "zz-bad.json");
+    fs.writeFileSync(bad, "{ not json");
+    const r = cli("replay", dir);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not JSON`));
+    expect(r.out).toContain("1 as expected, 0 not as expected, 1 unreadable");
+  });
+});
+
+describe("the real command", () => {
+  it("runs under tsx and exits with the contract's codes", () => {
+    const tsx = path.join(root, "node_modules", ".bin", "tsx");
+    const bad = spawnSync(tsx, ["src/cli.ts", "hunt", "nosuch"], { cwd: root, encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe("error: unknown model 'nosuch' (known: mempool)");
+    const list = spawnSync(tsx, ["src/cli.ts", "list"], { cwd: root, encoding: "utf8" });
+    expect(list.status).toBe(0);
+    expect(list.stdout).toContain("preempt-lock");
+  });
+});

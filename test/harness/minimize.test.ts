@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { hunt } from "../../src/harness/hunt.ts";
+import { minimizeSchedule, removableEvents, stillFails, structuralShrinks } from "../../src/harness/minimize.ts";
+import { variantConfig } from "../../src/kernel/model.ts";
+import { findModel } from "../../src/models/index.ts";
+import type { ScheduleEvent } from "../../src/sim/index.ts";
+
+const model = findModel("mempool")!;
+
+describe("minimization", () => {
+  it("leaves a schedule from which no single event can be removed", () => {
+    for (const variant of ["preempt-lock", "no-preempt-lock"]) {
+      const config = variantConfig(model, variant);
+      const cx = hunt({ model, variant, config, runs: 1000, seed: 7 }).counterexample!;
+      const t = { model, variant, config, workload: cx.workload, property: cx.property };
+      expect(stillFails(t, cx.schedule)).toEqual(cx.schedule);
+      expect(removableEvents(t, cx.schedule)).toEqual([]);
+    }
+  });
+
+  it("drops events that do not matter from a long failing schedule", () => {
+    const variant = "preempt-lock";
+    const config = variantConfig(model, variant);
+    const workload = { objectsPerPage: 2, threads: [{ cpu: 0, ops: ["alloc", "free"] }], irq: { cpus: [0], count: 1 } };
+    const steps = (n: number): ScheduleEvent[] => Array.from({ length: n }, () => ({ kind: "step", cpu: 0 }));
+    // Eleven steps put the thread in alloc() right after it read _free->begin(); the interrupt then frees the page under it.
+    const noisy: ScheduleEvent[] = [...steps(11), { kind: "irq", cpu: 0, line: "virtio" }, ...steps(30)];
+    const t = { model, variant, config, workload, property: "conservation" };
+    expect(stillFails(t, noisy)).toBeDefined();
+    const small = minimizeSchedule(t, noisy);
+    expect(small.length).toBeLessThan(noisy.length);
+    expect(small.at(-1)).toEqual({ kind: "irq", cpu: 0, line: "virtio" });
+    expect(removableEvents(t, small)).toEqual([]);
+  });
+
+  it("offers structurally smaller workloads: each array without one element, each number smaller", () => {
+    const all = [...structuralShrinks({ n: 2, xs: ["a", "b"] })].map((v) => JSON.stringify(v));
+    expect(all).toContain(JSON.stringify({ n: 0, xs: ["a", "b"] }));
+    expect(all).toContain(JSON.stringify({ n: 1, xs: ["a", "b"] }));
+    expect(all).toContain(JSON.stringify({ n: 2, xs: ["a"] }));
+    expect(all).toContain(JSON.stringify({ n: 2, xs: ["b"] }));
+  });
+});
