@@ -21,30 +21,27 @@ const median = (xs: number[]) => {
 interface Row {
   model: string;
   variant: string;
+  /** Settings this row was hunted with beyond the variant's own. */
+  settings: string;
   cpus: number;
   correct: boolean;
   runsPerSec: number;
   actionsPerSec: number;
   found?: string;
+  /** Properties the failures broke. */
+  properties: string;
   runsToFailure?: { median: number; min: number; max: number };
   msToFailure?: number;
 }
 
-const rows: Row[] = [];
-for (const model of MODELS) {
-  for (const [variant, spec] of Object.entries(model.variants)) {
-    const config = variantConfig(model, variant);
-    if (spec.correct) {
-      const r = hunt({ model, variant, config, runs: throughputRuns, seed: 1 });
-      const secs = r.elapsedMs / 1000;
-      rows.push({ model: model.name, variant, cpus: config.cpus, correct: true, runsPerSec: r.runs / secs, actionsPerSec: r.actions / secs });
-      continue;
-    }
+function huntBuggy(model: (typeof MODELS)[number], variant: string, overrides: Record<string, number>): Row {
+    const config = variantConfig(model, variant, overrides);
     const runs: number[] = [];
     const ms: number[] = [];
     let totalRuns = 0;
     let totalActions = 0;
     let totalMs = 0;
+    const properties = new Set<string>();
     for (const seed of seeds) {
       const r = hunt({ model, variant, config, runs: budget, seed });
       totalRuns += r.runs;
@@ -53,11 +50,14 @@ for (const model of MODELS) {
       if (r.counterexample) {
         runs.push(r.runs);
         ms.push(r.msToFailure!);
+        properties.add(r.counterexample.property);
       }
     }
-    rows.push({
+    return {
       model: model.name,
       variant,
+      settings: Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(" "),
+      properties: [...properties].sort().join(","),
       cpus: config.cpus,
       correct: false,
       runsPerSec: (totalRuns / totalMs) * 1000,
@@ -65,20 +65,38 @@ for (const model of MODELS) {
       found: `${runs.length}/${seeds.length}`,
       runsToFailure: runs.length ? { median: median(runs), min: Math.min(...runs), max: Math.max(...runs) } : undefined,
       msToFailure: runs.length ? median(ms) : undefined,
-    });
+    };
+}
+
+const rows: Row[] = [];
+for (const model of MODELS) {
+  for (const [variant, spec] of Object.entries(model.variants)) {
+    if (spec.correct) {
+      const config = variantConfig(model, variant);
+      const r = hunt({ model, variant, config, runs: throughputRuns, seed: 1 });
+      const secs = r.elapsedMs / 1000;
+      rows.push({ model: model.name, variant, settings: "", properties: "", cpus: config.cpus, correct: true, runsPerSec: r.runs / secs, actionsPerSec: r.actions / secs });
+      continue;
+    }
+    const row = huntBuggy(model, variant, {});
+    rows.push(row);
+    // What the lock validator buys: the same hunt with it off must find the bug itself.
+    if (row.properties.includes("lockdep")) rows.push(huntBuggy(model, variant, { lockdep: 0 }));
   }
 }
 
 const table = [
-  ["model", "variant", "cpus", "kind", "runs/s", "actions/s", "found", "runs to failure (median [min-max])", "ms to failure (median)"],
+  ["model", "variant", "settings", "cpus", "kind", "runs/s", "actions/s", "found", "broke", "runs to failure (median [min-max])", "ms to failure (median)"],
   ...rows.map((r) => [
     r.model,
     r.variant,
+    r.settings || "-",
     String(r.cpus),
     r.correct ? "correct" : "buggy",
     r.runsPerSec.toFixed(0),
     r.actionsPerSec.toFixed(0),
     r.found ?? "-",
+    r.properties || "-",
     r.runsToFailure ? `${r.runsToFailure.median} [${r.runsToFailure.min}-${r.runsToFailure.max}]` : r.correct ? "-" : `none in ${budget}`,
     r.msToFailure !== undefined ? r.msToFailure.toFixed(0) : "-",
   ]),

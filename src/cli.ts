@@ -10,7 +10,7 @@ import { hunt } from "./harness/hunt.ts";
 import { describeReplay, replayAll } from "./harness/replay.ts";
 import { renderTrace } from "./harness/trace-text.ts";
 import type { MachineConfig, AnyModel } from "./kernel/model.ts";
-import { MACHINE_PROPERTIES, allProperties, variantConfig } from "./kernel/model.ts";
+import { KERNEL_SETTINGS, MACHINE_PROPERTIES, allProperties, variantConfig } from "./kernel/model.ts";
 import { MODELS, findModel } from "./models/index.ts";
 
 const USAGE = `usage:
@@ -28,7 +28,8 @@ hunt options:
   --cpus N        CPUs of the simulated machine (default: the variant's own setting)
   --property P    count only failures of property P (default: the first property that fails)
   --max-steps N   actions after which a run counts as a hang (default: the model's)
-  --set K=V       a model setting (see 'list': each variant's config), for example --set signalThreshold=256
+  --set K=V       a setting (see 'list': each variant's config), for example --set signalThreshold=256,
+                  or --set lockdep=0 to leave the lock validator out and let the hunt find the deadlocks
   --out DIR       where counterexamples are saved (default: counterexamples)`;
 
 export class UsageError extends Error {}
@@ -117,8 +118,9 @@ function cmdHunt(args: string[], out: (s: string) => void): number {
     if (m === null) throw new UsageError(`--set takes KEY=VALUE, got '${kv}'`);
     const [, key, value] = m as unknown as [string, string, string];
     if (key === "cpus" || key === "maxSteps") throw new UsageError(`use --${key === "cpus" ? "cpus" : "max-steps"} for ${key}`);
-    if (!(key in model.defaults)) throw new UsageError(`model ${model.name} has no setting '${key}' (known: ${Object.keys(model.defaults).filter((k) => k !== "cpus" && k !== "maxSteps").join(", ") || "none"})`);
-    overrides[key] = typeof model.defaults[key] === "number" ? (wholeNumber(`--set ${key}`, value, 0) as number) : value;
+    const known = { ...KERNEL_SETTINGS, ...model.defaults };
+    if (!(key in known)) throw new UsageError(`model ${model.name} has no setting '${key}' (known: ${Object.keys(known).filter((k) => k !== "cpus" && k !== "maxSteps").join(", ")})`);
+    overrides[key] = typeof known[key] === "number" ? (wholeNumber(`--set ${key}`, value, 0) as number) : value;
   }
   const outDir = (values.out as string | undefined) ?? "counterexamples";
 

@@ -44,7 +44,7 @@ describe("bad usage exits 2 with a one-line reason", () => {
     [["hunt", "mempool", "--strategy", "psychic"], /unknown strategy 'psychic' \(known: fast-check\)/],
     [["hunt", "mempool", "--bogus"], /Unknown option '--bogus'/],
     [["hunt", "mempool", "--property", "nosuch"], /has no property 'nosuch'/],
-    [["hunt", "mempool", "--set", "colour=red"], /has no setting 'colour' \(known: signalThreshold\)/],
+    [["hunt", "mempool", "--set", "colour=red"], /has no setting 'colour' \(known: lockdep, signalThreshold\)/],
     [["hunt", "mempool", "--cpus", "0"], /--cpus takes a whole number from 1 to 64/],
     [["replay"], /replay needs at least one/],
     [["replay", "/no/such/file.json"], /no such file or folder/],
@@ -133,7 +133,7 @@ describe("the real command", () => {
     const tsx = path.join(root, "node_modules", ".bin", "tsx");
     const bad = spawnSync(tsx, ["src/cli.ts", "hunt", "nosuch"], { cwd: root, encoding: "utf8" });
     expect(bad.status).toBe(2);
-    expect(bad.stderr.trim()).toBe("error: unknown model 'nosuch' (known: mempool)");
+    expect(bad.stderr.trim()).toBe("error: unknown model 'nosuch' (known: mempool, spinlock)");
     const list = spawnSync(tsx, ["src/cli.ts", "list"], { cwd: root, encoding: "utf8" });
     expect(list.status).toBe(0);
     expect(list.stdout).toContain("preempt-lock");

@@ -1,6 +1,7 @@
 // One run: a model's world on a fresh machine, events applied one by one,
 // then the drain and the final checks.
-import type { MachineConfig, AnyModel } from "../kernel/model.ts";
+import { installKernel } from "../kernel/lockdep.ts";
+import type { AnyModel, MachineConfig } from "../kernel/model.ts";
 import { setBooting } from "../sim/current.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Failure, Violation } from "../sim/failure.ts";
@@ -29,6 +30,7 @@ export class Run {
   ) {
     if (model.variants[variant] === undefined) throw new Error(`model ${model.name} has no variant '${variant}'`);
     this.machine = new Machine({ cpus: config.cpus, maxSteps: config.maxSteps, trace: opts.trace ?? false });
+    installKernel(this.machine, { lockdep: config.lockdep !== 0 });
     setBooting(this.machine);
     let instance;
     try {

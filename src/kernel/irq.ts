@@ -1,6 +1,7 @@
 // Interrupt lines (include/linux/interrupt.h).
 import { current, currentMachine } from "../sim/current.ts";
 import type { Gen } from "../sim/step.ts";
+import { kthread_run, wait_event } from "./sched.ts";
 
 export interface IrqOptions {
   /** CPUs the line is routed to. */
@@ -17,4 +18,44 @@ export function request_irq(line: string, handler: () => Gen<unknown>, opts: Irq
 /** Raises `line` on `cpu` (an IPI, a doorbell): it stays pending until delivered. */
 export function raise_irq(cpu: number, line: string): void {
   current().machine.raiseIrq(cpu, line);
+}
+
+export const IRQ_HANDLED = "IRQ_HANDLED";
+export const IRQ_WAKE_THREAD = "IRQ_WAKE_THREAD";
+export type irqreturn_t = typeof IRQ_HANDLED | typeof IRQ_WAKE_THREAD;
+
+/** The priority Linux gives interrupt threads (sched_set_fifo: MAX_RT_PRIO / 2). */
+export const IRQ_THREAD_PRIO = 50;
+
+/**
+ * request_threaded_irq: the hard handler runs in interrupt context; when it
+ * returns IRQ_WAKE_THREAD (or is null, the default primary handler), the
+ * line's thread "irq/<line>" runs `thread_fn` as a SCHED_FIFO thread, bound to
+ * the first CPU of the line.
+ */
+export function request_threaded_irq(line: string, handler: (() => Gen<irqreturn_t>) | null, thread_fn: () => Gen<unknown>, opts: IrqOptions): void {
+  const wake = { pending: false };
+  const name = `irq/${line}`;
+  kthread_run(
+    function* () {
+      for (;;) {
+        yield wait_event(() => wake.pending, `${line} is raised`);
+        wake.pending = false;
+        yield* thread_fn();
+      }
+    },
+    name,
+    { cpu: opts.cpus[0] ?? 0, pinned: true, daemon: true, prio: IRQ_THREAD_PRIO },
+  );
+  request_irq(
+    line,
+    function* () {
+      const ret = handler === null ? IRQ_WAKE_THREAD : yield* handler();
+      if (ret === IRQ_WAKE_THREAD) {
+        wake.pending = true;
+        yield `wake up ${name}`;
+      }
+    },
+    opts,
+  );
 }

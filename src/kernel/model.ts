@@ -57,13 +57,19 @@ export interface ModelDefinition<W = unknown> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyModel = ModelDefinition<any>;
 
-/** Properties every model has, checked by the machine itself. */
+/** Properties every model has, checked by the machine and the kernel API. */
 export const MACHINE_PROPERTIES: Record<string, string> = {
-  deadlock: "something is left that can never make progress",
+  deadlock: "something is left that can never make progress (the report names the cycle of who waits for whom)",
   hang: "the run did not end within its step bound",
   oops: "model code crashed (a NULL dereference, a BUG())",
-  "sleep-in-atomic": "a context slept in an interrupt handler, or with preemption or interrupts disabled",
+  "sleep-in-atomic": "a call that may sleep in an interrupt handler, with a spinlock held, or with preemption or interrupts disabled",
+  "mutual-exclusion": "no lock is held by two contexts at once",
+  "irq-state": "spin_unlock_irqrestore restores what its spin_lock_irqsave found; a thread ends with no lock held, interrupts on and preempt count 0, a handler as it found them",
+  lockdep: "lock usage lockdep would reject: a lock taken both in hardirq context and with hardirqs on, a circular lock order, a hardirq-safe lock held while taking a hardirq-unsafe one",
 };
+
+/** Kernel settings every config has: `lockdep` 1 runs the validator, 0 leaves the hunt to find the deadlocks. */
+export const KERNEL_SETTINGS: Record<string, number> = { lockdep: 1 };
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 
@@ -89,7 +95,7 @@ export function allProperties(def: AnyModel): string[] {
 export function variantConfig(def: AnyModel, variant: string, overrides: Partial<MachineConfig> = {}): MachineConfig {
   const v = def.variants[variant];
   if (v === undefined) throw new Error(`model ${def.name} has no variant '${variant}'`);
-  const out: MachineConfig = { ...def.defaults };
+  const out: MachineConfig = { ...def.defaults, ...KERNEL_SETTINGS };
   for (const [k, val] of Object.entries({ ...v.config, ...overrides })) if (val !== undefined) out[k] = val;
   return out;
 }

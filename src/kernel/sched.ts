@@ -11,6 +11,8 @@ export interface ThreadOptions {
   pinned?: boolean;
   /** A service thread that may still be waiting for work when the run ends. */
   daemon?: boolean;
+  /** SCHED_FIFO priority (1-99), as sched_set_fifo() gives; normal threads have none. */
+  prio?: number;
 }
 
 /** kthread_run: creates a thread and makes it runnable on `opts.cpu`. Call while setting up. */
@@ -27,7 +29,7 @@ export function wait_event(cond: () => boolean, what: string | (() => string)): 
   return sleepWait(cond, what);
 }
 
-/** `yield spin_until(cond, what)`: busy-waits, keeping the CPU, until `cond` holds. */
-export function spin_until(cond: () => boolean, what: string | (() => string)): Wait {
-  return spinWait(cond, what);
+/** `yield spin_until(cond, what)`: busy-waits, keeping the CPU, until `cond` holds; `holder` names who can make it hold. */
+export function spin_until(cond: () => boolean, what: string | (() => string), holder?: () => string | null): Wait {
+  return spinWait(cond, what, holder);
 }

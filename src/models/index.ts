@@ -1,8 +1,9 @@
 // The built-in models.
 import type { AnyModel } from "../kernel/model.ts";
 import mempool from "./mempool/index.ts";
+import spinlock from "./spinlock/index.ts";
 
-export const MODELS: readonly AnyModel[] = [mempool];
+export const MODELS: readonly AnyModel[] = [mempool, spinlock];
 
 export function findModel(name: string): AnyModel | undefined {
   return MODELS.find((m) => m.name === name);

@@ -20,6 +20,8 @@ export class Context {
     readonly pinned: boolean,
     /** A daemon may still be waiting when the run ends (a collector thread). */
     readonly daemon: boolean,
+    /** Real-time priority (SCHED_FIFO 1-99); 0 for a normal thread. */
+    readonly prio: number = 0,
   ) {}
 
   /** Not finished, and not waiting for something that has not happened. */

@@ -5,6 +5,8 @@ export interface IrqFrame {
   readonly ctx: Context;
   /** The interrupt-enable state it found, restored when it returns. */
   readonly savedIrqsEnabled: boolean;
+  /** The preempt count it found; it must leave it so. */
+  readonly entryPreemptCount: number;
 }
 
 export class Cpu {
@@ -36,8 +38,10 @@ export class Cpu {
     return this.preemptCount === 0 && this.irqsEnabled && !this.inIrq;
   }
 
-  /** The first thread in the run queue that could be put on the CPU. */
+  /** The thread the scheduler would put on the CPU: the highest priority ready one, first in the queue among equals. */
   firstReady(): Context | undefined {
-    return this.runqueue.find((t) => !t.asleep());
+    let best: Context | undefined;
+    for (const t of this.runqueue) if (!t.asleep() && (best === undefined || t.prio > best.prio)) best = t;
+    return best;
   }
 }

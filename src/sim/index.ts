@@ -3,9 +3,10 @@ export type { MachineOptions, TraceEntry, EnvSource, MachineHooks } from "./mach
 export { Context } from "./context.ts";
 export type { ContextKind } from "./context.ts";
 export { Cpu } from "./cpu.ts";
+export type { IrqFrame } from "./cpu.ts";
 export type { Failure, Violation } from "./failure.ts";
 export type { Gen, Step, Wait } from "./step.ts";
-export { spinWait, sleepWait } from "./step.ts";
+export { spinWait, sleepWait, yieldWait } from "./step.ts";
 export { current, currentMachine, setBooting, isRunning } from "./current.ts";
 export type { ScheduleEvent, StepEvent, IrqEvent, PreemptEvent, MigrateEvent, EnvEvent } from "./events.ts";
 export { describeEvent, eventShapeError, EVENT_KINDS } from "./events.ts";

@@ -2,6 +2,7 @@
 // nothing of any model: models reach it through the kernel API.
 import { Context } from "./context.ts";
 import { Cpu } from "./cpu.ts";
+import type { IrqFrame } from "./cpu.ts";
 import { setRunning } from "./current.ts";
 import type { EnvEvent, ScheduleEvent } from "./events.ts";
 import { describeEvent } from "./events.ts";
@@ -50,7 +51,8 @@ interface IrqLine {
 /** Hooks the layers above install: checks run after every step, at a context's exit. */
 export interface MachineHooks {
   afterStep?(): void;
-  onExit?(ctx: Context, cpu: Cpu): void;
+  /** A context returned; for a handler, `frame` is the one just popped. */
+  onExit?(ctx: Context, cpu: Cpu, frame?: IrqFrame): void;
 }
 
 export class Machine {
@@ -61,6 +63,8 @@ export class Machine {
   readonly threads: Context[] = [];
   readonly envSources: EnvSource[] = [];
   readonly hooks: MachineHooks = {};
+  /** State the layers above keep per machine (the kernel's lock tracking), by key. */
+  readonly ext = new Map<object, unknown>();
   /** Actions taken so far: every applied event and every drained move counts one. */
   steps = 0;
   /** Index of the action under way (its trace entries and failures carry it). */
@@ -85,10 +89,10 @@ export class Machine {
   // ---- building a world ----
 
   /** Creates a thread on `cpu`'s run queue (or running it, if that CPU is idle). */
-  spawn(name: string, fn: () => Gen<unknown>, opts: { cpu: number; pinned?: boolean; daemon?: boolean }): Context {
+  spawn(name: string, fn: () => Gen<unknown>, opts: { cpu: number; pinned?: boolean; daemon?: boolean; prio?: number }): Context {
     if (this.threadByName.has(name)) throw new Error(`thread '${name}' already exists`);
     const cpu = this.cpu(opts.cpu);
-    const t = new Context(name, "thread", fn(), cpu.id, opts.pinned ?? false, opts.daemon ?? false);
+    const t = new Context(name, "thread", fn(), cpu.id, opts.pinned ?? false, opts.daemon ?? false, opts.prio ?? 0);
     this.threads.push(t);
     this.threadByName.set(name, t);
     if (cpu.current === null) cpu.current = t;
@@ -146,10 +150,11 @@ export class Machine {
     return out.sort();
   }
 
-  /** Threads a preemption of this CPU could switch to, in run-queue order. */
+  /** Threads a preemption of this CPU could switch to (ready, and not of lower priority), in run-queue order. */
   preemptTargets(cpu: Cpu): Context[] {
-    if (cpu.current === null || !cpu.preemptible()) return [];
-    return cpu.runqueue.filter((t) => !t.asleep());
+    const cur = cpu.current;
+    if (cur === null || !cpu.preemptible()) return [];
+    return cpu.runqueue.filter((t) => !t.asleep() && t.prio >= cur.prio);
   }
 
   /** Threads that may be moved to another CPU now, in creation order. */
@@ -270,6 +275,11 @@ export class Machine {
     this.failure = { property, message, event: this.eventIndex >= 0 ? this.eventIndex : this.drainIndex, step: this.action, contexts };
   }
 
+  /** Where the machine is, for reports: "event 7", or "drain action 31" after the schedule. */
+  where(): string {
+    return this.eventIndex >= 0 ? `event ${this.eventIndex}` : `drain action ${this.action}`;
+  }
+
   /** Adds a line to the trace on behalf of the running context (used by kernel facilities). */
   note(cpu: number, text: string): void {
     if (this.tracing) this.record(cpu, "", this.cpus[cpu]?.irqStack.length ?? 0, text);
@@ -316,9 +326,9 @@ export class Machine {
       const w = r.value as NonNullable<Context["waiting"]>;
       ctx.waiting = w;
       const blocked = !w.until();
-      ctx.lastLabel = `${w.sleep ? "sleeps" : "spins"} until ${w.what()}`;
-      this.record(cpu.id, ctx.name, depth, blocked ? ctx.lastLabel : `${ctx.lastLabel} (already so)`);
-      if (w.sleep && blocked) this.sleep(cpu, ctx);
+      ctx.lastLabel = w.yieldCpu ? w.what() : `${w.sleep ? "sleeps" : "spins"} until ${w.what()}`;
+      this.record(cpu.id, ctx.name, depth, blocked || w.yieldCpu ? ctx.lastLabel : `${ctx.lastLabel} (already so)`);
+      if (w.sleep && (blocked || w.yieldCpu)) this.sleep(cpu, ctx);
     }
   }
 
@@ -334,13 +344,15 @@ export class Machine {
 
   private exit(cpu: Cpu, ctx: Context): void {
     ctx.done = true;
+    let frame: IrqFrame | undefined;
     if (ctx.kind === "irq") {
-      const frame = cpu.irqStack.pop()!;
+      frame = cpu.irqStack.pop()!;
+      this.hooks.onExit?.(ctx, cpu, frame);
       cpu.irqsEnabled = frame.savedIrqsEnabled;
     } else {
       cpu.current = null;
+      this.hooks.onExit?.(ctx, cpu);
     }
-    this.hooks.onExit?.(ctx, cpu);
   }
 
   private deliverIrq(cpu: Cpu, line: string): void {
@@ -350,7 +362,7 @@ export class Machine {
     l.deliveries++;
     const ctx = new Context(`${line}#${l.deliveries}`, "irq", l.handler(), cpu.id, true, false);
     this.stepping = ctx;
-    cpu.irqStack.push({ ctx, savedIrqsEnabled: cpu.irqsEnabled });
+    cpu.irqStack.push({ ctx, savedIrqsEnabled: cpu.irqsEnabled, entryPreemptCount: cpu.preemptCount });
     cpu.irqsEnabled = false;
     this.record(cpu.id, ctx.name, cpu.irqStack.length, `interrupt ${line} taken`);
   }
@@ -418,15 +430,54 @@ export class Machine {
     return out;
   }
 
+  /**
+   * Why a context cannot go on, and whom it waits for: the handler nested on
+   * it, the holder of what it waits for, or the context keeping its CPU.
+   */
+  private blockedBy(c: Context): { why: string; on: Context | undefined } {
+    const cpu = this.cpus[c.cpu]!;
+    const frames = cpu.irqStack;
+    const above = c.kind === "irq" ? frames[frames.findIndex((f) => f.ctx === c) + 1]?.ctx : cpu.current === c ? frames[0]?.ctx : undefined;
+    if (above !== undefined) return { why: `${c.name} on cpu${cpu.id} is interrupted by ${above.name} and resumes only when it returns`, on: above };
+    if (c.waiting !== null && !c.waiting.until()) {
+      const holder = c.waiting.holder?.() ?? null;
+      const on = holder === null ? undefined : this.contextNamed(holder);
+      return { why: `${c.name} on cpu${cpu.id} ${c.waiting.sleep ? "sleeps" : "spins"} until ${c.waiting.what()}`, on };
+    }
+    const top = cpu.top();
+    const reason = top !== null && top.prio > c.prio ? `, which has a higher priority (SCHED_FIFO ${top.prio})` : top !== null && !cpu.preemptible() ? ", which cannot be preempted" : "";
+    return { why: `${c.name} on cpu${cpu.id} is ready but cpu${cpu.id} is held by ${top?.name ?? "nobody"}${reason}`, on: top ?? undefined };
+  }
+
+  private contextNamed(name: string): Context | undefined {
+    return this.liveContexts().find((c) => c.name === name);
+  }
+
   private checkDeadlock(): void {
     const live = this.liveContexts();
     if (live.length === 0) return;
-    const why = live.map((c) => {
-      const cpu = this.cpus[c.cpu]!;
-      if (c.waiting !== null && !c.waiting.until()) return `${c.name} on cpu${cpu.id} ${c.waiting.sleep ? "sleeps" : "spins"} until ${c.waiting.what()}`;
-      const top = cpu.top();
-      return `${c.name} on cpu${cpu.id} cannot run: the cpu is held by ${top?.name ?? "nobody"}`;
-    });
+    // Follow who-waits-for-whom from each blocked context; a cycle is the deadlock.
+    for (const start of live) {
+      const path: Context[] = [];
+      const reasons: string[] = [];
+      for (let c: Context | undefined = start; c !== undefined && !path.includes(c); ) {
+        path.push(c);
+        const b = this.blockedBy(c);
+        reasons.push(b.why);
+        c = b.on;
+        if (c !== undefined && path.includes(c)) {
+          // Tell the cycle from a context that waits for something, if one does.
+          const from = path.indexOf(c);
+          const cycle = path.slice(from);
+          const why = reasons.slice(from);
+          const k = Math.max(0, cycle.findIndex((x) => x.waiting !== null && !x.waiting.until()));
+          const rot = <T>(xs: T[]) => [...xs.slice(k), ...xs.slice(0, k)];
+          this.fail("deadlock", { message: `deadlock: ${rot(why).join("; ")}`, contexts: rot(cycle).map((x) => x.name) });
+          return;
+        }
+      }
+    }
+    const why = live.map((c) => this.blockedBy(c).why);
     this.fail("deadlock", { message: `nothing can make progress: ${why.join("; ")}`, contexts: live.map((c) => c.name) });
   }
 

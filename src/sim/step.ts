@@ -10,6 +10,10 @@ export interface Wait {
   readonly what: () => string;
   /** A sleeping thread gives up its CPU; a spinning context keeps it. */
   readonly sleep: boolean;
+  /** The context holding what it waits for (a lock's owner), for deadlock cycles. */
+  readonly holder?: () => string | null;
+  /** Give up the CPU even though `until` holds already (schedule(), a yield). */
+  readonly yieldCpu?: boolean;
 }
 
 export type Step = string | Wait;
@@ -17,10 +21,17 @@ export type Step = string | Wait;
 /** A context's code: a generator whose every yield ends one atomic step. */
 export type Gen<R = void> = Generator<Step, R, undefined>;
 
-export function spinWait(until: () => boolean, what: string | (() => string)): Wait {
-  return { kind: "wait", until, what: typeof what === "string" ? () => what : what, sleep: false };
+const describe = (what: string | (() => string)) => (typeof what === "string" ? () => what : what);
+
+export function spinWait(until: () => boolean, what: string | (() => string), holder?: () => string | null): Wait {
+  return { kind: "wait", until, what: describe(what), sleep: false, holder };
 }
 
-export function sleepWait(until: () => boolean, what: string | (() => string)): Wait {
-  return { kind: "wait", until, what: typeof what === "string" ? () => what : what, sleep: true };
+export function sleepWait(until: () => boolean, what: string | (() => string), holder?: () => string | null): Wait {
+  return { kind: "wait", until, what: describe(what), sleep: true, holder };
+}
+
+/** Gives the CPU to the next ready thread (this one goes to the back of the run queue). */
+export function yieldWait(what: string): Wait {
+  return { kind: "wait", until: () => true, what: () => what, sleep: true, yieldCpu: true };
 }

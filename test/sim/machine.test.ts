@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { local_irq_disable, local_irq_enable, preempt_disable, preempt_enable, smp_processor_id } from "../../src/kernel/index.ts";
 import type { ScheduleEvent } from "../../src/sim/index.ts";
-import { Machine, sleepWait, spinWait } from "../../src/sim/index.ts";
+import { Machine, sleepWait, spinWait, yieldWait } from "../../src/sim/index.ts";
 
 const step = (cpu = 0): ScheduleEvent => ({ kind: "step", cpu });
 const irq = (cpu = 0, line = "dev"): ScheduleEvent => ({ kind: "irq", cpu, line });
@@ -215,6 +215,75 @@ describe("preemption and migration", () => {
   });
 });
 
+describe("priorities", () => {
+  it("never preempts a real-time thread for a normal one, and starts the highest priority ready thread first", () => {
+    const m = machine(1);
+    const order: string[] = [];
+    const body = (name: string) =>
+      function* () {
+        order.push(name);
+        yield `${name} runs`;
+      };
+    m.spawn("normal", body("normal"), { cpu: 0 });
+    m.spawn("rt", body("rt"), { cpu: 0, prio: 50 });
+    m.spawn("normal2", body("normal2"), { cpu: 0 });
+    expect(m.preemptTargets(m.cpus[0]!).map((t) => t.name)).toEqual(["rt", "normal2"]);
+    apply(m, [{ kind: "preempt", cpu: 0, to: "rt" }]);
+    expect(m.preemptTargets(m.cpus[0]!)).toEqual([]);
+    m.drain(1);
+    expect(order).toEqual(["rt", "normal2", "normal"]); // the preempted thread went to the back
+  });
+
+  it("reports a real-time thread spinning on a lock held by a preempted normal thread on its CPU", () => {
+    const m = machine(1);
+    const lock = { owner: null as string | null };
+    m.spawn(
+      "holder",
+      function* () {
+        lock.owner = "holder";
+        yield "take (preemption stays on)";
+        lock.owner = null;
+        yield "release";
+      },
+      { cpu: 0 },
+    );
+    m.spawn(
+      "rt",
+      function* () {
+        yield spinWait(() => lock.owner === null, "the lock is released", () => lock.owner);
+      },
+      { cpu: 0, prio: 50 },
+    );
+    apply(m, [step(), { kind: "preempt", cpu: 0, to: "rt" }, step()]);
+    m.drain(3);
+    expect(m.failure?.property).toBe("deadlock");
+    expect(m.failure?.message).toBe("deadlock: rt on cpu0 spins until the lock is released; holder on cpu0 is ready but cpu0 is held by rt, which has a higher priority (SCHED_FIFO 50)");
+  });
+
+  it("lets a yielding thread give way to the next ready one", () => {
+    const m = machine(1);
+    const order: string[] = [];
+    m.spawn(
+      "A",
+      function* () {
+        order.push("A1");
+        yield yieldWait("schedule()");
+        order.push("A2");
+      },
+      { cpu: 0 },
+    );
+    m.spawn(
+      "B",
+      function* () {
+        order.push("B");
+      },
+      { cpu: 0 },
+    );
+    m.drain(0);
+    expect(order).toEqual(["A1", "B", "A2"]);
+  });
+});
+
 describe("blocking, deadlock and hangs", () => {
   it("does not step a context spinning on a condition that does not hold", () => {
     const m = machine(2);
@@ -253,8 +322,51 @@ describe("blocking, deadlock and hangs", () => {
     m.drain(0);
     expect(m.failure?.property).toBe("deadlock");
     expect(m.failure?.message).toContain("T0 on cpu0 spins until a lock nobody releases");
-    expect(m.failure?.message).toContain("T1 on cpu0 cannot run");
+    expect(m.failure?.message).toContain("T1 on cpu0 is ready but cpu0 is held by T0, which cannot be preempted");
     expect(m.failure?.contexts).toEqual(["T0", "T1"]);
+  });
+
+  it("names the cycle when a handler waits for what the context it interrupted holds", () => {
+    const m = machine(1);
+    const lock = { owner: null as string | null };
+    m.spawn(
+      "T0",
+      function* () {
+        lock.owner = "T0";
+        yield "take";
+        lock.owner = null;
+        yield "release";
+      },
+      { cpu: 0 },
+    );
+    m.requestIrq(
+      "dev",
+      function* () {
+        yield spinWait(() => lock.owner === null, "L is released", () => lock.owner);
+      },
+      { cpus: [0], count: 1 },
+    );
+    apply(m, [step(), irq()]);
+    m.drain(2);
+    expect(m.failure?.property).toBe("deadlock");
+    expect(m.failure?.message).toBe("deadlock: dev#1 on cpu0 spins until L is released; T0 on cpu0 is interrupted by dev#1 and resumes only when it returns");
+    expect(m.failure?.contexts).toEqual(["dev#1", "T0"]);
+  });
+
+  it("names the cycle of two threads each spinning on what the other holds", () => {
+    const m = machine(2);
+    const owner: Record<string, string | null> = { A: null, B: null };
+    const taker = (me: string, first: string, second: string) =>
+      function* () {
+        owner[first] = me;
+        yield `take ${first}`;
+        yield spinWait(() => owner[second] === null, `${second} is released`, () => owner[second]!);
+      };
+    m.spawn("T0", taker("T0", "A", "B"), { cpu: 0 });
+    m.spawn("T1", taker("T1", "B", "A"), { cpu: 1 });
+    apply(m, [step(0), step(1)]);
+    m.drain(2);
+    expect(m.failure?.message).toBe("deadlock: T0 on cpu0 spins until B is released; T1 on cpu1 spins until A is released");
   });
 
   it("lets a sleeping thread give its CPU to another, and wakes it when its condition holds", () => {

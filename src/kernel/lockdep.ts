@@ -1,0 +1,263 @@
+// Lock tracking and a validator after Linux's lockdep
+// (Documentation/locking/lockdep-design.rst). Every acquisition is recorded
+// per lock class: whether it happened in hardirq context, whether hardirqs
+// were enabled, and which classes were held at the time. A conflict is
+// reported the moment one execution shows both sides of it, whether or not
+// that execution deadlocks.
+import type { Machine } from "../sim/machine.ts";
+import { current } from "../sim/current.ts";
+
+/** Anything that can be locked: spinlocks, mutexes, hand-rolled locks that annotate themselves. */
+export interface Lockable {
+  readonly name: string;
+  /** Locks of one class share lockdep state (lock_class_key); defaults to the name. */
+  readonly lockClass?: string;
+}
+
+/** Where something happened, for reports. */
+export interface Usage {
+  ctx: string;
+  cpu: number;
+  where: string;
+  how: string;
+}
+
+/** One lock held by one context. */
+export interface Held {
+  lock: Lockable;
+  at: Usage;
+  /** For the irqsave forms: whether interrupts were on when the flags were saved. */
+  irqsWereOn?: boolean;
+}
+
+interface LockClass {
+  name: string;
+  /** First acquisition in hardirq context ({IN-HARDIRQ-W}). */
+  inHardirq?: Usage;
+  /** First time held with hardirqs enabled ({HARDIRQ-ON-W}). */
+  hardirqOn?: Usage;
+  /** Dependencies: classes taken while this one was held, with where. */
+  readonly after: Map<LockClass, { prev: Usage; next: Usage }>;
+}
+
+class KernelLocks {
+  readonly held = new Map<string, Held[]>();
+  readonly holders = new Map<Lockable, string>();
+  readonly classes = new Map<string, LockClass>();
+  constructor(readonly lockdep: boolean) {}
+
+  classOf(l: Lockable): LockClass {
+    const name = l.lockClass ?? l.name;
+    let c = this.classes.get(name);
+    if (c === undefined) this.classes.set(name, (c = { name, after: new Map() }));
+    return c;
+  }
+}
+
+const KEY = {};
+
+/** Turns the kernel's checks on for a machine: lock tracking, lockdep (unless off), exit-state checks. */
+export function installKernel(m: Machine, opts: { lockdep: boolean }): void {
+  m.ext.set(KEY, new KernelLocks(opts.lockdep));
+  m.hooks.onExit = (ctx, cpu, frame) => {
+    const held = locksOf(m).held.get(ctx.name) ?? [];
+    const problems: string[] = [];
+    if (held.length > 0) problems.push(`still holding ${held.map((h) => `${h.lock.name} (${h.at.how} at ${h.at.where})`).join(", ")}`);
+    if (frame === undefined) {
+      if (!cpu.irqsEnabled) problems.push("with interrupts disabled");
+      if (cpu.preemptCount !== 0) problems.push(`with preempt_count ${cpu.preemptCount}`);
+    } else {
+      if (cpu.irqsEnabled) problems.push("with interrupts enabled (a handler must not enable them)");
+      if (cpu.preemptCount !== frame.entryPreemptCount) problems.push(`with preempt_count ${cpu.preemptCount}, having found ${frame.entryPreemptCount}`);
+    }
+    if (problems.length > 0) m.fail("irq-state", { message: `${ctx.name} on cpu${cpu.id} returns ${problems.join(", ")}`, contexts: [ctx.name] });
+  };
+}
+
+function locksOf(m: Machine): KernelLocks {
+  let k = m.ext.get(KEY) as KernelLocks | undefined;
+  if (k === undefined) m.ext.set(KEY, (k = new KernelLocks(true)));
+  return k;
+}
+
+function usageHere(how: string): Usage {
+  const { machine, cpu, ctx } = current();
+  return { ctx: ctx.name, cpu: cpu.id, where: machine.where(), how };
+}
+
+const at = (u: Usage) => `${u.ctx} on cpu${u.cpu} (${u.how} at ${u.where})`;
+
+/** Locks the running context holds, oldest first. */
+export function held_locks(): readonly Held[] {
+  const { machine, ctx } = current();
+  return locksOf(machine).held.get(ctx.name) ?? [];
+}
+
+/** Locks a context holds, for reports (by context name). */
+export function locks_held_by(m: Machine, ctx: string): readonly Held[] {
+  return locksOf(m).held.get(ctx) ?? [];
+}
+
+/** Classes reachable from `from` through recorded dependencies (itself included). */
+function reachable(from: LockClass): Set<LockClass> {
+  const seen = new Set<LockClass>([from]);
+  const todo = [from];
+  while (todo.length > 0) for (const next of todo.pop()!.after.keys()) if (!seen.has(next)) seen.add(next), todo.push(next);
+  return seen;
+}
+
+/** A path of dependencies from `a` to `b`, if one exists. */
+function pathBetween(a: LockClass, b: LockClass): LockClass[] | undefined {
+  const prev = new Map<LockClass, LockClass>();
+  const todo = [a];
+  const seen = new Set([a]);
+  while (todo.length > 0) {
+    const c = todo.shift()!;
+    if (c === b) {
+      const out = [b];
+      for (let x = b; x !== a; ) out.unshift((x = prev.get(x)!));
+      return out;
+    }
+    for (const n of c.after.keys()) if (!seen.has(n)) seen.add(n), prev.set(n, c), todo.push(n);
+  }
+  return undefined;
+}
+
+function report(message: string, contexts: string[]): void {
+  current().machine.fail("lockdep", { message, contexts });
+}
+
+/** After a usage bit is set on `cls`: does a hardirq-safe class now lead to a hardirq-unsafe one? */
+function checkSafeToUnsafe(k: KernelLocks, cls: LockClass): void {
+  for (const safe of k.classes.values()) {
+    if (safe.inHardirq === undefined) continue;
+    const r = reachable(safe);
+    if (!r.has(cls) && safe !== cls) continue;
+    for (const unsafe of r) {
+      if (unsafe === safe || unsafe.hardirqOn === undefined) continue;
+      const p = pathBetween(safe, unsafe)!;
+      const edge = p[0]!.after.get(p[1]!)!;
+      report(
+        `HARDIRQ-safe -> HARDIRQ-unsafe lock order detected: ${safe.name} is taken in hardirq context (${at(safe.inHardirq)}); ` +
+          `${p.map((c) => c.name).join(" -> ")} was taken while holding it (${at(edge.next)}); ` +
+          `${unsafe.name} is taken with hardirqs enabled (${at(unsafe.hardirqOn)}), so an interrupt can deadlock on ${safe.name}`,
+        [safe.inHardirq.ctx, edge.next.ctx, unsafe.hardirqOn.ctx],
+      );
+      return;
+    }
+  }
+}
+
+function markInHardirq(k: KernelLocks, cls: LockClass, u: Usage): void {
+  if (cls.inHardirq !== undefined) return;
+  cls.inHardirq = u;
+  if (cls.hardirqOn !== undefined) {
+    report(
+      `inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage of ${cls.name}: ${at(u)} takes it in hardirq context, ` +
+        `but ${at(cls.hardirqOn)} held it with hardirqs enabled; an interrupt arriving while it is held that way deadlocks`,
+      [u.ctx, cls.hardirqOn.ctx],
+    );
+    return;
+  }
+  checkSafeToUnsafe(k, cls);
+}
+
+function markHardirqOn(k: KernelLocks, cls: LockClass, u: Usage): void {
+  if (cls.hardirqOn !== undefined) return;
+  cls.hardirqOn = u;
+  if (cls.inHardirq !== undefined) {
+    report(
+      `inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage of ${cls.name}: ${at(u)} holds it with hardirqs enabled, ` +
+        `but ${at(cls.inHardirq)} took it in hardirq context; an interrupt arriving now on cpu${u.cpu} would deadlock`,
+      [u.ctx, cls.inHardirq.ctx],
+    );
+    return;
+  }
+  checkSafeToUnsafe(k, cls);
+}
+
+/**
+ * lock_acquire(): the running context is about to take `lock`. As in Linux
+ * (spin_acquire() comes before the spinning), lockdep validates the attempt
+ * here, so an acquisition that would deadlock is reported before it spins.
+ * `trylock` acquisitions add no dependencies (they cannot wait);
+ * `irqsWereOn` is what an irqsave form found.
+ */
+export function lock_acquire(lock: Lockable, how: string, opts: { trylock?: boolean; irqsWereOn?: boolean } = {}): void {
+  const { machine, cpu, ctx } = current();
+  const k = locksOf(machine);
+  const u = usageHere(`${how}(${lock.name})`);
+  const mine = k.held.get(ctx.name) ?? [];
+  k.held.set(ctx.name, [...mine, { lock, at: u, irqsWereOn: opts.irqsWereOn }]);
+  if (!k.lockdep) return;
+  const cls = k.classOf(lock);
+  for (const h of mine) {
+    const prev = k.classOf(h.lock);
+    if (prev === cls && !opts.trylock) {
+      report(`possible recursive locking detected: ${at(u)} takes ${lock.name} while already holding ${h.lock.name} of the same class (since ${h.at.where})`, [u.ctx]);
+      return;
+    }
+  }
+  if (cpu.inIrq) markInHardirq(k, cls, u);
+  if (cpu.irqsEnabled) markHardirqOn(k, cls, u);
+  if (opts.trylock || machine.failure !== undefined) return;
+  for (const h of mine) {
+    const prev = k.classOf(h.lock);
+    if (prev === cls || prev.after.has(cls)) continue;
+    const back = pathBetween(cls, prev);
+    if (back !== undefined) {
+      const first = back[0]!.after.get(back[1]!)!;
+      report(
+        `possible circular locking dependency detected: ${at(u)} takes ${lock.name} while holding ${h.lock.name}, ` +
+          `but ${at(first.next)} took ${back[1]!.name} while holding ${back[0]!.name} (${back.map((c) => c.name).join(" -> ")})`,
+        [u.ctx, first.next.ctx],
+      );
+      return;
+    }
+    prev.after.set(cls, { prev: h.at, next: u });
+    checkSafeToUnsafe(k, prev);
+    if (machine.failure !== undefined) return;
+  }
+}
+
+/** The running context now owns `lock` (after lock_acquire and any waiting): mutual exclusion is checked here. */
+export function lock_acquired(lock: Lockable): void {
+  const { machine, cpu, ctx } = current();
+  const k = locksOf(machine);
+  const other = k.holders.get(lock);
+  if (other !== undefined && other !== ctx.name) {
+    machine.fail("mutual-exclusion", { message: `${ctx.name} on cpu${cpu.id} acquires ${lock.name} while ${other} holds it`, contexts: [other] });
+  }
+  k.holders.set(lock, ctx.name);
+}
+
+/** lock_release(): the running context no longer holds `lock`; returns how it was taken. */
+export function lock_released(lock: Lockable): Held {
+  const { machine, ctx } = current();
+  const k = locksOf(machine);
+  const mine = k.held.get(ctx.name) ?? [];
+  const i = mine.map((h) => h.lock).lastIndexOf(lock);
+  if (i < 0) throw new Error(`${ctx.name} releases ${lock.name}, which it does not hold`);
+  const h = mine[i]!;
+  k.held.set(ctx.name, [...mine.slice(0, i), ...mine.slice(i + 1)]);
+  k.holders.delete(lock);
+  return h;
+}
+
+/** trace_hardirqs_on(): interrupts were just enabled; every lock still held is now held with them on. */
+export function lockdep_hardirqs_on(how: string): void {
+  const { machine, ctx } = current();
+  const k = locksOf(machine);
+  if (!k.lockdep) return;
+  const u = usageHere(how);
+  for (const h of k.held.get(ctx.name) ?? []) {
+    markHardirqOn(k, k.classOf(h.lock), u);
+    if (machine.failure !== undefined) return;
+  }
+}
+
+/** A function naming the lock's holder at any later time (for waits and deadlock reports). */
+export function holder_of(lock: Lockable): () => string | null {
+  const k = locksOf(current().machine);
+  return () => k.holders.get(lock) ?? null;
+}

@@ -1,0 +1,36 @@
+// Sleeping locks (include/linux/mutex.h): a waiter sleeps and gives up its CPU.
+import { current_name } from "./smp.ts";
+import type { Gen } from "../sim/step.ts";
+import { sleepWait } from "../sim/step.ts";
+import { holder_of, lock_acquire, lock_acquired, lock_released } from "./lockdep.ts";
+import type { Lockable } from "./lockdep.ts";
+import { might_sleep } from "./sleep.ts";
+
+export class mutex implements Lockable {
+  locked = false;
+  constructor(
+    readonly name: string,
+    readonly lockClass?: string,
+  ) {}
+}
+
+export function DEFINE_MUTEX(name: string): mutex {
+  return new mutex(name);
+}
+
+export function* mutex_lock(m: mutex): Gen {
+  might_sleep(`mutex_lock(${m.name})`);
+  lock_acquire(m, "mutex_lock");
+  const holder = holder_of(m);
+  while (m.locked) yield sleepWait(() => !m.locked, () => `${m.name} is unlocked (held by ${holder() ?? "nobody"})`, holder);
+  m.locked = true;
+  lock_acquired(m);
+  yield `mutex_lock(${m.name})`;
+}
+
+export function* mutex_unlock(m: mutex): Gen {
+  if (!m.locked) throw new Error(`mutex_unlock(${m.name}) by ${current_name()}: not locked`);
+  lock_released(m);
+  m.locked = false;
+  yield `mutex_unlock(${m.name})`;
+}

@@ -1,0 +1,52 @@
+// Calls that may sleep, and the check Linux makes at each of them
+// (might_sleep(), CONFIG_DEBUG_ATOMIC_SLEEP): "BUG: sleeping function called
+// from invalid context" when the caller is in an interrupt handler, holds a
+// spinlock, or runs with preemption or interrupts disabled.
+import { current } from "../sim/current.ts";
+import type { Gen } from "../sim/step.ts";
+import { yieldWait } from "../sim/step.ts";
+import { held_locks } from "./lockdep.ts";
+
+/** might_sleep(): the caller is about to do something that can sleep. */
+export function might_sleep(fn: string): void {
+  const { machine, cpu, ctx } = current();
+  const inIrq = cpu.inIrq;
+  const atomic = cpu.preemptCount > 0;
+  const irqsOff = !cpu.irqsEnabled;
+  if (!inIrq && !atomic && !irqsOff) return;
+  const locks = held_locks().map((h) => `${h.lock.name} (${h.at.how} at ${h.at.where})`);
+  machine.fail("sleep-in-atomic", {
+    message:
+      `BUG: sleeping function called from invalid context: ${fn} by ${ctx.name} on cpu${cpu.id}: ` +
+      `in_atomic(): ${atomic ? 1 : 0}, irqs_disabled(): ${irqsOff ? 1 : 0}, in_interrupt(): ${inIrq ? 1 : 0}` +
+      (locks.length > 0 ? `, locks held: ${locks.join(", ")}` : ""),
+  });
+}
+
+/** schedule(): gives the CPU to the next ready thread. */
+export function* schedule(): Gen {
+  might_sleep("schedule()");
+  yield yieldWait("schedule()");
+}
+
+/**
+ * msleep(): sleeps. There is no virtual time yet, so the thread gives up its
+ * CPU and is ready again at once; what matters here is that it may sleep.
+ */
+export function* msleep(ms: number): Gen {
+  might_sleep(`msleep(${ms})`);
+  yield yieldWait(`msleep(${ms})`);
+}
+
+export const GFP_KERNEL = "GFP_KERNEL";
+export const GFP_ATOMIC = "GFP_ATOMIC";
+export type gfp_t = typeof GFP_KERNEL | typeof GFP_ATOMIC;
+
+/** kmalloc(): GFP_KERNEL may sleep to reclaim memory; GFP_ATOMIC never sleeps. */
+export function* kmalloc(size: number, gfp: gfp_t): Gen<{ size: number }> {
+  if (gfp === GFP_KERNEL) might_sleep(`kmalloc(${size}, GFP_KERNEL)`);
+  yield `kmalloc(${size}, ${gfp})`;
+  return { size };
+}
+
+export function kfree(_p: { size: number } | null): void {}
