@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { hunt } from "../src/harness/hunt.ts";
 import { removableEvents } from "../src/harness/minimize.ts";
 import { replayCounterexample } from "../src/harness/replay.ts";
+import { runSchedule } from "../src/harness/run.ts";
+import type { ScheduleEvent } from "../src/sim/index.ts";
 import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
 
@@ -39,6 +41,38 @@ describe("mempool: buggy variants are caught", () => {
     expect(w.threads).toHaveLength(1);
     expect(w.irq).toEqual({ cpus: [0], count: 1 });
     expect(cx.schedule.filter((e) => e.kind === "irq")).toHaveLength(1);
+  });
+});
+
+describe("mempool: the interrupt inside free()", () => {
+  // Step the thread until it has taken a given step, then interrupt it: the
+  // window of the bug the ported virtio drivers hit.
+  function interruptAfter(variant: string, label: RegExp) {
+    const workload = { objectsPerPage: 3, threads: [{ cpu: 0, ops: ["alloc", "alloc", "free"] }], irq: { cpus: [0], count: 1 } };
+    const config = variantConfig(model, variant, { cpus: 1 });
+    const plain = runSchedule(model, variant, config, workload, [], { trace: true });
+    const k = plain.machine.trace.filter((t) => t.ctx === "T0").findIndex((t) => label.test(t.text));
+    expect(k).toBeGreaterThan(0);
+    const schedule: ScheduleEvent[] = [...Array.from({ length: k + 1 }, () => ({ kind: "step" as const, cpu: 0 })), { kind: "irq", cpu: 0, line: "virtio" }];
+    return runSchedule(model, variant, config, workload, schedule);
+  }
+
+  it("preempt-lock: the handler's alloc() between free()'s load and store of nalloc loses its count", () => {
+    const f = interruptAfter("preempt-lock", /^load pg0->nalloc \(2\)$/).failure;
+    expect(f?.property).toBe("page-accounting");
+    expect(f?.message).toBe("pg0->nalloc is 1, but 2 of its objects are allocated");
+  });
+
+  it("preempt-lock: the handler's alloc() between free()'s two stores puts an object in two places", () => {
+    const f = interruptAfter("preempt-lock", /^pg0\.1->next = pg0->local_free/).failure;
+    expect(f?.property).toBe("conservation");
+    expect(f?.message).toBe("pg0.2 is in 2 places at once: on pg0->local_free, held by the rx ring of cpu0");
+  });
+
+  it("irq-preempt-lock: the interrupt cannot land there, interrupts are off", () => {
+    const r = interruptAfter("irq-preempt-lock", /^load pg0->nalloc \(2\)$/);
+    expect(r.failure).toBeUndefined();
+    expect(r.skipped.map((s) => s.event.kind)).toEqual(["irq"]);
   });
 });
 

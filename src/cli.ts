@@ -3,9 +3,9 @@
 // 2 bad usage or unreadable input, with a one-line reason.
 import { randomInt } from "node:crypto";
 import * as fs from "node:fs";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { writeCounterexample } from "./harness/counterexample.ts";
-import { readCounterexampleFile } from "./harness/counterexample.ts";
+import { readCounterexampleFile, serialize, writeCounterexample } from "./harness/counterexample.ts";
 import { hunt } from "./harness/hunt.ts";
 import { describeReplay, replayAll } from "./harness/replay.ts";
 import { renderTrace } from "./harness/trace-text.ts";
@@ -78,8 +78,10 @@ function cmdList(args: string[], out: (s: string) => void): number {
     out("  variants:");
     for (const v of m.variants) out(`    ${v.name.padEnd(18)} ${v.correct ? "correct" : "buggy  "}  ${v.description}`);
     out("  properties:");
-    for (const [p, d] of Object.entries(m.properties)) out(`    ${p.padEnd(18)} ${d}`);
+    for (const [p, d] of Object.entries(m.properties)) if (!(p in MACHINE_PROPERTIES)) out(`    ${p.padEnd(18)} ${d}`);
   }
+  out("every model is also checked for:");
+  for (const [p, d] of Object.entries(MACHINE_PROPERTIES)) out(`    ${p.padEnd(18)} ${d}`);
   return 0;
 }
 
@@ -123,6 +125,7 @@ function cmdHunt(args: string[], out: (s: string) => void): number {
     overrides[key] = typeof known[key] === "number" ? (wholeNumber(`--set ${key}`, value, 0) as number) : value;
   }
   const outDir = (values.out as string | undefined) ?? "counterexamples";
+  usableOutDir(outDir);
 
   out(`hunting ${model.name} with ${strategy}, seed ${seed}${seedArg === "random" ? " (random)" : ""}, ${runs} runs per variant`);
   let failed = false;
@@ -137,12 +140,30 @@ function cmdHunt(args: string[], out: (s: string) => void): number {
     }
     failed = true;
     const cx = r.counterexample;
-    const saved = writeCounterexample(outDir, cx);
+    let saved;
+    try {
+      saved = writeCounterexample(outDir, cx);
+    } catch (err) {
+      // Never lose what was found: print it, so it can be saved by hand.
+      out(serialize(cx));
+      throw new UsageError(`${cx.property} broken, but the counterexample could not be saved in ${outDir}: ${(err as Error).message}`);
+    }
     out(`${where}: ${cx.property} broken after ${r.runs} run(s), ${secs} s; shrunk to ${cx.schedule.length} event(s)`);
     out(`  ${cx.failure.message}`);
     out(`  ${saved.created ? "saved" : "already saved as"} ${saved.path}`);
   }
   return failed ? 1 : 0;
+}
+
+/** The output folder must be a folder we can write in, before any hunting: it is created now if missing (not its parents). */
+function usableOutDir(dir: string): void {
+  try {
+    if (!fs.existsSync(dir)) fs.mkdirSync(dir);
+    if (!fs.statSync(dir).isDirectory()) throw new Error("not a folder");
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--out ${dir}: ${(err as Error).message}`);
+  }
 }
 
 function cmdReplay(args: string[], out: (s: string) => void): number {
@@ -195,8 +216,23 @@ export function main(argv: string[], out: (s: string) => void = (s) => console.l
       if (/^(no command|unknown command|Unknown option|Option )/.test(e.message)) err(USAGE);
       return 2;
     }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+      err(`error: ${(e as Error).message}`); // a file the command could not read or write
+      return 2;
+    }
     throw e;
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main(process.argv.slice(2));
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return pathToFileURL(fs.realpathSync(script)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) process.exitCode = main(process.argv.slice(2));

@@ -49,6 +49,8 @@ describe("bad usage exits 2 with a one-line reason", () => {
     [["replay"], /replay needs at least one/],
     [["replay", "/no/such/file.json"], /no such file or folder/],
     [["show"], /show takes exactly one/],
+    [["hunt", "mempool", "--out", "/no/such/parent/dir"], /^error: --out \/no\/such\/parent\/dir: ENOENT/],
+    [["hunt", "mempool", "--out", "package.json"], /^error: --out package.json: not a folder$/],
   ];
   for (const [args, msg] of cases) {
     it(`${args.join(" ") || "(nothing)"}`, () => {
@@ -63,7 +65,7 @@ describe("bad usage exits 2 with a one-line reason", () => {
 describe("hunt, replay, show", () => {
   it("hunt of a buggy variant exits 1 and saves one file; replay of it exits 0; show draws it", () => {
     const dir = tmp();
-    const h = cli("hunt", "mempool", "--variant", "preempt-lock", "--runs", "2000", "--seed", "1", "--out", dir);
+    const h = cli("hunt", "mempool", "--variant", "preempt-lock", "--runs", "2000", "--seed", "22", "--out", dir);
     expect(h.code).toBe(1);
     const files = jsonFiles(dir);
     expect(files).toHaveLength(1);
@@ -75,7 +77,8 @@ describe("hunt, replay, show", () => {
     const s = cli("show", file);
     expect(s.code).toBe(0);
     expect(s.out).toMatch(/^>> +\| /m);
-    expect(s.out).toContain(">> conservation broken");
+    expect(s.out).toContain(">> page-accounting broken at the drain (T0): pg0->nalloc is 0, but 1 of its objects are allocated");
+    expect(s.out).toMatch(/^ +21 \| ⚡virtio#1: interrupt virtio taken$/m);
   });
 
   it("removing any one event of a saved schedule makes replay exit 1", () => {
@@ -128,6 +131,19 @@ describe("hunt, replay, show", () => {
   });
 });
 
+describe("show", () => {
+  it("marks the last step taken when the run ends in a deadlock", () => {
+    const dir = tmp();
+    cli("hunt", "spinlock", "--variant", "plain-lock-in-irq", "--set", "lockdep=0", "--seed", "1", "--out", dir);
+    const file = path.join(dir, jsonFiles(dir)[0]!);
+    const s = cli("show", file);
+    const marked = s.out.split("\n").filter((l) => l.startsWith(">>"));
+    expect(marked).toHaveLength(2); // the step, and the summary line
+    expect(marked[0]).toContain("nic#1: spins until priv->lock is released (held by T0)");
+    expect(marked[1]).toMatch(/^>> deadlock broken at the drain \(nic#1, T0\): deadlock: /);
+  });
+});
+
 describe("the real command", () => {
   it("runs under tsx and exits with the contract's codes", () => {
     const tsx = path.join(root, "node_modules", ".bin", "tsx");
@@ -137,5 +153,14 @@ describe("the real command", () => {
     const list = spawnSync(tsx, ["src/cli.ts", "list"], { cwd: root, encoding: "utf8" });
     expect(list.status).toBe(0);
     expect(list.stdout).toContain("preempt-lock");
+    expect(list.stdout).toContain("every model is also checked for:");
+  });
+
+  it("prints the same trace in a fresh process as in this one", () => {
+    const file = path.join(root, "counterexamples", "mempool", fs.readdirSync(path.join(root, "counterexamples", "mempool"))[0]!);
+    const tsx = path.join(root, "node_modules", ".bin", "tsx");
+    const fresh = spawnSync(tsx, ["src/cli.ts", "show", file], { cwd: root, encoding: "utf8" });
+    expect(fresh.status).toBe(0);
+    expect(fresh.stdout.trimEnd()).toBe(cli("show", file).out.trimEnd());
   });
 });

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MachineConfig, AnyModel } from "../kernel/model.ts";
-import { allProperties } from "../kernel/model.ts";
+import { KERNEL_SETTINGS, allProperties } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { eventShapeError } from "../sim/events.ts";
 import { Run } from "./run.ts";
@@ -129,8 +129,13 @@ export function validate(json: unknown, findModel: (name: string) => AnyModel | 
   if (!isObj(config)) return { error: "no config object" };
   if (!Number.isInteger(config.cpus) || (config.cpus as number) < 1 || (config.cpus as number) > 64) return { error: "config.cpus must be a whole number from 1 to 64" };
   if (!Number.isInteger(config.maxSteps) || (config.maxSteps as number) < 1) return { error: "config.maxSteps must be a whole number of at least 1" };
-  for (const [k, v] of Object.entries(config)) if (typeof v !== "number" && typeof v !== "string") return { error: `config.${k} must be a number or a string` };
-  const cfg = config as MachineConfig;
+  // Settings: the model's and the kernel's, each of its own type; one the file lacks takes its default.
+  const known: Record<string, number | string> = { ...KERNEL_SETTINGS, ...model.defaults };
+  for (const [k, v] of Object.entries(config)) {
+    if (!(k in known)) return { error: `config.${k} is not a setting of model ${model.name} (known: ${Object.keys(known).join(", ")})` };
+    if (typeof v !== typeof known[k]) return { error: `config.${k} must be a ${typeof known[k]}` };
+  }
+  const cfg = { ...known, ...config } as MachineConfig;
   if (!model.workload(cfg).canShrinkWithoutContext(json.workload))
     return { error: `the workload does not fit model ${model.name} with ${cfg.cpus} cpu(s)${model.workloadHelp ? `; expected ${model.workloadHelp}` : ""}` };
   if (!Array.isArray(json.schedule)) return { error: "schedule is not a list" };
@@ -141,13 +146,18 @@ export function validate(json: unknown, findModel: (name: string) => AnyModel | 
     return { error: `model ${model.name} cannot set up this workload: ${(err as Error).message}` };
   }
   for (let i = 0; i < json.schedule.length; i++) {
-    const bad = eventShapeError(json.schedule[i], envSources);
+    const e = json.schedule[i];
+    const bad = eventShapeError(e, envSources);
     if (bad !== undefined) return { error: `schedule event ${i} ${bad}` };
+    const cpu = (e as { cpu?: number }).cpu;
+    if (cpu !== undefined && cpu >= cfg.cpus) return { error: `schedule event ${i} names cpu${cpu}, but the machine has ${cfg.cpus} cpu(s)` };
   }
   const f = json.failure;
   if (!isObj(f) || typeof f.message !== "string" || !Number.isInteger(f.event) || !Array.isArray(f.contexts)) return { error: "failure must hold message, event and contexts" };
-  if (!isObj(json.found)) return { error: "no found object" };
-  return { cx: json as unknown as Counterexample, model };
+  const found = json.found;
+  if (!isObj(found) || typeof found.strategy !== "string" || !Number.isInteger(found.seed) || !Number.isInteger(found.runs) || typeof found.fastCheck !== "string" || typeof found.date !== "string")
+    return { error: "found must hold strategy, seed, runs, fastCheck and date" };
+  return { cx: { ...(json as unknown as Counterexample), config: cfg }, model };
 }
 
 /** Every .json file under a folder, sorted; a file path is returned as it is. */

@@ -14,6 +14,8 @@ export interface VariantReplay {
   expect: "fail" | "pass";
   failure?: Failure;
   skipped: { index: number; event: ScheduleEvent }[];
+  /** For a correct variant: the event the failure happened at was not enabled here, so it was not put to the test. */
+  decisiveSkipped?: boolean;
   ok: boolean;
 }
 
@@ -31,7 +33,8 @@ export function replayCounterexample(cx: Counterexample, model: AnyModel): Varia
   const one = (variant: string, expect: "fail" | "pass") => {
     const r = runSchedule(model, variant, cx.config, cx.workload, cx.schedule);
     const ok = expect === "fail" ? r.failure?.property === cx.property : r.failure === undefined;
-    out.push({ variant, expect, failure: r.failure, skipped: r.skipped, ok });
+    const decisiveSkipped = expect === "pass" && r.skipped.some((s) => s.index === cx.failure.event);
+    out.push({ variant, expect, failure: r.failure, skipped: r.skipped, decisiveSkipped, ok });
   };
   one(cx.variant, "fail");
   for (const [name, v] of Object.entries(model.variants)) if (v.correct && name !== cx.variant) one(name, "pass");
@@ -66,7 +69,8 @@ export function describeReplay(r: FileReplay): string[] {
     const got = v.failure ? `breaks ${v.failure.property} at event ${v.failure.event}: ${v.failure.message}` : "breaks nothing";
     const want = v.expect === "fail" ? `must break ${r.cx.property}` : "must break nothing";
     const skipped = v.skipped.length > 0 ? ` (${v.skipped.length} event(s) not enabled, skipped: ${v.skipped.map((s) => s.index).join(", ")})` : "";
-    lines.push(`  ${v.ok ? "ok " : "BAD"} ${v.variant}: ${want}; ${got}${skipped}`);
+    const note = v.decisiveSkipped ? `; note: event ${r.cx.failure.event}, where the failure happened, cannot happen here` : "";
+    lines.push(`  ${v.ok ? "ok " : "BAD"} ${v.variant}: ${want}; ${got}${skipped}${note}`);
   }
   return lines;
 }

@@ -1,5 +1,6 @@
 // One run: a model's world on a fresh machine, events applied one by one,
 // then the drain and the final checks.
+import { takeLinearized } from "../kernel/linearize.ts";
 import { installKernel } from "../kernel/lockdep.ts";
 import type { AnyModel, MachineConfig } from "../kernel/model.ts";
 import { setBooting } from "../sim/current.ts";
@@ -9,6 +10,16 @@ import { Machine } from "../sim/machine.ts";
 
 export interface RunOptions {
   trace?: boolean;
+}
+
+/** Runs a check; a check that throws is reported as an oops of the model, not as an error of the harness. */
+function guarded(name: string, check: () => Violation | undefined): { property: string; violation: Violation } | undefined {
+  try {
+    const v = check();
+    return v === undefined ? undefined : { property: name, violation: v };
+  } catch (err) {
+    return { property: "oops", violation: `check ${name} crashed: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }
 
 export class Run {
@@ -39,14 +50,17 @@ export class Run {
       setBooting(null);
     }
     const invariants = Object.entries(instance.invariants ?? {});
+    const sequential = instance.sequential;
     const m = this.machine;
     m.hooks.afterStep = () => {
+      // First the operations this step completed, against the sequential model; then the invariants.
+      for (const op of takeLinearized(m)) {
+        const v = sequential?.apply(op);
+        if (v !== undefined) return m.fail(sequential!.property, v);
+      }
       for (const [name, check] of invariants) {
-        const v = check();
-        if (v !== undefined) {
-          m.fail(name, v);
-          return;
-        }
+        const v = guarded(name, check);
+        if (v !== undefined) return m.fail(v.property, v.violation);
       }
     };
     this.finals = Object.entries(instance.finals ?? {});
@@ -76,9 +90,9 @@ export class Run {
       if (this.failure === undefined) this.machine.drain(this.offered);
       if (this.failure === undefined) {
         for (const [name, check] of this.finals) {
-          const v = check();
+          const v = guarded(name, check);
           if (v !== undefined) {
-            this.machine.fail(name, v);
+            this.machine.fail(v.property, v.violation);
             break;
           }
         }

@@ -15,6 +15,7 @@ export { request_irq, raise_irq, request_threaded_irq, IRQ_HANDLED, IRQ_WAKE_THR
 export type { IrqOptions, irqreturn_t } from "./irq.ts";
 export { xchg, cmpxchg } from "./atomic.ts";
 export { violation, BUG } from "./bug.ts";
+export { linearize } from "./linearize.ts";
 export {
   spinlock_t,
   DEFINE_SPINLOCK,

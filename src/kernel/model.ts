@@ -20,8 +20,21 @@ export interface VariantSpec {
   config?: Partial<MachineConfig>;
 }
 
+/**
+ * The sequential model of a mechanism: the abstract state (which objects are
+ * free, which callbacks are pending, which request is outstanding). Model code
+ * reports each operation at the step it takes effect with linearize(op); the
+ * harness applies the operations in order, and one the sequential model does
+ * not allow breaks `property`.
+ */
+export interface SequentialModel {
+  property: string;
+  apply(op: unknown): Violation | undefined;
+}
+
 /** What setup returns: the checks, closed over the world it built. */
 export interface ModelInstance {
+  sequential?: SequentialModel;
   /** Checked after every event and every drained step. */
   invariants?: Record<string, () => Violation | undefined>;
   /** Checked once the drain has run everything to the end. */

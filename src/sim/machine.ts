@@ -256,7 +256,8 @@ export class Machine {
           cpu = next;
           this.stepCpu(cpu);
         } else if (!this.tickPreempt() && !this.envDrainMove()) {
-          this.steps--; // nothing was done
+          this.steps--; // nothing was done: a deadlock is reported at the last action taken
+          this.action = Math.max(0, this.steps - 1);
           break;
         }
       }

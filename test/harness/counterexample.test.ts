@@ -24,7 +24,8 @@ describe("counterexample files", () => {
     const dir = tmp();
     const saved = writeCounterexample(dir, cx);
     expect(saved.created).toBe(true);
-    expect(path.relative(dir, saved.path)).toMatch(/^mempool\/preempt-lock--conservation--[0-9a-f]{8}\.json$/);
+    expect(path.relative(dir, saved.path)).toBe(`mempool/preempt-lock--${cx.property}--${path.basename(saved.path).split("--")[2]}`);
+    expect(path.basename(saved.path)).toMatch(/^preempt-lock--[a-z-]+--[0-9a-f]{8}\.json$/);
     const back = readCounterexampleFile(saved.path, findModel);
     expect("cx" in back && back.cx).toEqual(cx);
     expect(fs.readdirSync(path.dirname(saved.path))).toEqual([path.basename(saved.path)]); // no temporary file left
@@ -69,6 +70,10 @@ describe("reading bad files gives one line naming what is wrong", () => {
     ["a workload the model cannot run", (c) => ({ ...c, workload: { threads: "many" } }), /^the workload does not fit model mempool/],
     ["a bad config", (c) => ({ ...c, config: { cpus: 0, maxSteps: 10 } }), /^config\.cpus must be a whole number/],
     ["no failure", (c) => ({ ...c, failure: undefined }), /^failure must hold/],
+    ["a setting the model does not have", (c) => ({ ...c, config: { ...(c.config as object), colour: "red" } }), /^config\.colour is not a setting of model mempool \(known: lockdep, cpus, maxSteps, signalThreshold\)$/],
+    ["a setting of the wrong type", (c) => ({ ...c, config: { ...(c.config as object), signalThreshold: "lots" } }), /^config\.signalThreshold must be a number$/],
+    ["an event on a CPU the machine lacks", (c) => ({ ...c, schedule: [{ kind: "step", cpu: 5 }] }), /^schedule event 0 names cpu5, but the machine has 1 cpu\(s\)$/],
+    ["an incomplete found", (c) => ({ ...c, found: {} }), /^found must hold strategy, seed, runs, fastCheck and date$/],
   ];
   for (const [what, mutate, expected] of cases) {
     it(`rejects ${what}`, () => {
@@ -80,6 +85,14 @@ describe("reading bad files gives one line naming what is wrong", () => {
       expect("error" in r && r.error.includes("\n")).toBe(false);
     });
   }
+
+  it("gives a setting the file lacks its default", () => {
+    const file = path.join(tmp(), "old.json");
+    const { signalThreshold: _s, ...config } = cx.config;
+    fs.writeFileSync(file, JSON.stringify({ ...cx, config }));
+    const r = readCounterexampleFile(file, findModel);
+    expect("cx" in r && r.cx.config.signalThreshold).toBe(0);
+  });
 
   it("rejects a file that is not JSON", () => {
     const file = path.join(tmp(), "bad.json");

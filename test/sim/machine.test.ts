@@ -436,3 +436,158 @@ describe("blocking, deadlock and hangs", () => {
     expect(m.steps).toBe(50);
   });
 });
+
+describe("more machine rules", () => {
+  it("flags a sleep in an interrupt handler and a sleep with interrupts off", () => {
+    const m = machine(1);
+    m.requestIrq(
+      "dev",
+      function* () {
+        yield sleepWait(() => false, "never");
+      },
+      { cpus: [0], count: 1 },
+    );
+    apply(m, [irq(), step()]);
+    expect(m.failure?.property).toBe("sleep-in-atomic");
+    expect(m.failure?.message).toContain("in an interrupt handler");
+    const m2 = machine(1);
+    m2.spawn(
+      "T0",
+      function* () {
+        local_irq_disable();
+        yield sleepWait(() => false, "never");
+      },
+      { cpu: 0 },
+    );
+    m2.drain(0);
+    expect(m2.failure?.message).toContain("with interrupts disabled");
+  });
+
+  it("does not migrate a thread while a handler is nested on it", () => {
+    const m = machine(2);
+    m.spawn(
+      "T0",
+      function* () {
+        yield "a";
+        yield "b";
+      },
+      { cpu: 0 },
+    );
+    m.requestIrq(
+      "dev",
+      function* () {
+        yield "h";
+      },
+      { cpus: [0], count: 1 },
+    );
+    expect(m.isEnabled({ kind: "migrate", thread: "T0", cpu: 1 })).toBe(true);
+    apply(m, [irq()]);
+    expect(m.isEnabled({ kind: "migrate", thread: "T0", cpu: 1 })).toBe(false);
+  });
+
+  it("drains the CPU that ran last first, then the lowest one that can run", () => {
+    const m = machine(3);
+    const order: string[] = [];
+    for (const cpu of [0, 1, 2])
+      m.spawn(
+        `T${cpu}`,
+        function* () {
+          order.push(`T${cpu}a`);
+          yield "a";
+          order.push(`T${cpu}b`);
+          yield "b";
+        },
+        { cpu },
+      );
+    apply(m, [step(1)]);
+    m.drain(1);
+    expect(order).toEqual(["T1a", "T1b", "T0a", "T0b", "T2a", "T2b"]);
+  });
+
+  it("preempts, in the drain, a thread that spins with preemption on while another on its CPU can run", () => {
+    const m = machine(1);
+    const flag = { set: false };
+    m.spawn(
+      "waiter",
+      function* () {
+        yield spinWait(() => flag.set, "flag");
+      },
+      { cpu: 0 },
+    );
+    m.spawn(
+      "setter",
+      function* () {
+        flag.set = true;
+        yield "set";
+      },
+      { cpu: 0 },
+    );
+    m.drain(0);
+    expect(m.failure).toBeUndefined();
+    expect(m.trace.map((t) => t.text)).toContain("waiter preempted by the tick, setter runs");
+  });
+
+  it("applies environment events, and lets the environment move in the drain", () => {
+    const m = machine(1);
+    const clock = { now: 0 };
+    m.addEnvSource({
+      name: "clock",
+      enabled: () => (clock.now < 2 ? [{ kind: "env", source: "clock", arg: clock.now + 1 }] : []),
+      apply: (e) => {
+        clock.now = Number(e.arg);
+        return `tick ${clock.now}`;
+      },
+      drainMove: () => (clock.now < 2 ? { kind: "env", source: "clock", arg: clock.now + 1 } : undefined),
+    });
+    m.spawn(
+      "sleeper",
+      function* () {
+        yield sleepWait(() => clock.now >= 2, "time 2");
+      },
+      { cpu: 0 },
+    );
+    expect(m.isEnabled({ kind: "env", source: "clock", arg: 2 })).toBe(false);
+    expect(apply(m, [{ kind: "env", source: "clock", arg: 1 }])).toEqual([true]);
+    m.drain(1);
+    expect(m.failure).toBeUndefined();
+    expect(m.trace.filter((t) => t.cpu < 0).map((t) => t.text)).toEqual(["tick 1", "tick 2"]);
+  });
+
+  it("never preempts to a thread that is asleep, and an idle CPU takes the first ready thread of the highest priority", () => {
+    const m = machine(1);
+    m.spawn(
+      "runner",
+      function* () {
+        yield "run";
+        yield "run";
+      },
+      { cpu: 0 },
+    );
+    const sleeper = m.spawn(
+      "sleeper",
+      function* () {
+        yield "start";
+      },
+      { cpu: 0 },
+    );
+    sleeper.waiting = sleepWait(() => false, "never");
+    expect(m.preemptTargets(m.cpus[0]!)).toEqual([]);
+    const m2 = machine(1);
+    for (const [name, prio] of [
+      ["low", 0],
+      ["high", 10],
+      ["high2", 10],
+    ] as const)
+      m2.spawn(
+        name,
+        function* () {
+          yield name;
+        },
+        { cpu: 0, prio },
+      );
+    m2.cpus[0]!.runqueue.unshift(m2.cpus[0]!.current!);
+    m2.cpus[0]!.current = null; // idle, all three waiting
+    apply(m2, [step()]);
+    expect(m2.trace[0]!.ctx).toBe("high");
+  });
+});

@@ -13,7 +13,7 @@ function places(mp: Mempool): Map<FreeObject, string[]> {
   };
   for (const p of mp.pages) if (p.initialized && !p.released) for (const o of chain(p.local_free)) add(o, `on pg${p.id}->local_free`);
   for (const [o, where] of mp.handover.queued()) add(o, `in ${where}`);
-  for (const [o, who] of mp.ghost.holder) add(o, `held by ${who}`);
+  for (const [o, who] of mp.ghost.holders) for (const w of who) add(o, `held by ${w}`);
   return at;
 }
 
@@ -33,14 +33,14 @@ export function conservation(mp: Mempool): Violation | undefined {
 }
 
 /**
- * page-accounting, when nobody is inside the allocator: a page's nalloc
- * counts its objects that are not on its free list, and a CPU's page list
- * holds exactly its own pages that have free objects, once each.
+ * page-accounting, for every page nobody is in the middle of changing: its
+ * nalloc counts its objects that are not on its free list, and it is on its
+ * own CPU's page list, once, exactly when it has free objects.
  */
 export function pageAccounting(mp: Mempool): Violation | undefined {
-  if (mp.ghost.busy > 0) return undefined;
+  const busy = mp.ghost.busyPages();
   for (const p of mp.pages) {
-    if (!p.initialized || p.released) continue;
+    if (!p.initialized || p.released || busy.has(p)) continue;
     const onList = new Set(chain(p.local_free));
     const out = p.objects.filter((o) => !onList.has(o)).length;
     if (p.nalloc !== out) return `pg${p.id}->nalloc is ${p.nalloc}, but ${out} of its objects are allocated`;
@@ -48,6 +48,7 @@ export function pageAccounting(mp: Mempool): Violation | undefined {
   for (const list of mp.free.all()) {
     const seen = new Set<number>();
     for (const p of list.pages) {
+      if (busy.has(p)) continue;
       if (seen.has(p.id)) return `pg${p.id} is on cpu${list.cpu}'s page list twice`;
       seen.add(p.id);
       if (p.released) return `pg${p.id} is on cpu${list.cpu}'s page list after it was given back to the page allocator`;
@@ -56,7 +57,7 @@ export function pageAccounting(mp: Mempool): Violation | undefined {
     }
   }
   for (const p of mp.pages) {
-    if (p.initialized && !p.released && p.local_free !== null && !mp.free.on(p.cpu_id).pages.includes(p)) return `pg${p.id} has free objects but is on no page list`;
+    if (p.initialized && !p.released && !busy.has(p) && p.local_free !== null && !mp.free.on(p.cpu_id).pages.includes(p)) return `pg${p.id} has free objects but is on no page list`;
   }
   return undefined;
 }

@@ -27,11 +27,10 @@ export function start_collectors(mp: Mempool, gc: GarbageCollector, collect: (cp
           yield wait_event(() => gc.have_work[c]!, `garbage_collector on cpu${c} is signalled`);
           gc.have_work[c] = false;
           yield `clear_work() on cpu${c}`;
-          mp.ghost.busy++;
           const hold = yield* mp.lock.lock();
           yield* collect(c, hold);
           yield* mp.lock.unlock(hold);
-          mp.ghost.busy--;
+          mp.ghost.untouch();
         }
       },
       `collector${c}`,

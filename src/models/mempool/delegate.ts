@@ -2,7 +2,7 @@
 // foreign object pushes it there; the owner drains its queue the next time
 // it frees an object of its own. Pushing and draining are plain loads and
 // stores, and the pool lock only keeps *this* CPU out of the way.
-import { current_name, num_possible_cpus } from "../../kernel/index.ts";
+import { num_possible_cpus } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
 import { chain } from "./ghost.ts";
 import type { Hold } from "./lock.ts";
@@ -27,7 +27,7 @@ export function delegateHandover(mp: Mempool): Handover {
         yield `obj = delegate[${cpu}].head (${obj?.name ?? "NULL"})`;
         if (obj === null) break;
         q.head = obj.next;
-        mp.ghost.take(obj, current_name());
+        mp.ghost.take(obj);
         yield `delegate[${cpu}].head = ${obj.name}->next (${q.head?.name ?? "NULL"})`;
         yield* free_same_cpu(mp, obj, hold);
       }

@@ -1,27 +1,53 @@
 // Ghost state: bookkeeping the real allocator does not have, updated in the
 // same atomic step as the real change it describes, so the checks can say
 // where every object is at every step.
-import { violation } from "../../kernel/index.ts";
-import type { FreeObject } from "./structs.ts";
+import { current_name } from "../../kernel/index.ts";
+import type { FreeObject, PageHeader } from "./structs.ts";
 
 export class Ghost {
-  /** Objects out of every list: in a context's hands, or parked by the workload. */
-  readonly holder = new Map<FreeObject, string>();
-  /** The sequential model: objects alloc() handed out and nobody has given to free() yet. */
-  readonly allocated = new Map<FreeObject, string>();
-  /** Contexts inside alloc(), free() or the collector; page counts are exact only at zero. */
-  busy = 0;
+  /** Who holds each object out of the allocator's lists: contexts, the completion queue, a driver's rx ring. */
+  readonly holders = new Map<FreeObject, string[]>();
+  /** The pages each context inside the allocator is working on; their counts are exact only when nobody is. */
+  readonly touching = new Map<string, Set<PageHeader>>();
 
-  /** `who` takes `obj` out of a list into its hands. */
-  take(obj: FreeObject, who: string): void {
-    const other = this.holder.get(obj);
-    if (other !== undefined) violation("conservation", { message: `${who} takes ${obj.name} out of a list while ${other} already holds it`, contexts: [other] });
-    this.holder.set(obj, who);
+  /** `who` takes `obj` out of a list (or from another holder) into its hands. */
+  take(obj: FreeObject, who: string = current_name()): void {
+    this.holders.set(obj, [...(this.holders.get(obj) ?? []), who]);
   }
 
-  /** `obj` leaves its holder's hands for a list. */
-  put(obj: FreeObject): void {
-    this.holder.delete(obj);
+  /** `obj` leaves `who`'s hands (for a list, or for another holder). */
+  put(obj: FreeObject, who: string = current_name()): void {
+    const hs = this.holders.get(obj) ?? [];
+    const i = hs.indexOf(who);
+    const rest = i < 0 ? hs.slice(1) : [...hs.slice(0, i), ...hs.slice(i + 1)];
+    if (rest.length === 0) this.holders.delete(obj);
+    else this.holders.set(obj, rest);
+  }
+
+  /** `obj` passes from one holder to another. */
+  move(obj: FreeObject, from: string, to: string): void {
+    this.put(obj, from);
+    this.take(obj, to);
+  }
+
+  /** The running context works on `page` until it leaves the allocator. */
+  touch(page: PageHeader): void {
+    const me = current_name();
+    const s = this.touching.get(me);
+    if (s === undefined) this.touching.set(me, new Set([page]));
+    else s.add(page);
+  }
+
+  /** The running context leaves the allocator. */
+  untouch(): void {
+    this.touching.delete(current_name());
+  }
+
+  /** Pages someone is in the middle of changing. */
+  busyPages(): Set<PageHeader> {
+    const out = new Set<PageHeader>();
+    for (const s of this.touching.values()) for (const p of s) out.add(p);
+    return out;
   }
 }
 

@@ -11,6 +11,7 @@ import { mpscHandover } from "./mpsc.ts";
 import { ringHandover } from "./ring.ts";
 import type { Mempool } from "./structs.ts";
 import type { MempoolWorkload } from "./workload.ts";
+import { AllocatorSpec } from "./spec.ts";
 import { start_driver, workloadArbitrary, workloadHelp } from "./workload.ts";
 
 type HandoverKind = "ring" | "delegate" | "mpsc";
@@ -57,7 +58,7 @@ export default defineModel<MempoolWorkload>({
   },
   properties: {
     conservation: "every object is in exactly one place: held, on its page's free list, or in a handover queue",
-    "no-double-alloc": "alloc() never hands out an object that is still allocated",
+    "no-double-alloc": "checked against a sequential model of the allocator: alloc() never hands out an object that is still allocated, free() takes only allocated ones",
     "page-accounting": "a page's nalloc counts its allocated objects, page lists hold exactly their CPU's pages with free objects, and a page is given back only when nothing on it is in use",
     "owner-only": "a page's count and free list, and a CPU's page list, are changed only on the CPU that owns them",
     "no-stranded": "after the run, no freed object is left in a handover queue",
@@ -78,11 +79,12 @@ export default defineModel<MempoolWorkload>({
     };
     const gc = new GarbageCollector(config.cpus);
     const h =
-      design.handover === "delegate" ? { handover: delegateHandover(mp), collect: null } : design.handover === "ring" ? ringHandover(mp, gc) : mpscHandover(mp, gc, Number(config.signalThreshold));
+      design.handover === "delegate" ? { handover: delegateHandover(mp), collect: null } : design.handover === "ring" ? ringHandover(mp, gc, Number(config.signalThreshold)) : mpscHandover(mp, gc, Number(config.signalThreshold));
     mp.handover = h.handover;
-    start_driver(mp, w); // the driver's threads first: each starts on its CPU, collectors wait behind
+    start_driver(mp, w, config.cpus); // the driver's threads first: each starts on its CPU, collectors wait behind
     if (h.collect !== null) start_collectors(mp, gc, h.collect);
     return {
+      sequential: new AllocatorSpec(),
       invariants: {
         conservation: () => conservation(mp),
         "page-accounting": () => pageAccounting(mp),

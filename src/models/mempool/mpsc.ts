@@ -3,7 +3,7 @@
 // (include/lockfree/unordered-queue-mpsc.hh), drained by the owner's
 // collector. garbage_sink signals the collector once more than
 // `signal_threshold` objects were pushed since the last signal.
-import { cmpxchg, current_name, num_possible_cpus, xchg } from "../../kernel/index.ts";
+import { cmpxchg, num_possible_cpus, xchg } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
 import type { GarbageCollector } from "./collector.ts";
 import { chain } from "./ghost.ts";
@@ -43,13 +43,14 @@ export function mpscHandover(mp: Mempool, gc: GarbageCollector, signal_threshold
         yield `compare_exchange fails, old = _head = ${old?.name ?? "NULL"}; item->next = old`;
       }
       const pushed = sink.pushed_since_last_signal + 1;
+      yield `load pushed_since_last_signal (${pushed - 1})`;
       if (pushed > signal_threshold) {
-        gc.signal(obj_cpu);
         sink.pushed_since_last_signal = 0;
-        yield `++pushed_since_last_signal > ${signal_threshold}: garbage_collector.signal(cpu${obj_cpu})`;
+        gc.signal(obj_cpu);
+        yield `++pushed_since_last_signal > ${signal_threshold}: garbage_collector.signal(cpu${obj_cpu}); pushed_since_last_signal = 0`;
       } else {
         sink.pushed_since_last_signal = pushed;
-        yield `++pushed_since_last_signal (${pushed})`;
+        yield `store pushed_since_last_signal = ${pushed}`;
       }
     },
     *queued() {
@@ -67,7 +68,7 @@ export function mpscHandover(mp: Mempool, gc: GarbageCollector, signal_threshold
     if (sink.poll !== null) {
       const r = sink.poll;
       sink.poll = r.next;
-      mp.ghost.take(r, current_name());
+      mp.ghost.take(r);
       yield `${label}.pop() = ${r.name} from _poll_list`;
       return r;
     }
@@ -77,7 +78,7 @@ export function mpscHandover(mp: Mempool, gc: GarbageCollector, signal_threshold
       return null;
     }
     sink.poll = r.next;
-    mp.ghost.take(r, current_name());
+    mp.ghost.take(r);
     yield `${label}.pop() = ${r.name}: exchange(_head, NULL) (acquire); _poll_list = ${r.next?.name ?? "NULL"}`;
     return r;
   }

@@ -1,7 +1,7 @@
 // pool::alloc(), pool::free() and their helpers, after OSv core/mempool.cc.
 // Every plain read-modify-write is a load step and a store step, so that an
 // interrupt or another thread can land between them as it can on hardware.
-import { current_name, smp_processor_id, this_cpu_ptr, violation } from "../../kernel/index.ts";
+import { current_name, linearize, smp_processor_id, this_cpu_ptr, violation } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
 import type { Hold } from "./lock.ts";
 import { DROP_LOCK } from "./lock.ts";
@@ -45,6 +45,7 @@ function* add_page(mp: Mempool): Gen {
   const page: PageHeader = { id: mp.pages.length, cpu_id: -1, nalloc: 0, local_free: null, objects: [], initialized: false, released: false };
   for (let i = 0; i < mp.objectsPerPage; i++) page.objects.push({ name: `${pg(page)}.${i}`, page, next: null });
   mp.pages.push(page);
+  mp.ghost.touch(page);
   yield `untracked_alloc_page() = ${pg(page)}`;
   const hold = yield* mp.lock.lock();
   page.cpu_id = smp_processor_id();
@@ -61,7 +62,6 @@ function* add_page(mp: Mempool): Gen {
 
 /** pool::alloc() */
 export function* alloc(mp: Mempool): Gen<FreeObject> {
-  mp.ghost.busy++;
   const hold = yield* mp.lock.lock();
   let header: PageHeader | undefined;
   for (;;) {
@@ -70,6 +70,7 @@ export function* alloc(mp: Mempool): Gen<FreeObject> {
     yield `_free->empty() on cpu${smp_processor_id()}`;
     yield* DROP_LOCK(mp.lock, hold, () => add_page(mp)); // add_page may block
   }
+  mp.ghost.touch(header);
   yield `header = _free->begin() = ${pg(header)}`;
   const obj = header.local_free;
   yield `obj = header->local_free = ${nm(obj)}`;
@@ -78,24 +79,19 @@ export function* alloc(mp: Mempool): Gen<FreeObject> {
   mustOwn(`${pg(header)}->nalloc`, header.cpu_id);
   header.nalloc = n + 1;
   yield `store ${pg(header)}->nalloc = ${n + 1}`;
+  const nx = next_of(obj, "alloc");
+  yield `load ${nm(obj)}->next (${nm(nx)})`;
   mustOwn(`${pg(header)}->local_free`, header.cpu_id);
-  header.local_free = next_of(obj, "alloc");
-  mp.ghost.take(obj!, current_name());
-  yield `${pg(header)}->local_free = obj->next = ${nm(header.local_free)}`;
+  header.local_free = nx;
+  mp.ghost.take(obj!);
+  linearize({ op: "alloc", obj, by: current_name() });
+  yield `${pg(header)}->local_free = ${nm(nx)}`;
   const empty = header.local_free === null;
   yield `if (!${pg(header)}->local_free): ${empty ? "page now full" : "page still has free objects"}`;
   if (empty) yield* erase(mp, header);
   yield* mp.lock.unlock(hold);
-  mp.ghost.busy--;
-  handOut(mp, obj!);
+  mp.ghost.untouch();
   return obj!;
-}
-
-/** The sequential model: alloc() may return only an object nobody holds. */
-function handOut(mp: Mempool, obj: FreeObject): void {
-  const holder = mp.ghost.allocated.get(obj);
-  if (holder !== undefined) violation("no-double-alloc", { message: `alloc() returned ${obj.name} to ${current_name()}, but ${holder} was given it already and has not freed it`, contexts: [holder] });
-  mp.ghost.allocated.set(obj, current_name());
 }
 
 // ---- freeing ----
@@ -110,6 +106,7 @@ function have_full_pages(mp: Mempool): boolean {
 /** pool::free_same_cpu(): `obj` belongs to this CPU. Called with the pool lock held. */
 export function* free_same_cpu(mp: Mempool, obj: FreeObject, hold: Hold): Gen {
   const header = obj.page;
+  mp.ghost.touch(header);
   const n = header.nalloc;
   yield `load ${pg(header)}->nalloc (${n})`;
   mustOwn(`${pg(header)}->nalloc`, header.cpu_id);
@@ -148,7 +145,7 @@ function releasePage(mp: Mempool, page: PageHeader, freed: FreeObject): void {
   mp.ghost.put(freed);
   page.released = true;
   for (const o of page.objects) {
-    const who = mp.ghost.holder.get(o);
+    const who = mp.ghost.holders.get(o)?.[0];
     if (who !== undefined) violation("page-accounting", { message: `${pg(page)} is given back to the page allocator while ${o.name} on it is still held by ${who}`, contexts: [who] });
   }
   for (const [o, where] of mp.handover.queued()) {
@@ -158,8 +155,7 @@ function releasePage(mp: Mempool, page: PageHeader, freed: FreeObject): void {
 
 /** pool::free() */
 export function* free(mp: Mempool, obj: FreeObject): Gen {
-  mp.ghost.allocated.delete(obj);
-  mp.ghost.busy++;
+  linearize({ op: "free", obj, by: current_name() });
   const hold = yield* mp.lock.lock();
   const obj_cpu = obj.page.cpu_id;
   const cur_cpu = smp_processor_id();
@@ -171,5 +167,5 @@ export function* free(mp: Mempool, obj: FreeObject): Gen {
     yield* mp.handover.free_different_cpu(obj, obj_cpu, cur_cpu);
   }
   yield* mp.lock.unlock(hold);
-  mp.ghost.busy--;
+  mp.ghost.untouch();
 }

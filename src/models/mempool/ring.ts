@@ -1,8 +1,11 @@
 // OSv's first per-CPU design (2013): one single-producer single-consumer
 // ring per (owner, source) CPU pair, drained by the owner's collector.
 // The ring is 256 entries as in OSv; its blocking overflow path is not
-// modelled, and no workload here comes near filling it.
-import { BUG, current_name, num_possible_cpus } from "../../kernel/index.ts";
+// modelled, and no workload here comes near filling it. OSv signalled the
+// collector only from that overflow path; here it is signalled once more
+// than `signal_threshold` objects were pushed since the last signal (0: on
+// every push), so that objects freed to another CPU get home.
+import { BUG, num_possible_cpus } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
 import type { GarbageCollector } from "./collector.ts";
 import type { Hold } from "./lock.ts";
@@ -15,10 +18,12 @@ const RING_SIZE = 256;
 class RingSpsc {
   begin = 0;
   end = 0;
+  /** Producer-private. */
+  pushed_since_last_signal = 0;
   readonly slots: (FreeObject | null)[] = new Array(RING_SIZE).fill(null);
 }
 
-export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
+export function ringHandover(mp: Mempool, gc: GarbageCollector, signal_threshold: number): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
   const n = num_possible_cpus();
   /** pcpu_free_list[dest][src] */
   const rings = Array.from({ length: n }, () => Array.from({ length: n }, () => new RingSpsc()));
@@ -36,8 +41,7 @@ export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Han
       ring.end = end + 1;
       mp.ghost.put(obj);
       yield `_end = ${end + 1} (release)`;
-      gc.signal(obj_cpu);
-      yield `free_worker.signal(cpu${obj_cpu})`;
+      yield* signal_if_due(ring, obj_cpu);
     },
     *queued() {
       for (let d = 0; d < n; d++)
@@ -47,6 +51,20 @@ export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Han
         }
     },
   };
+
+  /** The signal counter is producer-private: a load and a store, then perhaps the signal. */
+  function* signal_if_due(ring: RingSpsc, cpu: number): Gen {
+    const pushed = ring.pushed_since_last_signal + 1;
+    yield `load pushed_since_last_signal (${pushed - 1})`;
+    if (pushed > signal_threshold) {
+      ring.pushed_since_last_signal = 0;
+      gc.signal(cpu);
+      yield `free_worker.signal(cpu${cpu}); pushed_since_last_signal = 0`;
+    } else {
+      ring.pushed_since_last_signal = pushed;
+      yield `store pushed_since_last_signal = ${pushed}`;
+    }
+  }
 
   function* collect(cpu: number, hold: Hold): Gen {
     for (let s = 0; s < n; s++) {
@@ -58,7 +76,7 @@ export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Han
         if (beg === end) break;
         const obj = ring.slots[beg % RING_SIZE]!;
         ring.begin = beg + 1;
-        mp.ghost.take(obj, current_name());
+        mp.ghost.take(obj);
         yield `obj = _ring[${beg % RING_SIZE}] (${obj.name}); _begin = ${beg + 1}`;
         yield* free_same_cpu(mp, obj, hold);
       }

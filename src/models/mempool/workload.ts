@@ -2,7 +2,7 @@
 // pass them between CPUs, and an interrupt handler that allocates and frees
 // on its CPU, as the virtio drivers ported from Linux did.
 import fc from "fast-check";
-import { current_name, kthread_run, request_irq, wait_event } from "../../kernel/index.ts";
+import { current_name, kthread_run, request_irq, smp_processor_id, wait_event } from "../../kernel/index.ts";
 import type { MachineConfig } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
 import { alloc, free } from "./pool.ts";
@@ -62,7 +62,7 @@ function* driver_thread(mp: Mempool, cq: Completions, ops: DriverOp[]): Gen {
       const b = mine.pop();
       if (b === undefined) continue;
       cq.buffers.push(b);
-      mp.ghost.holder.set(b, "the completion queue");
+      mp.ghost.move(b, current_name(), "the completion queue");
       yield `submit ${b.name}`;
     } else {
       cq.waiting++;
@@ -70,7 +70,7 @@ function* driver_thread(mp: Mempool, cq: Completions, ops: DriverOp[]): Gen {
       cq.waiting--;
       const b = cq.buffers.shift();
       if (b === undefined) continue;
-      mp.ghost.holder.set(b, current_name());
+      mp.ghost.move(b, "the completion queue", current_name());
       yield `complete ${b.name}`;
       yield* free(mp, b);
     }
@@ -79,14 +79,29 @@ function* driver_thread(mp: Mempool, cq: Completions, ops: DriverOp[]): Gen {
   cq.running--;
 }
 
-/** The interrupt handler: refill one receive buffer, retire one. */
-function* driver_irq(mp: Mempool): Gen {
-  const buf = yield* alloc(mp);
-  yield* free(mp, buf);
+/**
+ * The interrupt handler, as a virtio receive path: retire the buffer the
+ * device filled (posted by an earlier interrupt on this CPU) and post a fresh
+ * one in its place.
+ */
+function* driver_irq(mp: Mempool, rx: FreeObject[][]): Gen {
+  const ring = rx[smp_processor_id()]!;
+  const ringName = `the rx ring of cpu${smp_processor_id()}`;
+  const used = ring.shift();
+  if (used !== undefined) {
+    mp.ghost.move(used, ringName, current_name());
+    yield `take used buffer ${used.name}`;
+    yield* free(mp, used);
+  }
+  const fresh = yield* alloc(mp);
+  ring.push(fresh);
+  mp.ghost.move(fresh, current_name(), ringName);
+  yield `post ${fresh.name} to ${ringName}`;
 }
 
-export function start_driver(mp: Mempool, w: MempoolWorkload): void {
+export function start_driver(mp: Mempool, w: MempoolWorkload, cpus: number): void {
   const cq: Completions = { buffers: [], running: w.threads.length, waiting: 0 };
   w.threads.forEach((t, i) => kthread_run(() => driver_thread(mp, cq, t.ops), `T${i}`, { cpu: t.cpu }));
-  if (w.irq.cpus.length > 0 && w.irq.count > 0) request_irq("virtio", () => driver_irq(mp), { cpus: w.irq.cpus, count: w.irq.count });
+  const rx: FreeObject[][] = Array.from({ length: cpus }, () => []);
+  if (w.irq.cpus.length > 0 && w.irq.count > 0) request_irq("virtio", () => driver_irq(mp, rx), { cpus: w.irq.cpus, count: w.irq.count });
 }
