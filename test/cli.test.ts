@@ -30,6 +30,17 @@ describe("list", () => {
       ["mpsc-queue", true],
     ]);
     expect(Object.keys(m.properties)).toEqual(expect.arrayContaining(["conservation", "no-double-alloc", "page-accounting", "no-stranded", "deadlock", "hang"]));
+    const s = JSON.parse(r.out).models.find((x: { name: string }) => x.name === "spinlock");
+    expect(s.variants.map((v: { name: string; correct: boolean }) => [v.name, v.correct])).toEqual([
+      ["irqsave", true],
+      ["plain-lock-in-irq", false],
+      ["unlock-irq-nested", false],
+      ["shared-flags", false],
+      ["sleep-under-lock", false],
+      ["no-preempt-disable", false],
+      ["threaded-spin-lock", true],
+    ]);
+    expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(["tx-accounting", "lockdep", "irq-state", "sleep-in-atomic", "mutual-exclusion"]));
   });
 });
 

@@ -135,7 +135,8 @@ export function validate(json: unknown, findModel: (name: string) => AnyModel | 
     if (!(k in known)) return { error: `config.${k} is not a setting of model ${model.name} (known: ${Object.keys(known).join(", ")})` };
     if (typeof v !== typeof known[k]) return { error: `config.${k} must be a ${typeof known[k]}` };
   }
-  const cfg = { ...known, ...config } as MachineConfig;
+  const cfg = { ...config } as MachineConfig;
+  for (const [k, v] of Object.entries(known)) if (!(k in cfg)) cfg[k] = v;
   if (!model.workload(cfg).canShrinkWithoutContext(json.workload))
     return { error: `the workload does not fit model ${model.name} with ${cfg.cpus} cpu(s)${model.workloadHelp ? `; expected ${model.workloadHelp}` : ""}` };
   if (!Array.isArray(json.schedule)) return { error: "schedule is not a list" };

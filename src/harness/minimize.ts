@@ -33,6 +33,9 @@ function contextsOf(t: Target, schedule: readonly ScheduleEvent[]): Map<string, 
   return byCtx;
 }
 
+/** Schedules up to this long also have every pair of events tried for removal. */
+const PAIRS_UP_TO = 60;
+
 /** Index ranges [start, end) of maximal runs of equal consecutive events ("step cpu0" x 9). */
 function blocks(schedule: readonly ScheduleEvent[]): [number, number][] {
   const out: [number, number][] = [];
@@ -48,8 +51,8 @@ function blocks(schedule: readonly ScheduleEvent[]): [number, number][] {
 /**
  * Removes events while the failure stays: everything one context did (an
  * interrupt that does not matter goes whole), then whole runs of equal
- * events and halves of them, then single events, until a whole pass
- * removes nothing. The result is 1-minimal.
+ * events and halves of them, then single events, then pairs, until a whole
+ * pass removes nothing. The result is 1-minimal.
  */
 export function minimizeSchedule(t: Target, schedule: readonly ScheduleEvent[]): ScheduleEvent[] {
   let cur = stillFails(t, schedule);
@@ -84,6 +87,18 @@ export function minimizeSchedule(t: Target, schedule: readonly ScheduleEvent[]):
       if (smaller !== undefined) {
         cur = smaller;
         changed = true;
+      }
+    }
+    // Two events that only matter together (a preemption and the step it
+    // displaced) go as a pair; short schedules only, the pairs are many.
+    if (changed || cur.length > PAIRS_UP_TO) continue;
+    for (let i = 0; i < cur.length && !changed; i++) {
+      for (let j = i + 1; j < cur.length && !changed; j++) {
+        const smaller = without(new Set([i, j]));
+        if (smaller !== undefined) {
+          cur = smaller;
+          changed = true;
+        }
       }
     }
   }

@@ -1,11 +1,12 @@
 // The kernel API models are written in, named as in Linux.
 export { preempt_disable, preempt_enable, preempt_count, preemptible } from "./preempt.ts";
 export { local_irq_save, local_irq_restore, local_irq_disable, local_irq_enable, irqs_disabled } from "./irqflags.ts";
-export { lock_acquire, lock_acquired, lock_released, held_locks, holder_of, installKernel } from "./lockdep.ts";
+export { lock_acquire, lock_acquired, lock_released, held_locks, holder_of, installKernel, check_irq_restore } from "./lockdep.ts";
 export type { Lockable, Held, Usage } from "./lockdep.ts";
 export { might_sleep, schedule, msleep, kmalloc, kfree, GFP_KERNEL, GFP_ATOMIC } from "./sleep.ts";
 export type { gfp_t } from "./sleep.ts";
 export { mutex, DEFINE_MUTEX, mutex_lock, mutex_unlock } from "./mutex.ts";
+export { local_lock_t, DEFINE_PER_CPU_LOCAL_LOCK, local_lock, local_unlock, local_lock_irqsave, local_unlock_irqrestore } from "./local_lock.ts";
 export type { IrqFlags } from "./irqflags.ts";
 export { smp_processor_id, num_possible_cpus, in_interrupt, current_name } from "./smp.ts";
 export { PerCpu, alloc_percpu, this_cpu_ptr, per_cpu } from "./percpu.ts";

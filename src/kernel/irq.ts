@@ -36,16 +36,17 @@ export const IRQ_THREAD_PRIO = 50;
 export function request_threaded_irq(line: string, handler: (() => Gen<irqreturn_t>) | null, thread_fn: () => Gen<unknown>, opts: IrqOptions): void {
   const wake = { pending: false };
   const name = `irq/${line}`;
+  const raised = `${line} is raised`;
   kthread_run(
     function* () {
       for (;;) {
-        yield wait_event(() => wake.pending, `${line} is raised`);
         wake.pending = false;
         yield* thread_fn();
+        yield wait_event(() => wake.pending, raised);
       }
     },
     name,
-    { cpu: opts.cpus[0] ?? 0, pinned: true, daemon: true, prio: IRQ_THREAD_PRIO },
+    { cpu: opts.cpus[0] ?? 0, pinned: true, daemon: true, prio: IRQ_THREAD_PRIO, parkedUntil: { cond: () => wake.pending, what: raised } },
   );
   request_irq(
     line,

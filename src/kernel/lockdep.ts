@@ -26,8 +26,10 @@ export interface Usage {
 export interface Held {
   lock: Lockable;
   at: Usage;
-  /** For the irqsave forms: whether interrupts were on when the flags were saved. */
+  /** For the forms that disable interrupts: whether interrupts were on when they did. */
   irqsWereOn?: boolean;
+  /** For those forms: the outermost of the nested ones, and whether interrupts were on when it took its lock. */
+  region?: { irqsOn: boolean; at: Usage };
 }
 
 interface LockClass {
@@ -123,6 +125,17 @@ function pathBetween(a: LockClass, b: LockClass): LockClass[] | undefined {
   return undefined;
 }
 
+function edgesOf(path: LockClass[]): { prev: Usage; next: Usage }[] {
+  return path.slice(1).map((c, i) => path[i]!.after.get(c)!);
+}
+
+/** "B was taken while holding A by T0 on cpu0 (...), C was taken while holding B by ..." */
+function hops(path: LockClass[]): string {
+  return edgesOf(path)
+    .map((e, i) => `${path[i + 1]!.name} was taken while holding ${path[i]!.name} by ${at(e.next)}`)
+    .join(", ");
+}
+
 function report(message: string, contexts: string[]): void {
   current().machine.fail("lockdep", { message, contexts });
 }
@@ -136,12 +149,10 @@ function checkSafeToUnsafe(k: KernelLocks, cls: LockClass): void {
     for (const unsafe of r) {
       if (unsafe === safe || unsafe.hardirqOn === undefined) continue;
       const p = pathBetween(safe, unsafe)!;
-      const edge = p[0]!.after.get(p[1]!)!;
       report(
         `HARDIRQ-safe -> HARDIRQ-unsafe lock order detected: ${safe.name} is taken in hardirq context (${at(safe.inHardirq)}); ` +
-          `${p.map((c) => c.name).join(" -> ")} was taken while holding it (${at(edge.next)}); ` +
-          `${unsafe.name} is taken with hardirqs enabled (${at(unsafe.hardirqOn)}), so an interrupt can deadlock on ${safe.name}`,
-        [safe.inHardirq.ctx, edge.next.ctx, unsafe.hardirqOn.ctx],
+          `${hops(p)}; ${unsafe.name} is taken with hardirqs enabled (${at(unsafe.hardirqOn)}), so an interrupt can deadlock on ${safe.name}`,
+        [safe.inHardirq.ctx, ...edgesOf(p).map((e) => e.next.ctx), unsafe.hardirqOn.ctx],
       );
       return;
     }
@@ -154,7 +165,7 @@ function markInHardirq(k: KernelLocks, cls: LockClass, u: Usage): void {
   if (cls.hardirqOn !== undefined) {
     report(
       `inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage of ${cls.name}: ${at(u)} takes it in hardirq context, ` +
-        `but ${at(cls.hardirqOn)} held it with hardirqs enabled; an interrupt arriving while it is held that way deadlocks`,
+        `but ${at(cls.hardirqOn)} held it with hardirqs enabled: an interrupt arriving while it is held that way enters its section a second time`,
       [u.ctx, cls.hardirqOn.ctx],
     );
     return;
@@ -168,7 +179,7 @@ function markHardirqOn(k: KernelLocks, cls: LockClass, u: Usage): void {
   if (cls.inHardirq !== undefined) {
     report(
       `inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage of ${cls.name}: ${at(u)} holds it with hardirqs enabled, ` +
-        `but ${at(cls.inHardirq)} took it in hardirq context; an interrupt arriving now on cpu${u.cpu} would deadlock`,
+        `but ${at(cls.inHardirq)} took it in hardirq context: an interrupt arriving now on cpu${u.cpu} would enter its section a second time`,
       [u.ctx, cls.inHardirq.ctx],
     );
     return;
@@ -188,7 +199,8 @@ export function lock_acquire(lock: Lockable, how: string, opts: { trylock?: bool
   const k = locksOf(machine);
   const u = usageHere(`${how}(${lock.name})`);
   const mine = k.held.get(ctx.name) ?? [];
-  k.held.set(ctx.name, [...mine, { lock, at: u, irqsWereOn: opts.irqsWereOn }]);
+  const region = opts.irqsWereOn === undefined ? undefined : (mine.find((h) => h.region !== undefined)?.region ?? { irqsOn: opts.irqsWereOn, at: u });
+  k.held.set(ctx.name, [...mine, { lock, at: u, irqsWereOn: opts.irqsWereOn, region }]);
   if (!k.lockdep) return;
   const cls = k.classOf(lock);
   for (const h of mine) {
@@ -206,12 +218,7 @@ export function lock_acquire(lock: Lockable, how: string, opts: { trylock?: bool
     if (prev === cls || prev.after.has(cls)) continue;
     const back = pathBetween(cls, prev);
     if (back !== undefined) {
-      const first = back[0]!.after.get(back[1]!)!;
-      report(
-        `possible circular locking dependency detected: ${at(u)} takes ${lock.name} while holding ${h.lock.name}, ` +
-          `but ${at(first.next)} took ${back[1]!.name} while holding ${back[0]!.name} (${back.map((c) => c.name).join(" -> ")})`,
-        [u.ctx, first.next.ctx],
-      );
+      report(`possible circular locking dependency detected: ${at(u)} takes ${lock.name} while holding ${h.lock.name}, but ${hops(back)}`, [u.ctx, ...edgesOf(back).map((e) => e.next.ctx)]);
       return;
     }
     prev.after.set(cls, { prev: h.at, next: u });
@@ -242,6 +249,32 @@ export function lock_released(lock: Lockable): Held {
   k.held.set(ctx.name, [...mine.slice(0, i), ...mine.slice(i + 1)]);
   k.holders.delete(lock);
   return h;
+}
+
+const onOff = (on: boolean) => (on ? "on" : "off");
+
+/**
+ * The interrupt state an unlock is about to put back, checked against the
+ * region of nested interrupt-disabling locks it closes: while a lock taken
+ * with interrupts disabled is still held they must stay off, and when the
+ * last is released they must be what the outermost one found. Flags may be
+ * handed from one lock to another on the way; only what is restored counts.
+ * `held` is the context's lock list before `took` is released.
+ */
+export function check_irq_restore(held: readonly Held[], took: Held, restoring: boolean, how: string): void {
+  const region = took.region;
+  if (region === undefined) return;
+  const rest = held.filter((h) => h !== took && h.region !== undefined);
+  const { machine, ctx } = current();
+  if (rest.length > 0) {
+    if (restoring)
+      machine.fail("irq-state", {
+        message: `${how} by ${ctx.name} turns interrupts on while ${rest[0]!.lock.name}, taken with them disabled (${rest[0]!.at.how} at ${rest[0]!.at.where}), is still held`,
+      });
+    return;
+  }
+  if (region.irqsOn !== restoring)
+    machine.fail("irq-state", { message: `${how} by ${ctx.name} leaves interrupts ${onOff(restoring)}, but ${region.at.how} at ${region.at.where}, the outermost save, found them ${onOff(region.irqsOn)}` });
 }
 
 /** trace_hardirqs_on(): interrupts were just enabled; every lock still held is now held with them on. */

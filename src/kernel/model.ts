@@ -108,7 +108,8 @@ export function allProperties(def: AnyModel): string[] {
 export function variantConfig(def: AnyModel, variant: string, overrides: Partial<MachineConfig> = {}): MachineConfig {
   const v = def.variants[variant];
   if (v === undefined) throw new Error(`model ${def.name} has no variant '${variant}'`);
-  const out: MachineConfig = { ...def.defaults, ...KERNEL_SETTINGS };
+  const out: MachineConfig = { ...def.defaults };
+  for (const [k, val] of Object.entries(KERNEL_SETTINGS)) if (!(k in out)) out[k] = val;
   for (const [k, val] of Object.entries({ ...v.config, ...overrides })) if (val !== undefined) out[k] = val;
   return out;
 }

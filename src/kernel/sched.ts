@@ -2,6 +2,7 @@
 import { currentMachine } from "../sim/current.ts";
 import type { Context } from "../sim/context.ts";
 import type { Gen, Wait } from "../sim/step.ts";
+import { might_sleep } from "./sleep.ts";
 import { sleepWait, spinWait } from "../sim/step.ts";
 
 export interface ThreadOptions {
@@ -13,20 +14,28 @@ export interface ThreadOptions {
   daemon?: boolean;
   /** SCHED_FIFO priority (1-99), as sched_set_fifo() gives; normal threads have none. */
   prio?: number;
+  /**
+   * The thread starts asleep until `cond` holds, as a kthread that went
+   * straight to waiting for work; `fn` runs when it is first woken.
+   */
+  parkedUntil?: { cond: () => boolean; what: string };
 }
 
 /** kthread_run: creates a thread and makes it runnable on `opts.cpu`. Call while setting up. */
 export function kthread_run(fn: () => Gen<unknown>, name: string, opts: ThreadOptions): Context {
-  return currentMachine().spawn(name, fn, opts);
+  const { parkedUntil, ...rest } = opts;
+  return currentMachine().spawn(name, fn, { ...rest, parked: parkedUntil && sleepWait(parkedUntil.cond, parkedUntil.what) });
 }
 
 /**
  * wait_event: `yield wait_event(cond, what)` puts the thread to sleep until
  * `cond` holds; it gives up its CPU meanwhile. The step after the yield
- * starts with `cond` true.
+ * starts with `cond` true. Like Linux's, it may sleep, so might_sleep()
+ * checks the caller's context at once, whatever `cond` is.
  */
-export function wait_event(cond: () => boolean, what: string | (() => string)): Wait {
-  return sleepWait(cond, what);
+export function wait_event(cond: () => boolean, what: string | (() => string), holder?: () => string | null): Wait {
+  might_sleep(`wait_event(${typeof what === "string" ? what : what()})`);
+  return sleepWait(cond, what, holder);
 }
 
 /** `yield spin_until(cond, what)`: busy-waits, keeping the CPU, until `cond` holds; `holder` names who can make it hold. */

@@ -11,7 +11,7 @@ import { held_locks } from "./lockdep.ts";
 export function might_sleep(fn: string): void {
   const { machine, cpu, ctx } = current();
   const inIrq = cpu.inIrq;
-  const atomic = cpu.preemptCount > 0;
+  const atomic = cpu.preemptCount > 0 || inIrq; // in_atomic() counts hardirq context too
   const irqsOff = !cpu.irqsEnabled;
   if (!inIrq && !atomic && !irqsOff) return;
   const locks = held_locks().map((h) => `${h.lock.name} (${h.at.how} at ${h.at.where})`);

@@ -5,12 +5,10 @@
 import type { Gen } from "../sim/step.ts";
 import { spinWait } from "../sim/step.ts";
 import type { IrqFlags } from "./irqflags.ts";
-import { local_irq_disable, local_irq_enable, local_irq_restore, local_irq_save } from "./irqflags.ts";
-import { holder_of, lock_acquire, lock_acquired, lock_released } from "./lockdep.ts";
-import type { Lockable } from "./lockdep.ts";
+import { irqs_disabled, local_irq_disable, local_irq_enable, local_irq_restore, local_irq_save } from "./irqflags.ts";
+import { check_irq_restore, held_locks, holder_of, lock_acquire, lock_acquired, lock_released } from "./lockdep.ts";
+import type { Held, Lockable } from "./lockdep.ts";
 import { preempt_disable, preempt_enable } from "./preempt.ts";
-import { violation } from "./bug.ts";
-import { current_name } from "./smp.ts";
 
 export class spinlock_t implements Lockable {
   locked = false;
@@ -41,10 +39,11 @@ function* acquire(lock: spinlock_t, how: string, irqsWereOn?: boolean): Gen {
   yield `${how}(${lock.name})`;
 }
 
-function release(lock: spinlock_t): void {
+function release(lock: spinlock_t): Held {
   if (!lock.locked) throw new Error(`unlock of ${lock.name}, which is not locked`);
-  lock_released(lock);
+  const took = lock_released(lock);
   lock.locked = false;
+  return took;
 }
 
 export function* spin_lock(lock: spinlock_t): Gen {
@@ -59,14 +58,21 @@ export function* spin_unlock(lock: spinlock_t): Gen {
 }
 
 export function* spin_lock_irq(lock: spinlock_t): Gen {
+  const wereOn = !irqs_disabled();
   local_irq_disable();
   preempt_disable();
-  yield* acquire(lock, "spin_lock_irq");
+  yield* acquire(lock, "spin_lock_irq", wereOn);
 }
 
-/** Enables interrupts unconditionally, whatever they were before spin_lock_irq. */
+/**
+ * Enables interrupts unconditionally, whatever they were before
+ * spin_lock_irq: if they were off then, or another lock taken with them off
+ * is still held, that breaks the interrupt state discipline.
+ */
 export function* spin_unlock_irq(lock: spinlock_t): Gen {
-  release(lock);
+  const held = held_locks();
+  const took = release(lock);
+  check_irq_restore(held, took, true, `spin_unlock_irq(${lock.name})`);
   local_irq_enable(`spin_unlock_irq(${lock.name})`);
   preempt_enable();
   yield `spin_unlock_irq(${lock.name})`;
@@ -79,15 +85,15 @@ export function* spin_lock_irqsave(lock: spinlock_t): Gen<IrqFlags> {
   return flags;
 }
 
-/** Restores exactly `flags`; if those are not what the matching spin_lock_irqsave saved, that is a bug. */
+/**
+ * Restores exactly `flags`. Flags may travel between nested locks, but what
+ * is restored must keep interrupts off while a lock taken with them off is
+ * held, and give back what the outermost save found once the last goes.
+ */
 export function* spin_unlock_irqrestore(lock: spinlock_t, flags: IrqFlags): Gen {
-  const took = lock_released(lock);
-  lock.locked = false;
-  if (took.irqsWereOn !== undefined && took.irqsWereOn !== flags.irqsEnabled) {
-    violation("irq-state", {
-      message: `spin_unlock_irqrestore(${lock.name}) by ${current_name()} restores interrupts ${flags.irqsEnabled ? "on" : "off"}, but the spin_lock_irqsave(${lock.name}) it pairs with (${took.at.where}) found them ${took.irqsWereOn ? "on" : "off"}`,
-    });
-  }
+  const held = held_locks();
+  const took = release(lock);
+  check_irq_restore(held, took, flags.irqsEnabled, `spin_unlock_irqrestore(${lock.name})`);
   local_irq_restore(flags, `spin_unlock_irqrestore(${lock.name})`);
   preempt_enable();
   yield `spin_unlock_irqrestore(${lock.name})`;

@@ -7,7 +7,7 @@ import { setRunning } from "./current.ts";
 import type { EnvEvent, ScheduleEvent } from "./events.ts";
 import { describeEvent } from "./events.ts";
 import type { Failure, Violation } from "./failure.ts";
-import type { Gen } from "./step.ts";
+import type { Gen, Wait } from "./step.ts";
 
 export interface MachineOptions {
   cpus: number;
@@ -89,13 +89,22 @@ export class Machine {
   // ---- building a world ----
 
   /** Creates a thread on `cpu`'s run queue (or running it, if that CPU is idle). */
-  spawn(name: string, fn: () => Gen<unknown>, opts: { cpu: number; pinned?: boolean; daemon?: boolean; prio?: number }): Context {
+  /**
+   * Creates a thread on `cpu`'s run queue (or running it, if that CPU is idle).
+   * A thread created `parked` starts asleep on that wait, as a kthread that
+   * went straight to waiting for work; its code runs once it is woken.
+   */
+  spawn(name: string, fn: () => Gen<unknown>, opts: { cpu: number; pinned?: boolean; daemon?: boolean; prio?: number; parked?: Wait }): Context {
     if (this.threadByName.has(name)) throw new Error(`thread '${name}' already exists`);
     const cpu = this.cpu(opts.cpu);
     const t = new Context(name, "thread", fn(), cpu.id, opts.pinned ?? false, opts.daemon ?? false, opts.prio ?? 0);
     this.threads.push(t);
     this.threadByName.set(name, t);
-    if (cpu.current === null) cpu.current = t;
+    if (opts.parked !== undefined) {
+      t.waiting = opts.parked;
+      t.lastLabel = `sleeps until ${opts.parked.what()}`;
+    }
+    if (cpu.current === null && !t.asleep()) cpu.current = t;
     else cpu.runqueue.push(t);
     return t;
   }
@@ -150,11 +159,16 @@ export class Machine {
     return out.sort();
   }
 
-  /** Threads a preemption of this CPU could switch to (ready, and not of lower priority), in run-queue order. */
+  /**
+   * Threads a preemption of this CPU could switch to, in run-queue order: ready
+   * ones of higher priority, or any ready normal thread when a normal thread
+   * runs (time slicing). SCHED_FIFO threads of one priority never preempt
+   * each other.
+   */
   preemptTargets(cpu: Cpu): Context[] {
     const cur = cpu.current;
     if (cur === null || !cpu.preemptible()) return [];
-    return cpu.runqueue.filter((t) => !t.asleep() && t.prio >= cur.prio);
+    return cpu.runqueue.filter((t) => !t.asleep() && (t.prio > cur.prio || (t.prio === 0 && cur.prio === 0)));
   }
 
   /** Threads that may be moved to another CPU now, in creation order. */
@@ -424,10 +438,19 @@ export class Machine {
     }
   }
 
+  /**
+   * Contexts the run must still see finish: every handler, every thread but a
+   * daemon parked asleep waiting for work (a sleep nobody holds the key to).
+   * A daemon spinning, or asleep on something a context holds, still counts.
+   */
   private liveContexts(): Context[] {
     const out: Context[] = [];
     for (const cpu of this.cpus) for (const f of cpu.irqStack) out.push(f.ctx);
-    for (const t of this.threads) if (!t.done && !t.daemon) out.push(t);
+    for (const t of this.threads) {
+      if (t.done) continue;
+      const idle = t.daemon && t.waiting !== null && t.waiting.sleep && !t.waiting.until() && (t.waiting.holder?.() ?? null) === null;
+      if (!idle) out.push(t);
+    }
     return out;
   }
 
@@ -451,7 +474,9 @@ export class Machine {
   }
 
   private contextNamed(name: string): Context | undefined {
-    return this.liveContexts().find((c) => c.name === name);
+    for (const cpu of this.cpus) for (const f of cpu.irqStack) if (f.ctx.name === name) return f.ctx;
+    const t = this.threadByName.get(name);
+    return t !== undefined && !t.done ? t : undefined;
   }
 
   private checkDeadlock(): void {

@@ -8,6 +8,7 @@ import {
   installKernel,
   kmalloc,
   local_irq_disable,
+  local_irq_enable,
   lock_acquire,
   lock_acquired,
   lock_released,
@@ -15,6 +16,7 @@ import {
   mutex_lock,
   mutex_unlock,
   preempt_disable,
+  request_threaded_irq,
   spin_lock,
   spin_lock_irq,
   spin_lock_irqsave,
@@ -23,9 +25,10 @@ import {
   spin_unlock,
   spin_unlock_irq,
   spin_unlock_irqrestore,
+  wait_event,
 } from "../../src/kernel/index.ts";
 import type { ScheduleEvent } from "../../src/sim/index.ts";
-import { Machine } from "../../src/sim/index.ts";
+import { Machine, setBooting } from "../../src/sim/index.ts";
 
 interface World {
   threads?: Record<string, { cpu?: number; prio?: number; body: () => Gen<unknown> }>;
@@ -102,17 +105,17 @@ describe("lockdep: hardirq usage", () => {
     expect(f?.message).toMatch(/^inconsistent \{HARDIRQ-ON-W\} -> \{IN-HARDIRQ-W\} usage of L: dev#1 on cpu1 .* takes it in hardirq context, but T0 on cpu0 .* held it with hardirqs enabled/);
   });
 
-  it("reports interrupts enabled while an irq-safe lock is held (spin_unlock_irq nested in an irqsave region)", () => {
+  it("reports interrupts turned on while an irq-safe lock is held", () => {
     const A = DEFINE_SPINLOCK("A");
-    const B = DEFINE_SPINLOCK("B");
     const f = run(
       {
         threads: {
           T0: {
             body: function* () {
               const flags = yield* spin_lock_irqsave(A);
-              yield* spin_lock_irq(B);
-              yield* spin_unlock_irq(B);
+              local_irq_enable(); // as a helper called under the lock might
+              yield "irqs on";
+              local_irq_disable();
               yield* spin_unlock_irqrestore(A, flags);
             },
           },
@@ -127,7 +130,7 @@ describe("lockdep: hardirq usage", () => {
       [irq()],
     );
     expect(f?.property).toBe("lockdep");
-    expect(f?.message).toContain("usage of A: T0 on cpu0 (spin_unlock_irq(B) at drain action");
+    expect(f?.message).toMatch(/^inconsistent \{IN-HARDIRQ-W\} -> \{HARDIRQ-ON-W\} usage of A: T0 on cpu0 \(local_irq_enable\(\) at drain action \d+\) holds it with hardirqs enabled/);
   });
 
   it("stays silent on spin_lock_irqsave in process context and spin_lock in the handler, nested locks included", () => {
@@ -150,6 +153,140 @@ describe("lockdep: hardirq usage", () => {
   });
 });
 
+describe("lockdep: no reports on correct patterns", () => {
+  const L = () => DEFINE_SPINLOCK("L");
+  const patterns: [string, () => World][] = [
+    [
+      "nested irqsave with their own flags, the handler taking the outer lock",
+      () => {
+        const A = DEFINE_SPINLOCK("A");
+        const B = DEFINE_SPINLOCK("B");
+        return {
+          threads: {
+            T0: {
+              body: function* () {
+                const fa = yield* spin_lock_irqsave(A);
+                const fb = yield* spin_lock_irqsave(B);
+                yield* spin_unlock_irqrestore(B, fb);
+                yield* spin_unlock_irqrestore(A, fa);
+              },
+            },
+          },
+          irq: {
+            handler: function* () {
+              yield* spin_lock(A);
+              yield* spin_unlock(A);
+            },
+          },
+        };
+      },
+    ],
+    [
+      "spin_lock_irq in process context, spin_lock in the handler",
+      () => {
+        const l = L();
+        return {
+          threads: {
+            T0: {
+              body: function* () {
+                yield* spin_lock_irq(l);
+                yield* spin_unlock_irq(l);
+              },
+            },
+          },
+          irq: {
+            handler: function* () {
+              yield* spin_lock(l);
+              yield* spin_unlock(l);
+            },
+          },
+        };
+      },
+    ],
+    [
+      "a lock used only in process context with interrupts on, on two CPUs, in one order",
+      () => {
+        const A = DEFINE_SPINLOCK("A");
+        const B = DEFINE_SPINLOCK("B");
+        const body = function* () {
+          yield* spin_lock(A);
+          yield* spin_lock(B);
+          yield* spin_unlock(B);
+          yield* spin_unlock(A);
+        };
+        return { cpus: 2, threads: { T0: { cpu: 0, body }, T1: { cpu: 1, body } } };
+      },
+    ],
+    [
+      "two locks of one class taken on two CPUs",
+      () => {
+        const a = DEFINE_SPINLOCK("dev0->lock", "dev->lock");
+        const b = DEFINE_SPINLOCK("dev1->lock", "dev->lock");
+        const body = (l: typeof a) =>
+          function* () {
+            yield* spin_lock(l);
+            yield* spin_unlock(l);
+          };
+        return { cpus: 2, threads: { T0: { cpu: 0, body: body(a) }, T1: { cpu: 1, body: body(b) } } };
+      },
+    ],
+    [
+      "hand-over-hand locking down a list",
+      () => {
+        const a = DEFINE_SPINLOCK("n0");
+        const b = DEFINE_SPINLOCK("n1");
+        const c = DEFINE_SPINLOCK("n2");
+        return {
+          threads: {
+            T0: {
+              body: function* () {
+                yield* spin_lock(a);
+                yield* spin_lock(b);
+                yield* spin_unlock(a);
+                yield* spin_lock(c);
+                yield* spin_unlock(b);
+                yield* spin_unlock(c);
+              },
+            },
+          },
+        };
+      },
+    ],
+    [
+      "a mutex, then an irq-safe spinlock inside it",
+      () => {
+        const M = DEFINE_MUTEX("M");
+        const l = L();
+        return {
+          threads: {
+            T0: {
+              body: function* () {
+                yield* mutex_lock(M);
+                const f = yield* spin_lock_irqsave(l);
+                yield* spin_unlock_irqrestore(l, f);
+                yield* mutex_unlock(M);
+              },
+            },
+          },
+          irq: {
+            handler: function* () {
+              yield* spin_lock(l);
+              yield* spin_unlock(l);
+            },
+          },
+        };
+      },
+    ],
+  ];
+  for (const [what, world] of patterns) {
+    it(what, () => {
+      for (const events of [[], [irq()], [step(), irq()], [step(), step(), irq()], [step(), step(), step(), irq()]] as ScheduleEvent[][]) {
+        expect(run(world(), events)).toBeUndefined();
+      }
+    });
+  }
+});
+
 describe("lockdep: lock order", () => {
   const order = (first: ReturnType<typeof DEFINE_SPINLOCK>, second: ReturnType<typeof DEFINE_SPINLOCK>) =>
     function* () {
@@ -164,7 +301,14 @@ describe("lockdep: lock order", () => {
     const B = DEFINE_SPINLOCK("B");
     const f = run({ cpus: 2, threads: { T0: { cpu: 0, body: order(A, B) }, T1: { cpu: 1, body: order(B, A) } } });
     expect(f?.property).toBe("lockdep");
-    expect(f?.message).toMatch(/^possible circular locking dependency detected: T1 on cpu1 \(spin_lock\(A\) at drain action \d+\) takes A while holding B, but T0 on cpu0 \(spin_lock\(B\) at drain action \d+\) took B while holding A \(A -> B\)$/);
+    expect(f?.message).toMatch(/^possible circular locking dependency detected: T1 on cpu1 \(spin_lock\(A\) at drain action \d+\) takes A while holding B, but B was taken while holding A by T0 on cpu0 \(spin_lock\(B\) at drain action \d+\)$/);
+  });
+
+  it("names every link of a longer cycle", () => {
+    const [A, B, C] = ["A", "B", "C"].map((n) => DEFINE_SPINLOCK(n)) as [ReturnType<typeof DEFINE_SPINLOCK>, ReturnType<typeof DEFINE_SPINLOCK>, ReturnType<typeof DEFINE_SPINLOCK>];
+    const f = run({ cpus: 3, threads: { T0: { cpu: 0, body: order(A, B) }, T1: { cpu: 1, body: order(B, C) }, T2: { cpu: 2, body: order(C, A) } } });
+    expect(f?.message).toMatch(/takes A while holding C, but B was taken while holding A by T0 on cpu0 \(spin_lock\(B\) at drain action \d+\), C was taken while holding B by T1 on cpu1 \(spin_lock\(C\) at drain action \d+\)$/);
+    expect(f?.contexts).toEqual(["T2", "T0", "T1"]);
   });
 
   it("without lockdep, the same two threads deadlock only when the hunt interleaves them, and the cycle is named", () => {
@@ -203,7 +347,7 @@ describe("lockdep: lock order", () => {
     );
     expect(f?.property).toBe("lockdep");
     expect(f?.message).toMatch(/^HARDIRQ-safe -> HARDIRQ-unsafe lock order detected: S is taken in hardirq context \(dev#1/);
-    expect(f?.message).toContain("S -> U was taken while holding it");
+    expect(f?.message).toContain("; U was taken while holding S by T0 on cpu0 (spin_lock(U) at drain action");
   });
 
   it("reports taking a lock of a class already held", () => {
@@ -267,6 +411,23 @@ describe("trylock", () => {
 });
 
 describe("sleeping in atomic context", () => {
+  it("wait_event under a spinlock is caught even when its condition already holds", () => {
+    const l = DEFINE_SPINLOCK("L");
+    const f = run({
+      threads: {
+        T0: {
+          body: function* () {
+            yield* spin_lock(l);
+            yield wait_event(() => true, "nothing");
+            yield* spin_unlock(l);
+          },
+        },
+      },
+    });
+    expect(f?.property).toBe("sleep-in-atomic");
+    expect(f?.message).toMatch(/wait_event\(nothing\) by T0 on cpu0: in_atomic\(\): 1, irqs_disabled\(\): 0, in_interrupt\(\): 0, locks held: L/);
+  });
+
   const cases: [string, () => Gen<unknown>, RegExp][] = [
     [
       "GFP_KERNEL under a spinlock",
@@ -341,7 +502,7 @@ describe("sleeping in atomic context", () => {
 });
 
 describe("interrupt state discipline", () => {
-  it("catches a restore of flags other than the matching save found", () => {
+  it("catches nested irqsave sharing one flags variable: interrupts stay off after the last restore", () => {
     const A = DEFINE_SPINLOCK("A");
     const B = DEFINE_SPINLOCK("B");
     const f = run({
@@ -357,7 +518,61 @@ describe("interrupt state discipline", () => {
       },
     });
     expect(f?.property).toBe("irq-state");
-    expect(f?.message).toBe("spin_unlock_irqrestore(A) by T0 restores interrupts off, but the spin_lock_irqsave(A) it pairs with (drain action 0) found them on");
+    expect(f?.message).toBe("spin_unlock_irqrestore(A) by T0 leaves interrupts off, but spin_lock_irqsave(A) at drain action 0, the outermost save, found them on");
+  });
+
+  it("accepts flags handed across nested locks, as long as what is restored is right", () => {
+    const A = DEFINE_SPINLOCK("A");
+    const B = DEFINE_SPINLOCK("B");
+    const f = run({
+      threads: {
+        T0: {
+          body: function* () {
+            const fa = yield* spin_lock_irqsave(A);
+            const fb = yield* spin_lock_irqsave(B);
+            yield* spin_unlock_irqrestore(A, fb); // B is still held: interrupts stay off
+            yield* spin_unlock_irqrestore(B, fa); // the last one: back to what A's save found
+          },
+        },
+      },
+    });
+    expect(f).toBeUndefined();
+  });
+
+  it("catches spin_unlock_irq turning interrupts on inside an irqsave region", () => {
+    const A = DEFINE_SPINLOCK("A");
+    const B = DEFINE_SPINLOCK("B");
+    const f = run({
+      threads: {
+        T0: {
+          body: function* () {
+            const flags = yield* spin_lock_irqsave(A);
+            yield* spin_lock_irq(B);
+            yield* spin_unlock_irq(B);
+            yield* spin_unlock_irqrestore(A, flags);
+          },
+        },
+      },
+    });
+    expect(f?.property).toBe("irq-state");
+    expect(f?.message).toBe("spin_unlock_irq(B) by T0 turns interrupts on while A, taken with them disabled (spin_lock_irqsave(A) at drain action 0), is still held");
+  });
+
+  it("catches spin_unlock_irq turning on interrupts that spin_lock_irq found off", () => {
+    const B = DEFINE_SPINLOCK("B");
+    const f = run({
+      threads: {
+        T0: {
+          body: function* () {
+            local_irq_disable();
+            yield "irqs off";
+            yield* spin_lock_irq(B);
+            yield* spin_unlock_irq(B);
+          },
+        },
+      },
+    });
+    expect(f?.message).toBe("spin_unlock_irq(B) by T0 leaves interrupts on, but spin_lock_irq(B) at drain action 1, the outermost save, found them off");
   });
 
   const exits: [string, () => Gen<unknown>, string][] = [
@@ -406,6 +621,40 @@ describe("interrupt state discipline", () => {
       [irq()],
     );
     expect(f?.message).toBe("dev#1 on cpu0 returns with preempt_count 1, having found 0");
+  });
+});
+
+describe("deadlocks among interrupt threads", () => {
+  it("are reported, with the cycle named, though interrupt threads are daemons", () => {
+    const m = new Machine({ cpus: 2, maxSteps: 500 });
+    installKernel(m, { lockdep: false });
+    const A = DEFINE_SPINLOCK("A");
+    const B = DEFINE_SPINLOCK("B");
+    setBooting(m);
+    const order = (first: typeof A, second: typeof A) =>
+      function* () {
+        yield* spin_lock(first);
+        yield* spin_lock(second);
+        yield* spin_unlock(second);
+        yield* spin_unlock(first);
+      };
+    request_threaded_irq("a", null, order(A, B), { cpus: [0], count: 1 });
+    request_threaded_irq("b", null, order(B, A), { cpus: [1], count: 1 });
+    setBooting(null);
+    const events: ScheduleEvent[] = [
+      { kind: "irq", cpu: 0, line: "a" },
+      { kind: "step", cpu: 0 },
+      { kind: "step", cpu: 0 },
+      { kind: "irq", cpu: 1, line: "b" },
+      { kind: "step", cpu: 1 },
+      { kind: "step", cpu: 1 },
+      { kind: "step", cpu: 0 }, // irq/a takes A
+      { kind: "step", cpu: 1 }, // irq/b takes B
+    ];
+    events.forEach((e, i) => expect(m.apply(e, i), `event ${i}`).toBe(true));
+    m.drain(events.length);
+    expect(m.failure?.property).toBe("deadlock");
+    expect(m.failure?.message).toBe("deadlock: irq/a on cpu0 spins until B is released (held by irq/b); irq/b on cpu1 spins until A is released (held by irq/a)");
   });
 });
 

@@ -260,6 +260,19 @@ describe("priorities", () => {
     expect(m.failure?.message).toBe("deadlock: rt on cpu0 spins until the lock is released; holder on cpu0 is ready but cpu0 is held by rt, which has a higher priority (SCHED_FIFO 50)");
   });
 
+  it("never preempts a SCHED_FIFO thread for another of the same priority", () => {
+    const m = machine(1);
+    for (const name of ["fifo1", "fifo2"])
+      m.spawn(
+        name,
+        function* () {
+          yield "run";
+        },
+        { cpu: 0, prio: 50 },
+      );
+    expect(m.preemptTargets(m.cpus[0]!)).toEqual([]);
+  });
+
   it("lets a yielding thread give way to the next ready one", () => {
     const m = machine(1);
     const order: string[] = [];

@@ -1,6 +1,6 @@
 // The per-CPU object allocator of OSv (core/mempool.cc), with the interrupt
 // handler of a driver ported from Linux allocating from it.
-import { alloc_percpu, defineModel } from "../../kernel/index.ts";
+import { alloc_percpu, DEFINE_PER_CPU_LOCAL_LOCK, defineModel } from "../../kernel/index.ts";
 import { conservation, noStranded, pageAccounting } from "./checks.ts";
 import { GarbageCollector, start_collectors } from "./collector.ts";
 import { delegateHandover } from "./delegate.ts";
@@ -16,14 +16,22 @@ import { start_driver, workloadArbitrary, workloadHelp } from "./workload.ts";
 
 type HandoverKind = "ring" | "delegate" | "mpsc";
 
+type LockKind = "preempt" | "irq-preempt" | "none";
+
 /** What each variant is made of: the pool lock, and how foreign frees get home. */
-const DESIGNS: Record<string, { lock: PoolLock; handover: HandoverKind }> = {
-  "preempt-lock": { lock: preemptLock, handover: "ring" },
-  "irq-preempt-lock": { lock: irqPreemptLock, handover: "ring" },
-  "no-preempt-lock": { lock: noLock, handover: "ring" },
-  "delegate-queue": { lock: irqPreemptLock, handover: "delegate" },
-  "mpsc-queue": { lock: irqPreemptLock, handover: "mpsc" },
+const DESIGNS: Record<string, { lock: LockKind; handover: HandoverKind }> = {
+  "preempt-lock": { lock: "preempt", handover: "ring" },
+  "irq-preempt-lock": { lock: "irq-preempt", handover: "ring" },
+  "no-preempt-lock": { lock: "none", handover: "ring" },
+  "delegate-queue": { lock: "irq-preempt", handover: "delegate" },
+  "mpsc-queue": { lock: "irq-preempt", handover: "mpsc" },
 };
+
+function poolLock(kind: LockKind): PoolLock {
+  if (kind === "none") return noLock;
+  const ll = DEFINE_PER_CPU_LOCAL_LOCK("preempt_lock");
+  return kind === "preempt" ? preemptLock(ll) : irqPreemptLock(ll);
+}
 
 export default defineModel<MempoolWorkload>({
   name: "mempool",
@@ -63,7 +71,8 @@ export default defineModel<MempoolWorkload>({
     "owner-only": "a page's count and free list, and a CPU's page list, are changed only on the CPU that owns them",
     "no-stranded": "after the run, no freed object is left in a handover queue",
   },
-  defaults: { cpus: 2, maxSteps: 5000, signalThreshold: 0 },
+  // OSv has no lockdep; --set lockdep=1 shows what it would report.
+  defaults: { cpus: 2, maxSteps: 5000, signalThreshold: 0, lockdep: 0 },
   maxEvents: 200,
   workload: workloadArbitrary,
   workloadHelp,
@@ -72,7 +81,7 @@ export default defineModel<MempoolWorkload>({
     const mp: Mempool = {
       free: alloc_percpu((cpu) => ({ cpu, pages: [] })),
       objectsPerPage: w.objectsPerPage,
-      lock: design.lock,
+      lock: poolLock(design.lock),
       handover: undefined as never,
       ghost: new Ghost(),
       pages: [],

@@ -114,6 +114,12 @@ export function* nic_xmit(priv: nic_priv, variant: string, nested: boolean): Gen
       yield* my_unlock(priv.ring_lock);
       return;
     }
+    case "threaded-spin-lock": {
+      yield* spin_lock(priv.lock); // no interrupt handler takes it: preemption off is what matters
+      yield* ring_push(priv);
+      yield* spin_unlock(priv.lock);
+      return;
+    }
   }
   throw new Error(`no variant ${variant}`);
 }
@@ -126,10 +132,19 @@ export function* nic_interrupt(priv: nic_priv, nested: boolean): Gen {
   yield* spin_unlock(priv.lock);
 }
 
-/** The completion work of the threaded variant, in the SCHED_FIFO interrupt thread. */
-export function* nic_irq_thread(priv: nic_priv): Gen {
-  yield* my_lock(priv.ring_lock);
-  yield* ring_reap(priv);
-  yield* my_unlock(priv.ring_lock);
+/** The completion work of the threaded variants, in the SCHED_FIFO interrupt thread. */
+export function* nic_irq_thread(priv: nic_priv, variant: string): Gen {
+  if (variant === "no-preempt-disable") {
+    yield* my_lock(priv.ring_lock);
+    yield* ring_reap(priv);
+    yield* my_unlock(priv.ring_lock);
+  } else {
+    yield* spin_lock(priv.lock);
+    yield* ring_reap(priv);
+    yield* spin_unlock(priv.lock);
+  }
 }
+
+/** Variants whose completion work runs in an interrupt thread rather than the hard handler. */
+export const THREADED = ["no-preempt-disable", "threaded-spin-lock"];
 

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { defineModel, kthread_run, request_irq, request_threaded_irq } from "../../kernel/index.ts";
 import type { MachineConfig } from "../../kernel/index.ts";
-import { nic_interrupt, nic_irq_thread, nic_priv, nic_xmit } from "./driver.ts";
+import { THREADED, nic_interrupt, nic_irq_thread, nic_priv, nic_xmit } from "./driver.ts";
 
 export interface SpinlockWorkload {
   /** Transmitting threads: where each starts and how many packets it sends. */
@@ -35,8 +35,13 @@ export default defineModel<SpinlockWorkload>({
     "shared-flags": { description: "nested spin_lock_irqsave calls share one flags variable: interrupts stay off after both restores", correct: false },
     "sleep-under-lock": { description: "kmalloc(GFP_KERNEL) with the lock held and interrupts off", correct: false },
     "no-preempt-disable": {
-      description: "a hand-rolled lock without preempt_disable, shared with the SCHED_FIFO interrupt thread: the holder is preempted and the thread spins forever",
+      description:
+        "a hand-rolled lock without preempt_disable, shared with the SCHED_FIFO interrupt thread: the holder is preempted and the thread spins forever (with RT throttling off; with it, the CPU stalls for a period instead)",
       correct: false,
+    },
+    "threaded-spin-lock": {
+      description: "the same threaded interrupt sharing the ring under spin_lock: the holder cannot be preempted",
+      correct: true,
     },
   },
   properties: {
@@ -58,7 +63,7 @@ export default defineModel<SpinlockWorkload>({
       ),
     );
     if (w.irq.cpus.length > 0 && w.irq.count > 0) {
-      if (variant === "no-preempt-disable") request_threaded_irq("nic", null, () => nic_irq_thread(priv), w.irq);
+      if (THREADED.includes(variant)) request_threaded_irq("nic", null, () => nic_irq_thread(priv, variant), w.irq);
       else request_irq("nic", () => nic_interrupt(priv, w.nested), w.irq);
     }
     return {
