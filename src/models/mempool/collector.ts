@@ -9,12 +9,33 @@ import type { Mempool } from "./structs.ts";
 export class GarbageCollector {
   /** worker_item::_have_work, per CPU */
   readonly have_work: boolean[];
-  constructor(cpus: number) {
+  constructor(
+    cpus: number,
+    /** The collector is signalled once more than this many objects were pushed since the last signal. */
+    readonly signal_threshold: number,
+  ) {
     this.have_work = new Array<boolean>(cpus).fill(false);
   }
   /** worker_item::signal(cpu): the worker on `cpu` will run. One store. */
   signal(cpu: number): void {
     this.have_work[cpu] = true;
+  }
+
+  /**
+   * After a push into a queue owned by `cpu`: `++pushed_since_last_signal >
+   * threshold` (a producer-private load and store), then perhaps the signal.
+   */
+  *signal_if_due(q: { pushed_since_last_signal: number }, cpu: number): Gen {
+    const pushed = q.pushed_since_last_signal + 1;
+    yield `load pushed_since_last_signal (${pushed - 1})`;
+    if (pushed > this.signal_threshold) {
+      q.pushed_since_last_signal = 0;
+      this.signal(cpu);
+      yield `pushed_since_last_signal > ${this.signal_threshold}: garbage_collector.signal(cpu${cpu}); pushed_since_last_signal = 0`;
+    } else {
+      q.pushed_since_last_signal = pushed;
+      yield `store pushed_since_last_signal = ${pushed}`;
+    }
   }
 }
 

@@ -86,9 +86,9 @@ export default defineModel<MempoolWorkload>({
       ghost: new Ghost(),
       pages: [],
     };
-    const gc = new GarbageCollector(config.cpus);
+    const gc = new GarbageCollector(config.cpus, Number(config.signalThreshold));
     const h =
-      design.handover === "delegate" ? { handover: delegateHandover(mp), collect: null } : design.handover === "ring" ? ringHandover(mp, gc, Number(config.signalThreshold)) : mpscHandover(mp, gc, Number(config.signalThreshold));
+      design.handover === "delegate" ? { handover: delegateHandover(mp), collect: null } : design.handover === "ring" ? ringHandover(mp, gc) : mpscHandover(mp, gc);
     mp.handover = h.handover;
     start_driver(mp, w, config.cpus); // the driver's threads first: each starts on its CPU, collectors wait behind
     if (h.collect !== null) start_collectors(mp, gc, h.collect);

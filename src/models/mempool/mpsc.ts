@@ -20,7 +20,7 @@ class GarbageSink {
   pushed_since_last_signal = 0;
 }
 
-export function mpscHandover(mp: Mempool, gc: GarbageCollector, signal_threshold: number): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
+export function mpscHandover(mp: Mempool, gc: GarbageCollector): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
   const n = num_possible_cpus();
   const sinks = Array.from({ length: n }, () => Array.from({ length: n }, () => new GarbageSink()));
   const name = (d: number, s: number) => `pcpu_free_list[${d}][${s}]`;
@@ -42,16 +42,7 @@ export function mpscHandover(mp: Mempool, gc: GarbageCollector, signal_threshold
         obj.next = old;
         yield `compare_exchange fails, old = _head = ${old?.name ?? "NULL"}; item->next = old`;
       }
-      const pushed = sink.pushed_since_last_signal + 1;
-      yield `load pushed_since_last_signal (${pushed - 1})`;
-      if (pushed > signal_threshold) {
-        sink.pushed_since_last_signal = 0;
-        gc.signal(obj_cpu);
-        yield `++pushed_since_last_signal > ${signal_threshold}: garbage_collector.signal(cpu${obj_cpu}); pushed_since_last_signal = 0`;
-      } else {
-        sink.pushed_since_last_signal = pushed;
-        yield `store pushed_since_last_signal = ${pushed}`;
-      }
+      yield* gc.signal_if_due(sink, obj_cpu);
     },
     *queued() {
       for (let d = 0; d < n; d++)

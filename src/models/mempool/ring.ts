@@ -2,9 +2,8 @@
 // ring per (owner, source) CPU pair, drained by the owner's collector.
 // The ring is 256 entries as in OSv; its blocking overflow path is not
 // modelled, and no workload here comes near filling it. OSv signalled the
-// collector only from that overflow path; here it is signalled once more
-// than `signal_threshold` objects were pushed since the last signal (0: on
-// every push), so that objects freed to another CPU get home.
+// collector only from that overflow path; here the collector's signal
+// threshold applies, as to the MPSC queues (0: on every push).
 import { BUG, num_possible_cpus } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
 import type { GarbageCollector } from "./collector.ts";
@@ -23,7 +22,7 @@ class RingSpsc {
   readonly slots: (FreeObject | null)[] = new Array(RING_SIZE).fill(null);
 }
 
-export function ringHandover(mp: Mempool, gc: GarbageCollector, signal_threshold: number): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
+export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
   const n = num_possible_cpus();
   /** pcpu_free_list[dest][src] */
   const rings = Array.from({ length: n }, () => Array.from({ length: n }, () => new RingSpsc()));
@@ -41,7 +40,7 @@ export function ringHandover(mp: Mempool, gc: GarbageCollector, signal_threshold
       ring.end = end + 1;
       mp.ghost.put(obj);
       yield `_end = ${end + 1} (release)`;
-      yield* signal_if_due(ring, obj_cpu);
+      yield* gc.signal_if_due(ring, obj_cpu);
     },
     *queued() {
       for (let d = 0; d < n; d++)
@@ -51,20 +50,6 @@ export function ringHandover(mp: Mempool, gc: GarbageCollector, signal_threshold
         }
     },
   };
-
-  /** The signal counter is producer-private: a load and a store, then perhaps the signal. */
-  function* signal_if_due(ring: RingSpsc, cpu: number): Gen {
-    const pushed = ring.pushed_since_last_signal + 1;
-    yield `load pushed_since_last_signal (${pushed - 1})`;
-    if (pushed > signal_threshold) {
-      ring.pushed_since_last_signal = 0;
-      gc.signal(cpu);
-      yield `free_worker.signal(cpu${cpu}); pushed_since_last_signal = 0`;
-    } else {
-      ring.pushed_since_last_signal = pushed;
-      yield `store pushed_since_last_signal = ${pushed}`;
-    }
-  }
 
   function* collect(cpu: number, hold: Hold): Gen {
     for (let s = 0; s < n; s++) {
