@@ -49,6 +49,13 @@ function run(w: World, events: ScheduleEvent[] = []) {
 }
 
 const step = (cpu = 0): ScheduleEvent => ({ kind: "step", cpu });
+
+/** A body that takes `locks` in order with spin_lock and releases them in reverse. */
+const nest = (...locks: ReturnType<typeof DEFINE_SPINLOCK>[]) =>
+  function* () {
+    for (const l of locks) yield* spin_lock(l);
+    for (const l of [...locks].reverse()) yield* spin_unlock(l);
+  };
 const irq = (cpu = 0): ScheduleEvent => ({ kind: "irq", cpu, line: "dev" });
 
 describe("lockdep: hardirq usage", () => {
@@ -58,17 +65,11 @@ describe("lockdep: hardirq usage", () => {
       {
         threads: {
           T0: {
-            body: function* () {
-              yield* spin_lock(L);
-              yield* spin_unlock(L);
-            },
+            body: nest(L),
           },
         },
         irq: {
-          handler: function* () {
-            yield* spin_lock(L);
-            yield* spin_unlock(L);
-          },
+          handler: nest(L),
         },
       },
       [irq()], // the interrupt runs first, entirely outside T0's critical section
@@ -85,18 +86,12 @@ describe("lockdep: hardirq usage", () => {
         cpus: 2,
         threads: {
           T0: {
-            body: function* () {
-              yield* spin_lock(L);
-              yield* spin_unlock(L);
-            },
+            body: nest(L),
           },
         },
         irq: {
           cpus: [1],
-          handler: function* () {
-            yield* spin_lock(L);
-            yield* spin_unlock(L);
-          },
+          handler: nest(L),
         },
       },
       [step(0), step(0), irq(1)],
@@ -121,10 +116,7 @@ describe("lockdep: hardirq usage", () => {
           },
         },
         irq: {
-          handler: function* () {
-            yield* spin_lock(A);
-            yield* spin_unlock(A);
-          },
+          handler: nest(A),
         },
       },
       [irq()],
@@ -142,12 +134,7 @@ describe("lockdep: hardirq usage", () => {
       yield* spin_unlock(B);
       yield* spin_unlock_irqrestore(A, flags);
     };
-    const handler = function* () {
-      yield* spin_lock(A);
-      yield* spin_lock(B);
-      yield* spin_unlock(B);
-      yield* spin_unlock(A);
-    };
+    const handler = nest(A, B);
     expect(run({ threads: { T0: { body } }, irq: { handler } }, [irq()])).toBeUndefined();
     expect(run({ threads: { T0: { body } }, irq: { handler } }, [step(), step(), step(), step(), irq()])).toBeUndefined();
   });
@@ -173,10 +160,7 @@ describe("lockdep: no reports on correct patterns", () => {
             },
           },
           irq: {
-            handler: function* () {
-              yield* spin_lock(A);
-              yield* spin_unlock(A);
-            },
+            handler: nest(A),
           },
         };
       },
@@ -195,10 +179,7 @@ describe("lockdep: no reports on correct patterns", () => {
             },
           },
           irq: {
-            handler: function* () {
-              yield* spin_lock(l);
-              yield* spin_unlock(l);
-            },
+            handler: nest(l),
           },
         };
       },
@@ -208,12 +189,7 @@ describe("lockdep: no reports on correct patterns", () => {
       () => {
         const A = DEFINE_SPINLOCK("A");
         const B = DEFINE_SPINLOCK("B");
-        const body = function* () {
-          yield* spin_lock(A);
-          yield* spin_lock(B);
-          yield* spin_unlock(B);
-          yield* spin_unlock(A);
-        };
+        const body = nest(A, B);
         return { cpus: 2, threads: { T0: { cpu: 0, body }, T1: { cpu: 1, body } } };
       },
     ],
@@ -223,10 +199,7 @@ describe("lockdep: no reports on correct patterns", () => {
         const a = DEFINE_SPINLOCK("dev0->lock", "dev->lock");
         const b = DEFINE_SPINLOCK("dev1->lock", "dev->lock");
         const body = (l: typeof a) =>
-          function* () {
-            yield* spin_lock(l);
-            yield* spin_unlock(l);
-          };
+          nest(l);
         return { cpus: 2, threads: { T0: { cpu: 0, body: body(a) }, T1: { cpu: 1, body: body(b) } } };
       },
     ],
@@ -269,10 +242,7 @@ describe("lockdep: no reports on correct patterns", () => {
             },
           },
           irq: {
-            handler: function* () {
-              yield* spin_lock(l);
-              yield* spin_unlock(l);
-            },
+            handler: nest(l),
           },
         };
       },
@@ -289,12 +259,7 @@ describe("lockdep: no reports on correct patterns", () => {
 
 describe("lockdep: lock order", () => {
   const order = (first: ReturnType<typeof DEFINE_SPINLOCK>, second: ReturnType<typeof DEFINE_SPINLOCK>) =>
-    function* () {
-      yield* spin_lock(first);
-      yield* spin_lock(second);
-      yield* spin_unlock(second);
-      yield* spin_unlock(first);
-    };
+    nest(first, second);
 
   it("reports A -> B and B -> A in one run that never deadlocks", () => {
     const A = DEFINE_SPINLOCK("A");
@@ -632,12 +597,7 @@ describe("deadlocks among interrupt threads", () => {
     const B = DEFINE_SPINLOCK("B");
     setBooting(m);
     const order = (first: typeof A, second: typeof A) =>
-      function* () {
-        yield* spin_lock(first);
-        yield* spin_lock(second);
-        yield* spin_unlock(second);
-        yield* spin_unlock(first);
-      };
+      nest(first, second);
     request_threaded_irq("a", null, order(A, B), { cpus: [0], count: 1 });
     request_threaded_irq("b", null, order(B, A), { cpus: [1], count: 1 });
     setBooting(null);
