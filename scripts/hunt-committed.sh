@@ -21,4 +21,9 @@ for v in plain-lock-in-irq unlock-irq-nested shared-flags sleep-under-lock no-pr
 done
 # Without lockdep the same bug must be found as the deadlock it is.
 hunt spinlock --variant plain-lock-in-irq --set lockdep=0 --seed 1
+
+
+for v in no-barrier synchronize-instead timer-after-barrier count-from-zero early-free; do
+  hunt rcu --variant "$v" --runs 3000 --seed 3
+done
 exit 0

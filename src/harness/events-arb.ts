@@ -15,7 +15,7 @@ export type EventProto =
   | { kind: "irq"; cpu: number; pick: number }
   | { kind: "preempt"; cpu: number; pick: number }
   | { kind: "migrate"; pick: number; cpu: number }
-  | { kind: "env"; pick: number };
+  | { kind: "env"; pick: number; count: number };
 
 /** The concrete event a proto stands for now, or undefined when it is not enabled. */
 export function resolve(m: Machine, p: EventProto): ScheduleEvent | undefined {
@@ -62,8 +62,9 @@ export interface HuntState {
 /**
  * One command: a proto event, resolved when it runs. A step proto carries a
  * count and runs that CPU for up to that many steps, so that interrupts and
- * preemptions land at any depth of a run without long command lists; the
- * schedule still records every step as its own event.
+ * preemptions land at any depth of a run without long command lists; an
+ * environment proto likewise takes up to that many environment events in a
+ * row (a whole grace period, say). The schedule still records every event.
  */
 export class EventCommand implements fc.Command<HuntState, HuntState> {
   constructor(readonly proto: EventProto) {}
@@ -73,7 +74,7 @@ export class EventCommand implements fc.Command<HuntState, HuntState> {
     return e !== undefined;
   }
   run(_m: HuntState, s: HuntState): void {
-    const count = this.proto.kind === "step" ? this.proto.count : 1;
+    const count = this.proto.kind === "step" || this.proto.kind === "env" ? this.proto.count : 1;
     for (let i = 0; i < count && s.staged !== undefined; i++) {
       s.run.offer(s.staged);
       if (s.run.failure !== undefined) throw new RunFailed(s.run.failure);
@@ -88,8 +89,9 @@ export class EventCommand implements fc.Command<HuntState, HuntState> {
 
 /**
  * The command arbitraries, weighted by repetition: mostly runs of steps,
- * often an interrupt, sometimes a preemption, a migration (with two CPUs or
- * more) or an environment event (when the model has an environment).
+ * often an interrupt or (when the model has an environment) a run of
+ * environment events, sometimes a preemption or a migration (with two CPUs
+ * or more).
  */
 export function commandArbitraries(config: MachineConfig, opts: { env: boolean }): fc.Arbitrary<EventCommand>[] {
   const cpu = fc.nat(config.cpus - 1);
@@ -98,6 +100,6 @@ export function commandArbitraries(config: MachineConfig, opts: { env: boolean }
   const irq = fc.record({ kind: fc.constant("irq" as const), cpu, pick }).map((p) => new EventCommand(p));
   const preempt = fc.record({ kind: fc.constant("preempt" as const), cpu, pick }).map((p) => new EventCommand(p));
   const migrate = fc.record({ kind: fc.constant("migrate" as const), pick, cpu }).map((p) => new EventCommand(p));
-  const env = fc.record({ kind: fc.constant("env" as const), pick }).map((p) => new EventCommand(p));
-  return [step, step, step, step, irq, irq, preempt, ...(config.cpus > 1 ? [migrate] : []), ...(opts.env ? [env] : [])];
+  const env = fc.record({ kind: fc.constant("env" as const), pick, count: fc.integer({ min: 1, max: 4 }) }).map((p) => new EventCommand(p));
+  return [step, step, step, step, irq, irq, preempt, ...(config.cpus > 1 ? [migrate] : []), ...(opts.env ? [env, env] : [])];
 }

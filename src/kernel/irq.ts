@@ -15,6 +15,17 @@ export function request_irq(line: string, handler: () => Gen<unknown>, opts: Irq
   currentMachine().requestIrq(line, handler, opts);
 }
 
+/**
+ * free_irq(): the line raises no more interrupts, and the call sleeps until
+ * handlers already running on other CPUs have returned (synchronize_irq()).
+ */
+export function* free_irq(line: string): Gen {
+  const m = current().machine;
+  m.freeIrqLine(line);
+  yield `free_irq(${line})`;
+  if (m.handlerRunning(line)) yield wait_event(() => !m.handlerRunning(line), `the ${line} handlers have returned`);
+}
+
 /** Raises `line` on `cpu` (an IPI, a doorbell): it stays pending until delivered. */
 export function raise_irq(cpu: number, line: string): void {
   current().machine.raiseIrq(cpu, line);

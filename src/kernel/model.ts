@@ -79,6 +79,12 @@ export const MACHINE_PROPERTIES: Record<string, string> = {
   "mutual-exclusion": "no lock is held by two contexts at once",
   "irq-state": "spin_unlock_irqrestore restores what its spin_lock_irqsave found; a thread ends with no lock held, interrupts on and preempt count 0, a handler as it found them",
   lockdep: "lock usage lockdep would reject: a lock taken both in hardirq context and with hardirqs on, a circular lock order, a hardirq-safe lock held while taking a hardirq-unsafe one",
+  "module-unload": "no code of a module (a callback, a timer function, a handler) runs after the module is unloaded",
+  "use-after-free": "nothing reaches freed memory through rcu_dereference() or frees it twice",
+  "rcu-grace-period": "an RCU callback runs only after a full grace period begun after its call_rcu()",
+  "rcu-callback-order": "the callbacks queued on one CPU run in the order they were queued",
+  "rcu-barrier": "when rcu_barrier() returns, every callback queued before it was called has run",
+  "rcu-stall": "after the run, no RCU callback is left waiting",
 };
 
 /** Kernel settings every config has: `lockdep` 1 runs the validator, 0 leaves the hunt to find the deadlocks. */

@@ -27,6 +27,12 @@ export function kthread_run(fn: () => Gen<unknown>, name: string, opts: ThreadOp
   return currentMachine().spawn(name, fn, { ...rest, parked: parkedUntil && sleepWait(parkedUntil.cond, parkedUntil.what) });
 }
 
+/** kthread_stop(): sleeps until the thread has returned (threads here run to an end of their own). */
+export function* kthread_stop(t: Context): Gen {
+  yield wait_event(() => t.done, `${t.name} has exited`);
+  yield `kthread_stop(${t.name})`;
+}
+
 /**
  * wait_event: `yield wait_event(cond, what)` puts the thread to sleep until
  * `cond` holds; it gives up its CPU meanwhile. The step after the yield

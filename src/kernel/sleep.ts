@@ -49,4 +49,24 @@ export function* kmalloc(size: number, gfp: gfp_t): Gen<{ size: number }> {
   return { size };
 }
 
-export function kfree(_p: { size: number } | null): void {}
+const FREED = {};
+
+function freedSet(): WeakSet<object> {
+  const m = current().machine;
+  let f = m.ext.get(FREED) as WeakSet<object> | undefined;
+  if (f === undefined) m.ext.set(FREED, (f = new WeakSet()));
+  return f;
+}
+
+/** kfree(): the object is gone; freeing it again, or reaching it through rcu_dereference(), is a use after free. Part of the caller's step. */
+export function kfree(p: object | null): void {
+  if (p === null) return;
+  const f = freedSet();
+  if (f.has(p)) current().machine.fail("use-after-free", `${current().ctx.name} frees an object that was freed already`);
+  f.add(p);
+}
+
+/** Fails the run if `p` was freed: `what` names the access. */
+export function check_not_freed(p: object, what: string): void {
+  if (freedSet().has(p)) current().machine.fail("use-after-free", `${current().ctx.name} dereferences ${what}, which was freed`);
+}

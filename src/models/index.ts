@@ -1,9 +1,10 @@
 // The built-in models.
 import type { AnyModel } from "../kernel/model.ts";
 import mempool from "./mempool/index.ts";
+import rcu from "./rcu/index.ts";
 import spinlock from "./spinlock/index.ts";
 
-export const MODELS: readonly AnyModel[] = [mempool, spinlock];
+export const MODELS: readonly AnyModel[] = [mempool, spinlock, rcu];
 
 export function findModel(name: string): AnyModel | undefined {
   return MODELS.find((m) => m.name === name);

@@ -3,6 +3,8 @@ import type { Context } from "./context.ts";
 /** An interrupt handler running on a CPU, nested on what it interrupted. */
 export interface IrqFrame {
   readonly ctx: Context;
+  /** The interrupt line it serves. */
+  readonly line: string;
   /** The interrupt-enable state it found, restored when it returns. */
   readonly savedIrqsEnabled: boolean;
   /** The preempt count it found; it must leave it so. */

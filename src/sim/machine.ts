@@ -65,6 +65,8 @@ export class Machine {
   readonly hooks: MachineHooks = {};
   /** State the layers above keep per machine (the kernel's lock tracking), by key. */
   readonly ext = new Map<object, unknown>();
+  /** Checks the layers above run once the drain has ended without a failure. */
+  readonly endChecks: (() => void)[] = [];
   /** Actions taken so far: every applied event and every drained move counts one. */
   steps = 0;
   /** Index of the action under way (its trace entries and failures carry it). */
@@ -123,6 +125,23 @@ export class Machine {
     if (l === undefined) throw new Error(`irq line '${line}' is not registered`);
     if (!l.budget.has(cpu)) l.budget.set(cpu, 0);
     this.cpu(cpu).pending.add(line);
+  }
+
+  hasIrqLine(line: string): boolean {
+    return this.lines.has(line);
+  }
+
+  /** free_irq: the line raises nothing more, and what is pending is dropped. Handlers running finish. */
+  freeIrqLine(line: string): void {
+    const l = this.lines.get(line);
+    if (l === undefined) return;
+    for (const c of l.budget.keys()) l.budget.set(c, 0);
+    for (const cpu of this.cpus) cpu.pending.delete(line);
+  }
+
+  /** Whether a handler of `line` is running (or interrupted) on some CPU. */
+  handlerRunning(line: string): boolean {
+    return this.cpus.some((c) => c.irqStack.some((f) => f.line === line));
   }
 
   addEnvSource(src: EnvSource): void {
@@ -278,6 +297,7 @@ export class Machine {
       this.afterAction();
     }
     if (this.failure === undefined) this.checkDeadlock();
+    for (const check of this.endChecks) if (this.failure === undefined) check();
   }
 
   /** Records a broken property; the first one stands. */
@@ -377,7 +397,7 @@ export class Machine {
     l.deliveries++;
     const ctx = new Context(`${line}#${l.deliveries}`, "irq", l.handler(), cpu.id, true, false);
     this.stepping = ctx;
-    cpu.irqStack.push({ ctx, savedIrqsEnabled: cpu.irqsEnabled, entryPreemptCount: cpu.preemptCount });
+    cpu.irqStack.push({ ctx, line, savedIrqsEnabled: cpu.irqsEnabled, entryPreemptCount: cpu.preemptCount });
     cpu.irqsEnabled = false;
     this.record(cpu.id, ctx.name, cpu.irqStack.length, `interrupt ${line} taken`);
   }

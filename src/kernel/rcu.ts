@@ -1,0 +1,352 @@
+// RCU (kernel/rcu/tree.c, Documentation/RCU/): read-side critical sections,
+// call_rcu() onto per-CPU callback lists, grace periods as machine events
+// (one starts, each CPU reports a quiescent state, it ends), callbacks
+// invoked later, in order, by a per-CPU kthread (rcuc/N), synchronize_rcu()
+// and rcu_barrier().
+import { current, currentMachine } from "../sim/current.ts";
+import type { EnvEvent } from "../sim/events.ts";
+import type { Machine } from "../sim/machine.ts";
+import type { Gen } from "../sim/step.ts";
+import { atomic_dec_and_test, atomic_inc, atomic_set, atomic_sub_and_test, atomic_t } from "./atomic.ts";
+import { complete, completion, init_completion, wait_for_completion } from "./completion.ts";
+import { local_irq_restore, local_irq_save } from "./irqflags.ts";
+import type { Code } from "./module.ts";
+import { module_code } from "./module.ts";
+import { DEFINE_MUTEX, mutex_lock, mutex_unlock } from "./mutex.ts";
+import { preempt_disable, preempt_enable } from "./preempt.ts";
+import { kthread_run, wait_event } from "./sched.ts";
+import { check_not_freed, might_sleep } from "./sleep.ts";
+import { smp_call_function_single, on_each_cpu } from "./smp_call.ts";
+
+/**
+ * Which RCU: "consolidated" is today's (since v4.20), where code with
+ * preemption or interrupts disabled holds up a grace period too;
+ * "rcu_preempt" is the preemptible flavor before that, where only
+ * rcu_read_lock() sections do.
+ */
+export type RcuFlavor = "consolidated" | "rcu_preempt";
+
+/** A queued callback (struct rcu_head plus its function). */
+interface Callback {
+  readonly head: object;
+  readonly func: Code<[object]>;
+  readonly name: string;
+  readonly cpu: number;
+  /** Per-CPU queue order. */
+  readonly seq: number;
+  /** It may run once this many grace periods have completed. */
+  readonly target: number;
+  readonly queuedAt: string;
+  invoked: boolean;
+}
+
+class RcuState {
+  started = 0;
+  completed = 0;
+  inProgress = false;
+  readonly reported = new Set<number>();
+  /** Readers (context, section number) that were inside a read-side section when the grace period started. */
+  readonly blocked = new Map<string, number>();
+  /** Read-side nesting and the number of outermost sections entered, per context. */
+  readonly nesting = new Map<string, number>();
+  readonly sections = new Map<string, number>();
+  readonly cbs: Callback[][];
+  /** Callbacks rcu_do_batch() has taken off the list and not yet invoked: still counted as the CPU's. */
+  readonly inFlight: Callback[][];
+  readonly nextSeq: number[];
+  readonly lastInvoked: number[];
+  syncWaiters = 0;
+  readonly barrier_mutex = DEFINE_MUTEX("rcu_state.barrier_mutex");
+  readonly barrier_cpu_count = new atomic_t("rcu_state.barrier_cpu_count");
+  readonly barrier_completion = new completion("rcu_state.barrier_completion");
+  /** Each CPU's rcu_data.barrier_head. */
+  readonly barrier_heads: object[];
+
+  constructor(
+    readonly m: Machine,
+    readonly flavor: RcuFlavor,
+  ) {
+    const n = m.cpus.length;
+    this.cbs = Array.from({ length: n }, () => []);
+    this.inFlight = Array.from({ length: n }, () => []);
+    this.nextSeq = new Array<number>(n).fill(0);
+    this.lastInvoked = new Array<number>(n).fill(-1);
+    this.barrier_heads = Array.from({ length: n }, (_, c) => ({ name: `rcu_data[${c}].barrier_head` }));
+  }
+
+  depth(ctx: string): number {
+    return this.nesting.get(ctx) ?? 0;
+  }
+
+  /** Can this CPU report a quiescent state now? */
+  quiescent(cpuId: number): boolean {
+    const cpu = this.m.cpus[cpuId]!;
+    if (cpu.current !== null && this.depth(cpu.current.name) > 0) return false;
+    if (cpu.irqStack.some((f) => this.depth(f.ctx.name) > 0)) return false;
+    if (this.flavor === "consolidated" && cpu.current !== null && (cpu.preemptCount > 0 || cpu.inIrq || !cpu.irqsEnabled)) return false;
+    return true;
+  }
+
+  needed(): boolean {
+    return this.syncWaiters > 0 || this.cbs.some((l) => l.some((cb) => cb.target > this.completed));
+  }
+
+  /** rcu_segcblist_n_cbs(): queued callbacks, those being invoked included. */
+  n_cbs(cpu: number): number {
+    return this.cbs[cpu]!.length + this.inFlight[cpu]!.length;
+  }
+
+  ready(cpu: number): boolean {
+    const first = this.cbs[cpu]![0];
+    return first !== undefined && first.target <= this.completed;
+  }
+
+  /** Readers the current grace period still waits for. */
+  stillBlocking(): string[] {
+    return [...this.blocked].filter(([ctx, sec]) => this.depth(ctx) > 0 && this.sections.get(ctx) === sec).map(([ctx]) => ctx);
+  }
+
+  events(): EnvEvent[] {
+    const ev = (arg: string): EnvEvent => ({ kind: "env", source: "rcu", arg });
+    if (!this.inProgress) return this.needed() ? [ev("gp-start")] : [];
+    const out = this.m.cpus.filter((c) => !this.reported.has(c.id) && this.quiescent(c.id)).map((c) => ev(`qs-cpu${c.id}`));
+    if (this.reported.size === this.m.cpus.length && this.stillBlocking().length === 0) out.push(ev("gp-end"));
+    return out;
+  }
+
+  apply(e: EnvEvent): string {
+    const arg = String(e.arg);
+    if (arg === "gp-start") {
+      this.inProgress = true;
+      this.started++;
+      this.reported.clear();
+      this.blocked.clear();
+      for (const [ctx, d] of this.nesting) if (d > 0) this.blocked.set(ctx, this.sections.get(ctx)!);
+      return `grace period ${this.started} starts${this.blocked.size ? `, waiting for readers ${[...this.blocked.keys()].join(", ")}` : ""}`;
+    }
+    if (arg === "gp-end") {
+      this.inProgress = false;
+      this.completed = this.started;
+      return `grace period ${this.completed} ends`;
+    }
+    const cpu = Number(arg.slice("qs-cpu".length));
+    this.reported.add(cpu);
+    return `cpu${cpu} passes a quiescent state for grace period ${this.started}`;
+  }
+}
+
+const KEY = {};
+
+function rcu(m: Machine = current().machine): RcuState {
+  const s = m.ext.get(KEY) as RcuState | undefined;
+  if (s === undefined) throw new Error("RCU is not set up on this machine: call rcu_init() in the model's setup");
+  return s;
+}
+
+/**
+ * rcu_init(): sets RCU up on the machine being booted: the grace-period
+ * machinery (environment source "rcu") and one callback kthread per CPU.
+ */
+export function rcu_init(opts: { flavor?: RcuFlavor } = {}): void {
+  const m = currentMachine();
+  const s = new RcuState(m, opts.flavor ?? "consolidated");
+  m.ext.set(KEY, s);
+  m.addEnvSource({ name: "rcu", enabled: () => s.events(), apply: (e) => s.apply(e), drainMove: () => s.events()[0] });
+  for (let c = 0; c < m.cpus.length; c++) {
+    const what = `cpu${c} has callbacks whose grace period has ended`;
+    kthread_run(() => rcu_cpu_kthread(s, c), `rcuc/${c}`, { cpu: c, pinned: true, daemon: true, parkedUntil: { cond: () => s.ready(c), what } });
+  }
+  m.endChecks.push(() => {
+    const left = [...s.cbs.flat(), ...s.inFlight.flat()];
+    if (left.length > 0) m.fail("rcu-stall", `callbacks never invoked: ${left.map((cb) => `${cb.name} on cpu${cb.cpu}`).join(", ")}`);
+  });
+}
+
+/** rcuc/N: rcu_do_batch() over the callbacks whose grace period has ended, oldest first. */
+function* rcu_cpu_kthread(s: RcuState, cpu: number): Gen {
+  for (;;) {
+    const batch = s.cbs[cpu]!.splice(0, countReady(s, cpu));
+    s.inFlight[cpu]!.push(...batch);
+    yield `rcu_do_batch: ${batch.length} callback(s) ready`;
+    for (const cb of batch) {
+      preempt_disable(); // callbacks run with bottom halves disabled: they must not sleep
+      invokeChecks(s, cb);
+      module_code(cb.func.owner, `RCU callback ${cb.name}`);
+      cb.invoked = true;
+      yield* cb.func(cb.head);
+      s.inFlight[cpu]!.shift();
+      preempt_enable();
+    }
+    yield wait_event(() => s.ready(cpu), `cpu${cpu} has callbacks whose grace period has ended`);
+  }
+}
+
+function countReady(s: RcuState, cpu: number): number {
+  const list = s.cbs[cpu]!;
+  let n = 0;
+  while (n < list.length && list[n]!.target <= s.completed) n++;
+  return n;
+}
+
+/** A callback runs only after a full grace period begun after it was queued, and in its CPU's queue order. */
+function invokeChecks(s: RcuState, cb: Callback): void {
+  const m = s.m;
+  if (s.completed < cb.target) m.fail("rcu-grace-period", `${cb.name} queued on cpu${cb.cpu} at ${cb.queuedAt} runs before a grace period begun after it has ended`);
+  if (cb.seq <= s.lastInvoked[cb.cpu]!) m.fail("rcu-callback-order", `${cb.name} runs after a callback queued after it on cpu${cb.cpu}`);
+  s.lastInvoked[cb.cpu] = cb.seq;
+}
+
+function enqueue(s: RcuState, cpu: number, head: object, func: Code<[object]>, target: number): void {
+  const name = func.fname ?? func.name ?? "callback";
+  s.cbs[cpu]!.push({ head, func, name, cpu, seq: s.nextSeq[cpu]!++, target, queuedAt: s.m.where(), invoked: false });
+}
+
+// ---- readers ----
+
+export function rcu_read_lock(): void {
+  const { ctx } = current();
+  const s = rcu();
+  const d = s.depth(ctx.name);
+  if (d === 0) s.sections.set(ctx.name, (s.sections.get(ctx.name) ?? 0) + 1);
+  s.nesting.set(ctx.name, d + 1);
+}
+
+export function rcu_read_unlock(): void {
+  const { ctx } = current();
+  const s = rcu();
+  const d = s.depth(ctx.name);
+  if (d === 0) throw new Error(`rcu_read_unlock() by ${ctx.name} outside a read-side critical section`);
+  s.nesting.set(ctx.name, d - 1);
+}
+
+/** rcu_dereference(): the pointer, as a reader loads it; loading freed memory is a use after free. */
+export function rcu_dereference<T extends object | null>(p: T, what: string): T {
+  if (p !== null) check_not_freed(p, what);
+  return p;
+}
+
+/** rcu_assign_pointer(): publishes `v` in obj[key] (a release store). Part of the caller's step. */
+export function rcu_assign_pointer<T, K extends keyof T>(obj: T, key: K, v: T[K]): void {
+  obj[key] = v;
+}
+
+// ---- updaters ----
+
+/** call_rcu(): queues func on this CPU's list, with interrupts off; it runs after a grace period. Part of the caller's step. */
+export function call_rcu(head: object, func: Code<[object]>): void {
+  const s = rcu();
+  const flags = local_irq_save();
+  enqueue(s, current().cpu.id, head, func, s.started + 1);
+  local_irq_restore(flags);
+}
+
+/** synchronize_rcu(): sleeps until a grace period begun after the call has ended. */
+export function* synchronize_rcu(): Gen {
+  might_sleep("synchronize_rcu()");
+  const s = rcu();
+  const target = s.started + 1;
+  s.syncWaiters++;
+  yield wait_event(() => s.completed >= target, `grace period ${target} ends`);
+  s.syncWaiters--;
+  yield "synchronize_rcu() returns";
+}
+
+/** Every callback queued now and not yet invoked, on any CPU, for the rcu_barrier() check. */
+function pendingNow(s: RcuState): Callback[] {
+  return [...s.cbs.flat(), ...s.inFlight.flat()].filter((cb) => !cb.invoked);
+}
+
+/** When rcu_barrier() returns, every callback queued before it was called must have run. */
+function checkBarrier(s: RcuState, before: Callback[], how: string): void {
+  const late = before.filter((cb) => !cb.invoked);
+  if (late.length > 0) {
+    s.m.fail("rcu-barrier", `${how} returns while ${late.map((cb) => `${cb.name} (queued on cpu${cb.cpu} at ${cb.queuedAt})`).join(", ")} has not run`);
+  }
+}
+
+const barrierCallback: Code<[object]> = Object.assign(
+  function* rcu_barrier_callback(_head: object) {
+    const s = rcu();
+    const was = s.barrier_cpu_count.counter;
+    if (atomic_dec_and_test(s.barrier_cpu_count)) {
+      complete(s.barrier_completion);
+      yield `rcu_barrier_callback: count ${was} -> 0, complete()`;
+    } else {
+      yield `rcu_barrier_callback: count ${was} -> ${s.barrier_cpu_count.counter}`;
+    }
+  },
+  { fname: "rcu_barrier_callback" },
+);
+
+/**
+ * rcu_barrier(), as today's kernel does it: the count starts at 2; for each
+ * CPU with callbacks, a cross-CPU call entrains a barrier callback behind
+ * that CPU's last one and counts it; then 2 is taken off, and the caller
+ * waits for the last barrier callback to complete.
+ */
+export function* rcu_barrier(): Gen {
+  might_sleep("rcu_barrier()");
+  const s = rcu();
+  const before = pendingNow(s);
+  yield* mutex_lock(s.barrier_mutex);
+  init_completion(s.barrier_completion);
+  atomic_set(s.barrier_cpu_count, 2);
+  yield "rcu_barrier: count = 2";
+  for (let cpu = 0; cpu < s.m.cpus.length; cpu++) {
+    if (s.n_cbs(cpu) === 0) {
+      yield `rcu_barrier: cpu${cpu} has no callbacks`;
+      continue;
+    }
+    yield* smp_call_function_single(cpu, () => rcu_barrier_handler(s, cpu), true);
+  }
+  if (atomic_sub_and_test(2, s.barrier_cpu_count)) complete(s.barrier_completion);
+  yield `rcu_barrier: count -= 2 -> ${s.barrier_cpu_count.counter}`;
+  yield* wait_for_completion(s.barrier_completion);
+  checkBarrier(s, before, "rcu_barrier()");
+  yield* mutex_unlock(s.barrier_mutex);
+}
+
+/**
+ * rcu_barrier_handler(), in the target CPU's IPI: entrain the barrier
+ * callback behind the last callback, if the CPU has any (rcu_segcblist_entrain:
+ * in the last non-empty segment, so it waits for no further grace period;
+ * behind callbacks being invoked, it is ready at once).
+ */
+function* rcu_barrier_handler(s: RcuState, cpu: number): Gen {
+  if (s.n_cbs(cpu) === 0) {
+    yield `rcu_barrier_entrain: cpu${cpu} has no callbacks`;
+    return;
+  }
+  const queued = s.cbs[cpu]!.at(-1);
+  const last = queued ?? s.inFlight[cpu]!.at(-1)!;
+  enqueue(s, cpu, s.barrier_heads[cpu]!, barrierCallback, queued !== undefined ? queued.target : s.completed);
+  atomic_inc(s.barrier_cpu_count);
+  yield `rcu_barrier_entrain: barrier callback behind ${last.name}, count -> ${s.barrier_cpu_count.counter}`;
+}
+
+/**
+ * The original rcu_barrier() (2.6.20): the count starts at 0, each CPU
+ * increments it and queues its barrier callback through on_each_cpu(), and
+ * the caller waits for the completion. It relied on preemption being
+ * disabled in on_each_cpu() to hold grace periods off, which preemptible
+ * RCU before v4.20 no longer did.
+ */
+export function* rcu_barrier_count_from_zero(): Gen {
+  might_sleep("rcu_barrier()");
+  const s = rcu();
+  const before = pendingNow(s);
+  yield* mutex_lock(s.barrier_mutex);
+  init_completion(s.barrier_completion);
+  atomic_set(s.barrier_cpu_count, 0);
+  yield "rcu_barrier: count = 0";
+  yield* on_each_cpu(function* rcu_barrier_func() {
+    const cpu = current().cpu.id;
+    atomic_inc(s.barrier_cpu_count);
+    call_rcu(s.barrier_heads[cpu]!, barrierCallback);
+    yield `rcu_barrier_func: count -> ${s.barrier_cpu_count.counter}, call_rcu(barrier callback)`;
+  }, true);
+  yield* wait_for_completion(s.barrier_completion);
+  yield* mutex_unlock(s.barrier_mutex);
+  checkBarrier(s, before, "rcu_barrier()");
+  yield "rcu_barrier() returns";
+}

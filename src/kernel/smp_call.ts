@@ -1,0 +1,85 @@
+// Cross-CPU function calls (kernel/smp.c): smp_call_function_single() and
+// on_each_cpu(). A remote call is queued on the target CPU and an IPI raised
+// there; the IPI handler runs the queued functions in hardirq context. The
+// caller's own CPU runs the function directly with interrupts disabled.
+import { current } from "../sim/current.ts";
+import type { Gen } from "../sim/step.ts";
+import { spinWait } from "../sim/step.ts";
+import { local_irq_restore, local_irq_save } from "./irqflags.ts";
+import { preempt_disable, preempt_enable } from "./preempt.ts";
+import type { Machine } from "../sim/machine.ts";
+
+export type smp_call_func_t = () => Gen<unknown>;
+
+interface Call {
+  readonly func: smp_call_func_t;
+  done: boolean;
+}
+
+const KEY = {};
+const LINE = "ipi";
+
+/** Each CPU's queue of calls (call_single_queue), with the IPI line registered on first use. */
+function queues(m: Machine): Call[][] {
+  let q = m.ext.get(KEY) as Call[][] | undefined;
+  if (q === undefined) {
+    const qs: Call[][] = m.cpus.map(() => []);
+    m.ext.set(KEY, (q = qs));
+    m.requestIrq(
+      LINE,
+      function* () {
+        // generic_smp_call_function_single_interrupt: run what is queued here.
+        const mine = qs[current().cpu.id]!;
+        while (mine.length > 0) {
+          const call = mine.shift()!;
+          yield* call.func();
+          call.done = true;
+        }
+      },
+      { cpus: [], count: 0 },
+    );
+  }
+  return q;
+}
+
+function* run_locally(func: smp_call_func_t): Gen {
+  const flags = local_irq_save();
+  yield* func();
+  local_irq_restore(flags);
+}
+
+/** Queues func on `cpu` and raises the IPI there; returns the call, to wait on. */
+function send(cpu: number, func: smp_call_func_t): Call {
+  const m = current().machine;
+  const call: Call = { func, done: false };
+  queues(m)[cpu]!.push(call);
+  m.raiseIrq(cpu, LINE);
+  return call;
+}
+
+/** smp_call_function_single(): runs func on `cpu`; with `wait`, spins until it has run. */
+export function* smp_call_function_single(cpu: number, func: smp_call_func_t, wait: boolean): Gen {
+  preempt_disable(); // get_cpu()
+  if (cpu === current().cpu.id) {
+    yield* run_locally(func);
+  } else {
+    const call = send(cpu, func);
+    yield `IPI to cpu${cpu}`;
+    if (wait) yield spinWait(() => call.done, `cpu${cpu} has run the call`);
+  }
+  preempt_enable(); // put_cpu()
+  yield "smp_call_function_single() returns";
+}
+
+/** on_each_cpu(): IPIs to every other CPU, then func here with interrupts off; with `wait`, spins until all have run. */
+export function* on_each_cpu(func: smp_call_func_t, wait: boolean): Gen {
+  preempt_disable();
+  const m = current().machine;
+  const me = current().cpu.id;
+  const calls = m.cpus.filter((c) => c.id !== me).map((c) => send(c.id, func));
+  yield `IPIs to ${calls.length} other cpu(s)`;
+  yield* run_locally(func);
+  if (wait) for (const c of calls) if (!c.done) yield spinWait(() => c.done, "every cpu has run the call");
+  preempt_enable();
+  yield "on_each_cpu() returns";
+}

@@ -1,0 +1,40 @@
+// The module's exit path, variant by variant: stop everything that posts
+// callbacks, make sure the callbacks have run, unload.
+import type { Gen, timer_list } from "../../kernel/index.ts";
+import type { Context } from "../../sim/context.ts";
+import { del_timer_sync, free_irq, kthread_stop, module_unload, rcu_barrier, rcu_barrier_count_from_zero, synchronize_rcu } from "../../kernel/index.ts";
+import type { ModuleData } from "./list.ts";
+
+export function* demo_exit(d: ModuleData, variant: string, threads: Context[], timer: timer_list | null, irqLine: string | null): Gen {
+  for (const t of threads) yield* kthread_stop(t);
+  if (irqLine !== null) yield* free_irq(irqLine);
+  const stopTimer = function* () {
+    if (timer !== null) yield* del_timer_sync(timer);
+  };
+  switch (variant) {
+    case "barrier-unload":
+    case "early-free":
+      yield* stopTimer();
+      yield* rcu_barrier();
+      break;
+    case "no-barrier":
+      yield* stopTimer();
+      break;
+    case "synchronize-instead":
+      yield* stopTimer();
+      yield* synchronize_rcu();
+      break;
+    case "timer-after-barrier":
+      yield* rcu_barrier(); // the timer is still armed: it can post after this
+      yield* stopTimer();
+      break;
+    case "count-from-zero":
+      yield* stopTimer();
+      yield* rcu_barrier_count_from_zero();
+      break;
+    default:
+      throw new Error(`no variant ${variant}`);
+  }
+  module_unload(d.mod);
+  yield `module ${d.mod.name} unloaded`;
+}
