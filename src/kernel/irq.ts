@@ -1,7 +1,10 @@
 // Interrupt lines (include/linux/interrupt.h).
 import { current, currentMachine } from "../sim/current.ts";
 import type { Gen } from "../sim/step.ts";
+import type { Code } from "./module.ts";
+import { run_module_code } from "./module.ts";
 import { kthread_run, wait_event } from "./sched.ts";
+import { might_sleep } from "./sleep.ts";
 
 export interface IrqOptions {
   /** CPUs the line is routed to. */
@@ -10,9 +13,10 @@ export interface IrqOptions {
   count: number;
 }
 
-/** request_irq: registers `handler` for `line`. Call while setting up. */
-export function request_irq(line: string, handler: () => Gen<unknown>, opts: IrqOptions): void {
-  currentMachine().requestIrq(line, handler, opts);
+/** request_irq: registers `handler` for `line`. Call while setting up. A module's function runs as its code. */
+export function request_irq(line: string, handler: Code, opts: IrqOptions): void {
+  const body = handler.owner === undefined ? handler : () => run_module_code(handler.owner, `interrupt handler ${handler.fname ?? line}`, handler());
+  currentMachine().requestIrq(line, body, opts);
 }
 
 /**
@@ -20,6 +24,7 @@ export function request_irq(line: string, handler: () => Gen<unknown>, opts: Irq
  * handlers already running on other CPUs have returned (synchronize_irq()).
  */
 export function* free_irq(line: string): Gen {
+  might_sleep(`free_irq(${line})`);
   const m = current().machine;
   m.freeIrqLine(line);
   yield `free_irq(${line})`;
@@ -44,7 +49,7 @@ export const IRQ_THREAD_PRIO = 50;
  * line's thread "irq/<line>" runs `thread_fn` as a SCHED_FIFO thread, bound to
  * the first CPU of the line.
  */
-export function request_threaded_irq(line: string, handler: (() => Gen<irqreturn_t>) | null, thread_fn: () => Gen<unknown>, opts: IrqOptions): void {
+export function request_threaded_irq(line: string, handler: (() => Gen<irqreturn_t>) | null, thread_fn: Code, opts: IrqOptions): void {
   const wake = { pending: false };
   const name = `irq/${line}`;
   const raised = `${line} is raised`;
@@ -52,7 +57,7 @@ export function request_threaded_irq(line: string, handler: (() => Gen<irqreturn
     function* () {
       for (;;) {
         wake.pending = false;
-        yield* thread_fn();
+        yield* run_module_code(thread_fn.owner, `interrupt thread ${thread_fn.fname ?? name}`, thread_fn());
         yield wait_event(() => wake.pending, raised);
       }
     },

@@ -11,10 +11,11 @@ import { atomic_dec_and_test, atomic_inc, atomic_set, atomic_sub_and_test, atomi
 import { complete, completion, init_completion, wait_for_completion } from "./completion.ts";
 import { local_irq_restore, local_irq_save } from "./irqflags.ts";
 import type { Code } from "./module.ts";
-import { module_code } from "./module.ts";
+import { run_module_code } from "./module.ts";
 import { DEFINE_MUTEX, mutex_lock, mutex_unlock } from "./mutex.ts";
 import { preempt_disable, preempt_enable } from "./preempt.ts";
 import { kthread_run, wait_event } from "./sched.ts";
+import { read_sides } from "./rcu_nesting.ts";
 import { check_not_freed, might_sleep } from "./sleep.ts";
 import { smp_call_function_single, on_each_cpu } from "./smp_call.ts";
 
@@ -34,6 +35,8 @@ interface Callback {
   readonly cpu: number;
   /** Per-CPU queue order. */
   readonly seq: number;
+  /** The read-side sections in progress when it was queued: all must have ended before it runs. */
+  readonly readersThen: Map<string, number>;
   /** It may run once this many grace periods have completed. */
   readonly target: number;
   readonly queuedAt: string;
@@ -47,9 +50,10 @@ class RcuState {
   readonly reported = new Set<number>();
   /** Readers (context, section number) that were inside a read-side section when the grace period started. */
   readonly blocked = new Map<string, number>();
-  /** Read-side nesting and the number of outermost sections entered, per context. */
-  readonly nesting = new Map<string, number>();
-  readonly sections = new Map<string, number>();
+  readonly nesting: Map<string, number>;
+  readonly sections: Map<string, number>;
+  /** Where the barrier count last reached zero, for reports. */
+  lastZero = "";
   readonly cbs: Callback[][];
   /** Callbacks rcu_do_batch() has taken off the list and not yet invoked: still counted as the CPU's. */
   readonly inFlight: Callback[][];
@@ -67,6 +71,7 @@ class RcuState {
     readonly flavor: RcuFlavor,
   ) {
     const n = m.cpus.length;
+    ({ nesting: this.nesting, sections: this.sections } = read_sides(m));
     this.cbs = Array.from({ length: n }, () => []);
     this.inFlight = Array.from({ length: n }, () => []);
     this.nextSeq = new Array<number>(n).fill(0);
@@ -78,13 +83,25 @@ class RcuState {
     return this.nesting.get(ctx) ?? 0;
   }
 
-  /** Can this CPU report a quiescent state now? */
+  /**
+   * Can this CPU report a quiescent state now? Not while a reader runs there;
+   * not inside an interrupt handler or with interrupts off (the scheduler
+   * tick that reports it cannot come); under consolidated RCU not with
+   * preemption disabled either.
+   */
   quiescent(cpuId: number): boolean {
     const cpu = this.m.cpus[cpuId]!;
     if (cpu.current !== null && this.depth(cpu.current.name) > 0) return false;
-    if (cpu.irqStack.some((f) => this.depth(f.ctx.name) > 0)) return false;
-    if (this.flavor === "consolidated" && cpu.current !== null && (cpu.preemptCount > 0 || cpu.inIrq || !cpu.irqsEnabled)) return false;
+    if (cpu.irqStack.length > 0 || !cpu.irqsEnabled) return false;
+    if (this.flavor === "consolidated" && cpu.preemptCount > 0) return false;
     return true;
+  }
+
+  /** The read-side sections in progress now, anywhere. */
+  readersNow(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [ctx, d] of this.nesting) if (d > 0) out.set(ctx, this.sections.get(ctx)!);
+    return out;
   }
 
   needed(): boolean {
@@ -121,7 +138,7 @@ class RcuState {
       this.started++;
       this.reported.clear();
       this.blocked.clear();
-      for (const [ctx, d] of this.nesting) if (d > 0) this.blocked.set(ctx, this.sections.get(ctx)!);
+      for (const [ctx, sec] of this.readersNow()) this.blocked.set(ctx, sec);
       return `grace period ${this.started} starts${this.blocked.size ? `, waiting for readers ${[...this.blocked.keys()].join(", ")}` : ""}`;
     }
     if (arg === "gp-end") {
@@ -171,9 +188,8 @@ function* rcu_cpu_kthread(s: RcuState, cpu: number): Gen {
     for (const cb of batch) {
       preempt_disable(); // callbacks run with bottom halves disabled: they must not sleep
       invokeChecks(s, cb);
-      module_code(cb.func.owner, `RCU callback ${cb.name}`);
+      yield* run_module_code(cb.func.owner, `RCU callback ${cb.name}`, cb.func(cb.head));
       cb.invoked = true;
-      yield* cb.func(cb.head);
       s.inFlight[cpu]!.shift();
       preempt_enable();
     }
@@ -188,17 +204,26 @@ function countReady(s: RcuState, cpu: number): number {
   return n;
 }
 
-/** A callback runs only after a full grace period begun after it was queued, and in its CPU's queue order. */
+/**
+ * What RCU promises, checked against the definitions rather than the
+ * engine's bookkeeping: every read-side section in progress when the
+ * callback was queued has ended, and the CPU's callbacks run in queue order.
+ */
 function invokeChecks(s: RcuState, cb: Callback): void {
   const m = s.m;
-  if (s.completed < cb.target) m.fail("rcu-grace-period", `${cb.name} queued on cpu${cb.cpu} at ${cb.queuedAt} runs before a grace period begun after it has ended`);
+  for (const [ctx, sec] of cb.readersThen) {
+    if (s.depth(ctx) > 0 && s.sections.get(ctx) === sec) {
+      m.fail("rcu-grace-period", { message: `${cb.name}, queued on cpu${cb.cpu} at ${cb.queuedAt}, runs while ${ctx} is still in the read-side section it was in then`, contexts: [ctx] });
+      return;
+    }
+  }
   if (cb.seq <= s.lastInvoked[cb.cpu]!) m.fail("rcu-callback-order", `${cb.name} runs after a callback queued after it on cpu${cb.cpu}`);
   s.lastInvoked[cb.cpu] = cb.seq;
 }
 
 function enqueue(s: RcuState, cpu: number, head: object, func: Code<[object]>, target: number): void {
   const name = func.fname ?? func.name ?? "callback";
-  s.cbs[cpu]!.push({ head, func, name, cpu, seq: s.nextSeq[cpu]!++, target, queuedAt: s.m.where(), invoked: false });
+  s.cbs[cpu]!.push({ head, func, name, cpu, seq: s.nextSeq[cpu]!++, target, readersThen: s.readersNow(), queuedAt: s.m.where(), invoked: false });
 }
 
 // ---- readers ----
@@ -260,7 +285,8 @@ function pendingNow(s: RcuState): Callback[] {
 function checkBarrier(s: RcuState, before: Callback[], how: string): void {
   const late = before.filter((cb) => !cb.invoked);
   if (late.length > 0) {
-    s.m.fail("rcu-barrier", `${how} returns while ${late.map((cb) => `${cb.name} (queued on cpu${cb.cpu} at ${cb.queuedAt})`).join(", ")} has not run`);
+    const zero = s.lastZero === "" ? "" : `; ${s.lastZero}`;
+    s.m.fail("rcu-barrier", `${how} returns while ${late.map((cb) => `${cb.name} (queued on cpu${cb.cpu} at ${cb.queuedAt})`).join(", ")} has not run${zero}`);
   }
 }
 
@@ -269,6 +295,7 @@ const barrierCallback: Code<[object]> = Object.assign(
     const s = rcu();
     const was = s.barrier_cpu_count.counter;
     if (atomic_dec_and_test(s.barrier_cpu_count)) {
+      s.lastZero = `rcu_barrier_callback on cpu${current().cpu.id} took the count to 0 at ${s.m.where()}`;
       complete(s.barrier_completion);
       yield `rcu_barrier_callback: count ${was} -> 0, complete()`;
     } else {
@@ -290,6 +317,7 @@ export function* rcu_barrier(): Gen {
   const before = pendingNow(s);
   yield* mutex_lock(s.barrier_mutex);
   init_completion(s.barrier_completion);
+  s.lastZero = "";
   atomic_set(s.barrier_cpu_count, 2);
   yield "rcu_barrier: count = 2";
   for (let cpu = 0; cpu < s.m.cpus.length; cpu++) {
@@ -299,7 +327,10 @@ export function* rcu_barrier(): Gen {
     }
     yield* smp_call_function_single(cpu, () => rcu_barrier_handler(s, cpu), true);
   }
-  if (atomic_sub_and_test(2, s.barrier_cpu_count)) complete(s.barrier_completion);
+  if (atomic_sub_and_test(2, s.barrier_cpu_count)) {
+    s.lastZero = `rcu_barrier took the count to 0 itself at ${s.m.where()}`;
+    complete(s.barrier_completion);
+  }
   yield `rcu_barrier: count -= 2 -> ${s.barrier_cpu_count.counter}`;
   yield* wait_for_completion(s.barrier_completion);
   checkBarrier(s, before, "rcu_barrier()");
@@ -337,6 +368,7 @@ export function* rcu_barrier_count_from_zero(): Gen {
   const before = pendingNow(s);
   yield* mutex_lock(s.barrier_mutex);
   init_completion(s.barrier_completion);
+  s.lastZero = "";
   atomic_set(s.barrier_cpu_count, 0);
   yield "rcu_barrier: count = 0";
   yield* on_each_cpu(function* rcu_barrier_func() {

@@ -2,6 +2,8 @@
 import { currentMachine } from "../sim/current.ts";
 import type { Context } from "../sim/context.ts";
 import type { Gen, Wait } from "../sim/step.ts";
+import type { Code } from "./module.ts";
+import { run_module_code } from "./module.ts";
 import { might_sleep } from "./sleep.ts";
 import { sleepWait, spinWait } from "../sim/step.ts";
 
@@ -21,10 +23,11 @@ export interface ThreadOptions {
   parkedUntil?: { cond: () => boolean; what: string };
 }
 
-/** kthread_run: creates a thread and makes it runnable on `opts.cpu`. Call while setting up. */
-export function kthread_run(fn: () => Gen<unknown>, name: string, opts: ThreadOptions): Context {
+/** kthread_run: creates a thread and makes it runnable on `opts.cpu`. Call while setting up. A module's function runs as its code. */
+export function kthread_run(fn: Code, name: string, opts: ThreadOptions): Context {
   const { parkedUntil, ...rest } = opts;
-  return currentMachine().spawn(name, fn, { ...rest, parked: parkedUntil && sleepWait(parkedUntil.cond, parkedUntil.what) });
+  const body = fn.owner === undefined ? fn : () => run_module_code(fn.owner, `thread ${name} (${fn.fname ?? "its function"})`, fn());
+  return currentMachine().spawn(name, body, { ...rest, parked: parkedUntil && sleepWait(parkedUntil.cond, parkedUntil.what) });
 }
 
 /** kthread_stop(): sleeps until the thread has returned (threads here run to an end of their own). */

@@ -6,6 +6,7 @@ import { current } from "../sim/current.ts";
 import type { Gen } from "../sim/step.ts";
 import { yieldWait } from "../sim/step.ts";
 import { held_locks } from "./lockdep.ts";
+import { read_sides } from "./rcu_nesting.ts";
 
 /** might_sleep(): the caller is about to do something that can sleep. */
 export function might_sleep(fn: string): void {
@@ -13,12 +14,14 @@ export function might_sleep(fn: string): void {
   const inIrq = cpu.inIrq;
   const atomic = cpu.preemptCount > 0 || inIrq; // in_atomic() counts hardirq context too
   const irqsOff = !cpu.irqsEnabled;
-  if (!inIrq && !atomic && !irqsOff) return;
+  const rcuDepth = read_sides(machine).nesting.get(ctx.name) ?? 0;
+  if (!inIrq && !atomic && !irqsOff && rcuDepth === 0) return;
   const locks = held_locks().map((h) => `${h.lock.name} (${h.at.how} at ${h.at.where})`);
   machine.fail("sleep-in-atomic", {
     message:
       `BUG: sleeping function called from invalid context: ${fn} by ${ctx.name} on cpu${cpu.id}: ` +
       `in_atomic(): ${atomic ? 1 : 0}, irqs_disabled(): ${irqsOff ? 1 : 0}, in_interrupt(): ${inIrq ? 1 : 0}` +
+      (rcuDepth > 0 ? `, RCU nest depth: ${rcuDepth}, expected: 0` : "") +
       (locks.length > 0 ? `, locks held: ${locks.join(", ")}` : ""),
   });
 }

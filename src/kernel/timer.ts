@@ -1,19 +1,23 @@
 // Timers (include/linux/timer.h). Time is not modelled here: an armed timer
-// expires when the schedule says so (an environment event "timer"), or in
-// the drain once nothing else can happen. Its function then runs on the CPU
-// that armed it, in interrupt context (the timer softirq).
+// becomes due when the schedule says so (an environment event "timer"), or
+// in the drain once nothing else can happen. Due timers run on the CPU that
+// armed them, from the timer softirq: in interrupt context, with interrupts
+// enabled, so a hard interrupt can land inside a timer function.
 import { current, currentMachine } from "../sim/current.ts";
 import type { EnvEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
 import type { Gen } from "../sim/step.ts";
 import { spinWait } from "../sim/step.ts";
+import { local_irq_disable, local_irq_enable } from "./irqflags.ts";
 import type { Code } from "./module.ts";
-import { module_code } from "./module.ts";
+import { run_module_code } from "./module.ts";
 
 export class timer_list {
-  /** Pending: armed and not yet expired. */
+  /** Pending: armed, and not yet taken off the wheel to run. */
   armed = false;
-  /** Expired and its function not yet finished. */
+  /** Its expiry time has come: the softirq will take it off the wheel and run it. */
+  due = false;
+  /** Its function is running now (base->running_timer). */
   running = false;
   cpu = 0;
   constructor(
@@ -25,43 +29,48 @@ export class timer_list {
 
 interface Timers {
   readonly all: timer_list[];
-  /** Expired timers waiting for the timer interrupt on each CPU. */
-  readonly expired: timer_list[][];
 }
 
 const KEY = {};
-const LINE = "timer";
+const LINE = "timer-softirq";
 
 function timers(m: Machine): Timers {
   let t = m.ext.get(KEY) as Timers | undefined;
   if (t !== undefined) return t;
-  const state: Timers = { all: [], expired: m.cpus.map(() => []) };
+  const state: Timers = { all: [] };
   m.ext.set(KEY, (t = state));
   m.requestIrq(
     LINE,
     function* () {
-      // run_timer_softirq: the expired timers of this CPU, in order.
-      const mine = state.expired[current().cpu.id]!;
-      while (mine.length > 0) {
-        const timer = mine.shift()!;
-        module_code(timer.fn.owner, `timer function ${timer.fn.fname ?? timer.name}`);
-        yield* timer.fn(timer);
+      // run_timer_softirq(): detach each due timer of this CPU and run it, interrupts on.
+      local_irq_enable("run_timer_softirq");
+      const cpu = current().cpu.id;
+      for (let timer = nextDue(state, cpu); timer !== undefined; timer = nextDue(state, cpu)) {
+        timer.armed = false;
+        timer.due = false;
+        timer.running = true;
+        yield `run_timer_softirq: ${timer.name} detached`;
+        yield* run_module_code(timer.fn.owner, `timer function ${timer.fn.fname ?? timer.name}`, timer.fn(timer));
         timer.running = false;
       }
+      local_irq_disable();
+      yield "run_timer_softirq done";
     },
     { cpus: [], count: 0 },
   );
   const expire = (e: EnvEvent) => {
     const timer = state.all.find((x) => x.name === e.arg)!;
-    timer.armed = false;
-    timer.running = true;
-    state.expired[timer.cpu]!.push(timer);
+    timer.due = true;
     m.raiseIrq(timer.cpu, LINE);
     return `timer ${timer.name} expires on cpu${timer.cpu}`;
   };
-  const armed = () => state.all.filter((x) => x.armed).map((x): EnvEvent => ({ kind: "env", source: LINE, arg: x.name }));
-  m.addEnvSource({ name: LINE, enabled: armed, apply: expire, drainMove: () => armed()[0] });
+  const expirable = () => state.all.filter((x) => x.armed && !x.due).map((x): EnvEvent => ({ kind: "env", source: "timer", arg: x.name }));
+  m.addEnvSource({ name: "timer", enabled: expirable, apply: expire, drainMove: () => expirable()[0] });
   return state;
+}
+
+function nextDue(state: Timers, cpu: number): timer_list | undefined {
+  return state.all.find((t) => t.armed && t.due && t.cpu === cpu);
 }
 
 /** timer_setup(): registers a timer. Call while setting up. */
@@ -74,25 +83,29 @@ export function timer_setup(name: string, fn: Code<[timer_list]>): timer_list {
 /** mod_timer(): arms the timer on this CPU (expiry is the schedule's choice). Part of the caller's step. */
 export function mod_timer(t: timer_list): void {
   t.armed = true;
+  t.due = false;
   t.cpu = current().cpu.id;
 }
 
 /** add_timer_on(): arms the timer on `cpu`; usable while setting up. */
 export function add_timer_on(t: timer_list, cpu: number): void {
   t.armed = true;
+  t.due = false;
   t.cpu = cpu;
 }
 
-/** del_timer(): disarms; true if it was pending. Does not wait for a running handler. */
+/** del_timer(): takes the timer off the wheel, due or not; true if it was pending. Does not wait for a running function. */
 export function del_timer(t: timer_list): boolean {
   const was = t.armed;
   t.armed = false;
+  t.due = false;
   return was;
 }
 
 /**
- * del_timer_sync(): disarms, and if the function is running, spins until it
- * has finished and disarms again (it may have re-armed itself).
+ * del_timer_sync(): takes the timer off the wheel, and if its function is
+ * running, spins until it has returned and takes it off again (it may have
+ * re-armed itself).
  */
 export function* del_timer_sync(t: timer_list): Gen<boolean> {
   let was = false;

@@ -168,12 +168,12 @@ export class Machine {
     return cpu.firstReady() !== undefined;
   }
 
-  /** Interrupt lines that could be delivered on this CPU now, sorted. */
+  /** Interrupt lines that could be delivered on this CPU now, sorted: not one whose handler is already running there. */
   deliverableLines(cpu: Cpu): string[] {
     if (!cpu.irqsEnabled) return [];
     const out: string[] = [];
     for (const [name, l] of this.lines) {
-      if (cpu.pending.has(name) || (l.budget.get(cpu.id) ?? 0) > 0) out.push(name);
+      if ((cpu.pending.has(name) || (l.budget.get(cpu.id) ?? 0) > 0) && !cpu.irqStack.some((f) => f.line === name)) out.push(name);
     }
     return out.sort();
   }
@@ -278,9 +278,9 @@ export class Machine {
     let cpu = this.cpus[this.lastCpu]!;
     while (this.failure === undefined) {
       this.beginAction();
-      const pending = this.cpus.find((c) => c.pending.size > 0 && c.irqsEnabled);
+      const pending = this.cpus.find((c) => this.deliverableLines(c).some((l) => c.pending.has(l)));
       if (pending !== undefined) {
-        this.deliverIrq(pending, [...pending.pending].sort()[0]!);
+        this.deliverIrq(pending, this.deliverableLines(pending).find((l) => pending.pending.has(l))!);
       } else if (this.canStep(cpu)) {
         this.stepCpu(cpu);
       } else {

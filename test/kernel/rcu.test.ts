@@ -13,10 +13,12 @@ import {
   module,
   module_function,
   module_unload,
+  msleep,
   on_each_cpu,
   preempt_disable,
   preempt_enable,
   rcu_barrier,
+  rcu_barrier_count_from_zero,
   rcu_dereference,
   rcu_init,
   rcu_read_lock,
@@ -147,12 +149,18 @@ describe("grace periods", () => {
 });
 
 describe("rcu_barrier()", () => {
-  it("waits for a callback that rcu_do_batch has taken off the list but not yet invoked", () => {
+  it("waits for a callback that rcu_do_batch has taken off the list and not yet finished", () => {
     const mod = new module("m");
     const m = machine(2, () => {
       kthread_run(
         function* () {
-          call_rcu({}, module_function(mod, "cb", function* () {}));
+          call_rcu(
+            {},
+            module_function(mod, "slow_cb", function* () {
+              yield "first half";
+              yield "second half";
+            }),
+          );
           yield "call_rcu";
         },
         "poster",
@@ -168,15 +176,148 @@ describe("rcu_barrier()", () => {
         { cpu: 1 },
       );
     });
-    const events: ScheduleEvent[] = [step(0), step(0), env("rcu", "gp-start"), env("rcu", "qs-cpu0"), env("rcu", "qs-cpu1"), env("rcu", "gp-end"), step(0)]; // rcuc/0 takes the batch
-    events.forEach((e, i) => expect(m.apply(e, i), JSON.stringify(e)).toBe(true));
-    expect(m.trace.at(-1)?.text).toBe("rcu_do_batch: 1 callback(s) ready");
-    m.drain(events.length);
+    // The callback's grace period ends; rcuc/0 takes the batch and starts the callback...
+    const setup: ScheduleEvent[] = [step(0), step(0), env("rcu", "gp-start"), env("rcu", "qs-cpu0"), env("rcu", "qs-cpu1"), env("rcu", "gp-end"), step(0), step(0)];
+    // ...then rmmod's rcu_barrier() looks at cpu0: its list is empty, the callback is in flight.
+    const barrier: ScheduleEvent[] = [step(1), step(1), step(1), { kind: "irq", cpu: 0, line: "ipi" }, step(0)];
+    [...setup, ...barrier].forEach((e, i) => expect(m.apply(e, i), JSON.stringify(e)).toBe(true));
+    expect(m.trace.filter((t) => t.ctx === "rcuc/0").map((t) => t.text)).toEqual(["rcu_do_batch: 1 callback(s) ready", "first half"]);
+    expect(m.trace.at(-1)?.text).toBe("rcu_barrier_entrain: barrier callback behind slow_cb, count -> 3");
+    m.drain(setup.length + barrier.length);
     expect(m.failure).toBeUndefined();
+  });
+
+  it("the original count-from-zero form, under rcu_preempt, returns early when a grace period ends inside on_each_cpu()", () => {
+    const mod = new module("m");
+    const m = machine(
+      2,
+      () => {
+        kthread_run(
+          function* () {
+            call_rcu({}, module_function(mod, "cb", function* () {}));
+            yield "call_rcu";
+            yield* rcu_barrier_count_from_zero();
+          },
+          "rmmod",
+          { cpu: 0 },
+        );
+      },
+      "rcu_preempt",
+    );
+    const events: ScheduleEvent[] = [step(), step(), step(), step()]; // call_rcu, mutex, count = 0, IPIs sent
+    events.push({ kind: "irq", cpu: 1, line: "ipi" }, step(1), step(1)); // cpu1 counts itself in and returns
+    events.push(env("rcu", "gp-start"), env("rcu", "qs-cpu0"), env("rcu", "qs-cpu1"), env("rcu", "gp-end"), step(1), step(1));
+    events.forEach((e, i) => expect(m.apply(e, i), JSON.stringify(e)).toBe(true));
+    m.drain(events.length);
+    expect(m.failure?.property).toBe("rcu-barrier");
+    expect(m.failure?.message).toMatch(/^rcu_barrier\(\) returns while cb \(queued on cpu0 at event 0\) has not run; rcu_barrier_callback on cpu1 took the count to 0 at event 12$/);
+  });
+});
+
+describe("readers in interrupt handlers, and sleeping readers", () => {
+  it("an interrupt handler, even on an idle CPU, holds the grace period off until it returns", () => {
+    const m = machine(2, () => {
+      request_irq(
+        "dev",
+        function* () {
+          yield "handler";
+        },
+        { cpus: [1], count: 1 },
+      );
+      kthread_run(
+        function* () {
+          call_rcu({}, function* () {});
+          yield "call_rcu";
+        },
+        "T0",
+        { cpu: 0 },
+      );
+    });
+    [step(0), { kind: "irq", cpu: 1, line: "dev" } as ScheduleEvent, env("rcu", "gp-start")].forEach((e, i) => expect(m.apply(e, i)).toBe(true));
+    expect(gpEvents(m)).toEqual(["qs-cpu0"]); // cpu1 is idle, but runs a handler
+  });
+
+  it("sleeping inside rcu_read_lock() is reported", () => {
+    const m = machine(1, () => {
+      kthread_run(
+        function* () {
+          rcu_read_lock();
+          yield* msleep(1);
+          rcu_read_unlock();
+        },
+        "T0",
+        { cpu: 0 },
+      );
+    });
+    m.drain(0);
+    expect(m.failure?.property).toBe("sleep-in-atomic");
+    expect(m.failure?.message).toContain("RCU nest depth: 1, expected: 0");
   });
 });
 
 describe("timers, cross-CPU calls, interrupts, modules", () => {
+  it("a timer that re-arms itself while running is gone, and not running, once del_timer_sync returns", () => {
+    const log: string[] = [];
+    let t: ReturnType<typeof timer_setup>;
+    const m = machine(2, () => {
+      t = timer_setup(
+        "t",
+        module_function(new module("m"), "fn", function* (self) {
+          log.push("fn in");
+          mod_timer(self);
+          yield "re-armed";
+          log.push("fn out");
+        }),
+      );
+      kthread_run(
+        function* () {
+          mod_timer(t);
+          yield "armed";
+        },
+        "armer",
+        { cpu: 1 },
+      );
+      kthread_run(
+        function* () {
+          yield* del_timer_sync(t);
+          log.push(`deleted: armed ${t.armed}, running ${t.running}`);
+        },
+        "deleter",
+        { cpu: 0 },
+      );
+    });
+    const events: ScheduleEvent[] = [step(1), env("timer", "t"), { kind: "irq", cpu: 1, line: "timer-softirq" }, step(1), step(1), env("timer", "t"), step(0)];
+    events.forEach((e, i) => expect(m.apply(e, i), JSON.stringify(e)).toBe(true));
+    m.drain(events.length);
+    expect(m.failure).toBeUndefined();
+    expect(log).toEqual(["fn in", "fn out", "deleted: armed false, running false"]);
+  });
+
+  it("module code still running when its module is unloaded is reported", () => {
+    const mod = new module("m");
+    const m = machine(2, () => {
+      kthread_run(
+        module_function(mod, "worker", function* () {
+          yield "working";
+          yield "still working";
+        }),
+        "worker",
+        { cpu: 1 },
+      );
+      kthread_run(
+        function* () {
+          module_unload(mod); // no kthread_stop first
+          yield "unloaded";
+        },
+        "rmmod",
+        { cpu: 0 },
+      );
+    });
+    [step(1), step(0)].forEach((e, i) => m.apply(e, i));
+    expect(m.failure?.property).toBe("module-unload");
+    expect(m.failure?.message).toBe("module m is unloaded while worker is still running thread worker (worker)");
+  });
+
   it("a timer expires when the schedule says, on the CPU that armed it; del_timer_sync waits for it to finish", () => {
     const log: string[] = [];
     const m = machine(2, () => {
@@ -206,9 +347,9 @@ describe("timers, cross-CPU calls, interrupts, modules", () => {
         { cpu: 0 },
       );
     });
-    [step(1), env("timer", "t"), { kind: "irq", cpu: 1, line: "timer" } as ScheduleEvent, step(1), step(0), step(0)].forEach((e, i) => expect(m.apply(e, i)).toBe(true));
+    [step(1), env("timer", "t"), { kind: "irq", cpu: 1, line: "timer-softirq" } as ScheduleEvent, step(1), step(1), step(0), step(0)].forEach((e, i) => expect(m.apply(e, i), JSON.stringify(e)).toBe(true));
     expect(m.isEnabled(step(0))).toBe(false); // del_timer_sync spins: the function is still running on cpu1
-    m.drain(6);
+    m.drain(7);
     expect(m.failure).toBeUndefined();
     expect(log).toEqual(["fn on cpu1", "fn done", "deleted"]);
   });

@@ -4,6 +4,7 @@ import type { Gen, timer_list } from "../../kernel/index.ts";
 import type { Context } from "../../sim/context.ts";
 import { del_timer_sync, free_irq, kthread_stop, module_unload, rcu_barrier, rcu_barrier_count_from_zero, synchronize_rcu } from "../../kernel/index.ts";
 import type { ModuleData } from "./list.ts";
+import { demo_free_all } from "./list.ts";
 
 export function* demo_exit(d: ModuleData, variant: string, threads: Context[], timer: timer_list | null, irqLine: string | null): Gen {
   for (const t of threads) yield* kthread_stop(t);
@@ -35,6 +36,7 @@ export function* demo_exit(d: ModuleData, variant: string, threads: Context[], t
     default:
       throw new Error(`no variant ${variant}`);
   }
+  yield* demo_free_all(d);
   module_unload(d.mod);
   yield `module ${d.mod.name} unloaded`;
 }

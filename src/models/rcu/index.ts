@@ -49,7 +49,7 @@ export default defineModel<RcuWorkload>({
     "early-free": { description: "kfree() right after list_del_rcu(), no grace period: a reader still on the element reads freed memory", correct: false },
   },
   properties: {
-    "no-leak": "after the run, every element unlinked from the list was freed, once",
+    "no-leak": "after the run, every element the module allocated was freed, once",
   },
   defaults: { cpus: 2, maxSteps: 6000, rcuFlavor: "consolidated" },
   maxEvents: 100,
@@ -89,7 +89,7 @@ export default defineModel<RcuWorkload>({
       timer = timer_setup(
         "demo_timer",
         module_function(mod, "demo_timer_fn", function* (t) {
-          yield* demo_del_atomic(d);
+          yield* demo_del(d);
           if (--left > 0) {
             mod_timer(t);
             yield "mod_timer(demo_timer)";
@@ -103,7 +103,7 @@ export default defineModel<RcuWorkload>({
     kthread_run(() => demo_exit(d, variant, threads, timer, irqLine), "rmmod", { cpu: w.exitCpu });
     return {
       finals: {
-        "no-leak": () => (d.freed === d.removed ? undefined : `${d.removed} element(s) unlinked, ${d.freed} freed`),
+        "no-leak": () => (d.freed === d.allocated ? undefined : `${d.allocated} element(s) allocated, ${d.freed} freed`),
       },
     };
   },

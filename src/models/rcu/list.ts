@@ -29,8 +29,8 @@ export class ModuleData {
   first: Element | null = null;
   readonly list_lock: spinlock_t = DEFINE_SPINLOCK("demo_list_lock");
   nextId = 0;
-  /** Ghost: elements unlinked, and elements freed. */
-  removed = 0;
+  /** Ghost: elements allocated, and elements freed. */
+  allocated = 0;
   freed = 0;
   readonly free_element: Code<[object]>;
 
@@ -49,6 +49,7 @@ export class ModuleData {
   }
 
   newElement(): Element {
+    this.allocated++;
     return { name: `el${this.nextId++}`, data: this.nextId, next: null };
   }
 }
@@ -75,7 +76,6 @@ function* del_first(d: ModuleData): Gen {
   yield `el = demo_list.first = ${el?.name ?? "NULL"}`;
   if (el === null) return;
   d.first = el.next; // list_del_rcu(): one store; readers already on el still see its next
-  d.removed++;
   yield `list_del_rcu(${el.name})`;
   if (d.freeEarly) {
     kfree(el);
@@ -87,18 +87,30 @@ function* del_first(d: ModuleData): Gen {
   }
 }
 
-/** The updater removing one element, from process context. */
+/** Removing one element from process context, or from a timer (the timer softirq runs with interrupts on). */
 export function* demo_del(d: ModuleData): Gen {
   const flags = yield* spin_lock_irqsave(d.list_lock);
   yield* del_first(d);
   yield* spin_unlock_irqrestore(d.list_lock, flags);
 }
 
-/** The same from an interrupt handler or a timer (interrupts are off already). */
+/** The same from an interrupt handler (interrupts are off already). */
 export function* demo_del_atomic(d: ModuleData): Gen {
   yield* spin_lock(d.list_lock);
   yield* del_first(d);
   yield* spin_unlock(d.list_lock);
+}
+
+/** The module's exit frees what is left on the list (nobody can reach it any more). */
+export function* demo_free_all(d: ModuleData): Gen {
+  for (let el = d.first; el !== null; ) {
+    const next = el.next;
+    kfree(el);
+    d.freed++;
+    yield `kfree(${el.name})`;
+    el = next;
+  }
+  d.first = null;
 }
 
 /** The updater adding one element at the front. */
