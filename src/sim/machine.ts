@@ -238,19 +238,75 @@ export class Machine {
   apply(e: ScheduleEvent, index: number): boolean {
     if (this.failure !== undefined || !this.isEnabled(e)) return false;
     this.eventIndex = index;
+    this.perform(e);
+    return true;
+  }
+
+  /**
+   * The event the default policy takes next: an interrupt already pending
+   * where interrupts are on; else a step of the CPU that ran last, if it can
+   * go on, else of the lowest CPU that can; else a preemption of a thread that
+   * spins while preemptible, for a ready one (the tick would do it); else the
+   * environment's own move. Undefined when none of these is possible.
+   */
+  defaultNext(): ScheduleEvent | undefined {
+    for (const c of this.cpus) {
+      const line = this.deliverableLines(c).find((l) => c.pending.has(l));
+      if (line !== undefined) return { kind: "irq", cpu: c.id, line };
+    }
+    const last = this.cpus[this.lastCpu]!;
+    if (this.canStep(last)) return { kind: "step", cpu: last.id };
+    const next = this.cpus.find((c) => this.canStep(c));
+    if (next !== undefined) return { kind: "step", cpu: next.id };
+    for (const cpu of this.cpus) {
+      const cur = cpu.current;
+      if (cur === null || cur.canRun() || cpu.inIrq) continue;
+      const to = this.preemptTargets(cpu).find((t) => t.canRun());
+      if (to !== undefined) return { kind: "preempt", cpu: cpu.id, to: to.name };
+    }
+    for (const s of this.envSources) {
+      const e = s.drainMove?.();
+      if (e !== undefined) return e;
+    }
+    return undefined;
+  }
+
+  /**
+   * Runs to the end with the default policy (defaultNext), then reports
+   * whatever is left blocked as a deadlock and runs the end checks.
+   */
+  drain(scheduleLength: number): void {
+    this.eventIndex = -1;
+    this.drainIndex = scheduleLength;
+    while (this.failure === undefined) {
+      const e = this.defaultNext();
+      if (e === undefined) break;
+      this.perform(e);
+    }
+    if (this.failure === undefined) {
+      this.action = Math.max(0, this.steps - 1); // a deadlock is reported at the last action taken
+      this.checkDeadlock();
+    }
+    for (const check of this.endChecks) if (this.failure === undefined) check();
+  }
+
+  /**
+   * Performs an enabled event as one action. A scheduled event on a CPU makes
+   * it the one that ran last; in the drain only a step does (an interrupt
+   * delivered or a tick taken there does not move the drain's attention).
+   */
+  private perform(e: ScheduleEvent): void {
     this.beginAction();
+    if (e.kind !== "env" && e.kind !== "migrate" && (e.kind === "step" || this.eventIndex >= 0)) this.lastCpu = e.cpu;
     switch (e.kind) {
       case "step":
-        this.lastCpu = e.cpu;
         this.stepCpu(this.cpus[e.cpu]!);
         break;
       case "irq":
-        this.lastCpu = e.cpu;
         this.deliverIrq(this.cpus[e.cpu]!, e.line);
         break;
       case "preempt":
-        this.lastCpu = e.cpu;
-        this.switchTo(this.cpus[e.cpu]!, this.threadByName.get(e.to)!, "preempted");
+        this.switchTo(this.cpus[e.cpu]!, this.threadByName.get(e.to)!, this.eventIndex < 0 ? "preempted by the tick" : "preempted");
         break;
       case "migrate":
         this.migrate(this.threadByName.get(e.thread)!, this.cpus[e.cpu]!);
@@ -262,42 +318,6 @@ export class Machine {
       }
     }
     this.afterAction();
-    return true;
-  }
-
-  /**
-   * Runs to the end with the default policy: deliver interrupts already
-   * pending; keep running the CPU that ran last while it can go on, else the
-   * lowest CPU that can; preempt a thread that spins while preemptible when
-   * another is ready (the tick would); let the environment take its drain
-   * moves; then report whatever is left blocked as a deadlock.
-   */
-  drain(scheduleLength: number): void {
-    this.eventIndex = -1;
-    this.drainIndex = scheduleLength;
-    let cpu = this.cpus[this.lastCpu]!;
-    while (this.failure === undefined) {
-      this.beginAction();
-      const pending = this.cpus.find((c) => this.deliverableLines(c).some((l) => c.pending.has(l)));
-      if (pending !== undefined) {
-        this.deliverIrq(pending, this.deliverableLines(pending).find((l) => pending.pending.has(l))!);
-      } else if (this.canStep(cpu)) {
-        this.stepCpu(cpu);
-      } else {
-        const next = this.cpus.find((c) => this.canStep(c));
-        if (next !== undefined) {
-          cpu = next;
-          this.stepCpu(cpu);
-        } else if (!this.tickPreempt() && !this.envDrainMove()) {
-          this.steps--; // nothing was done: a deadlock is reported at the last action taken
-          this.action = Math.max(0, this.steps - 1);
-          break;
-        }
-      }
-      this.afterAction();
-    }
-    if (this.failure === undefined) this.checkDeadlock();
-    for (const check of this.endChecks) if (this.failure === undefined) check();
   }
 
   /** Records a broken property; the first one stands. */
@@ -417,31 +437,6 @@ export class Machine {
     t.cpu = to.id;
     to.runqueue.push(t);
     this.record(from.id, "", 0, `${t.name} migrates to cpu${to.id}`);
-  }
-
-  /** In the drain: a thread spinning with preemption possible gives way to a ready one. */
-  private tickPreempt(): boolean {
-    for (const cpu of this.cpus) {
-      const cur = cpu.current;
-      if (cur === null || cur.canRun() || cpu.inIrq) continue;
-      const next = this.preemptTargets(cpu).find((t) => t.canRun());
-      if (next !== undefined) {
-        this.switchTo(cpu, next, "preempted by the tick");
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private envDrainMove(): boolean {
-    for (const s of this.envSources) {
-      const e = s.drainMove?.();
-      if (e !== undefined) {
-        this.record(-1, "", 0, s.apply(e));
-        return true;
-      }
-    }
-    return false;
   }
 
   private beginAction(): void {
