@@ -12,10 +12,12 @@ import { renderTrace } from "./harness/trace-text.ts";
 import type { MachineConfig, AnyModel } from "./kernel/model.ts";
 import { KERNEL_SETTINGS, MACHINE_PROPERTIES, allProperties, variantConfig } from "./kernel/model.ts";
 import { MODELS, findModel } from "./models/index.ts";
+import { STRATEGIES, findStrategy } from "./strategies/index.ts";
 
 const USAGE = `usage:
   npx tsx src/cli.ts list [--json]
-  npx tsx src/cli.ts hunt <model> [--variant V] [--runs N] [--seed S|random] [--strategy fast-check]
+  npx tsx src/cli.ts hunt <model> [--variant V] [--runs N] [--seed S|random] [--strategy S]
+                          [--depth D] [--bound K] [--workloads W]
                           [--cpus N] [--property P] [--max-steps N] [--set K=V]... [--out DIR]
   npx tsx src/cli.ts replay <file|dir>...
   npx tsx src/cli.ts show <file>
@@ -24,7 +26,13 @@ hunt options:
   --variant V     hunt one variant (default: every variant of the model)
   --runs N        generated runs per variant (default 1000)
   --seed S        fast-check seed, a whole number (default 1); 'random' picks one and prints it
-  --strategy S    schedule source: fast-check (model-based commands, the default)
+  --strategy S    schedule source:
+                    fast-check  model-based commands, generated and shrunk by fast-check (the default)
+                    random      a uniform random walk over the enabled events
+                    pct         probabilistic concurrency testing; --depth D: bug depth (default 3)
+                    exhaustive  every schedule with at most --bound K deviations from the default
+                                policy (default 2), over --workloads W workloads (default 20);
+                                reports when it has tried them all
   --cpus N        CPUs of the simulated machine (default: the variant's own setting)
   --property P    count only failures of property P (default: the first property that fails)
   --max-steps N   actions after which a run counts as a hang (default: the model's)
@@ -34,7 +42,7 @@ hunt options:
 
 export class UsageError extends Error {}
 
-const STRATEGIES = ["fast-check"];
+const STRATEGY_NAMES = ["fast-check", ...STRATEGIES.map((s) => s.name)];
 
 function wholeNumber(flag: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined;
@@ -91,6 +99,9 @@ function cmdHunt(args: string[], out: (s: string) => void): number {
     runs: { type: "string" },
     seed: { type: "string" },
     strategy: { type: "string" },
+    depth: { type: "string" },
+    bound: { type: "string" },
+    workloads: { type: "string" },
     cpus: { type: "string" },
     property: { type: "string" },
     "max-steps": { type: "string" },
@@ -103,7 +114,13 @@ function cmdHunt(args: string[], out: (s: string) => void): number {
   for (const v of variants)
     if (model.variants[v] === undefined) throw new UsageError(`model ${model.name} has no variant '${v}' (known: ${Object.keys(model.variants).join(", ")})`);
   const strategy = (values.strategy as string | undefined) ?? "fast-check";
-  if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (known: ${STRATEGIES.join(", ")})`);
+  if (!STRATEGY_NAMES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (known: ${STRATEGY_NAMES.join(", ")})`);
+  const depth = wholeNumber("--depth", values.depth as string | undefined, 1, 20);
+  const bound = wholeNumber("--bound", values.bound as string | undefined, 0, 10);
+  const workloads = wholeNumber("--workloads", values.workloads as string | undefined, 1);
+  const uses = strategy === "fast-check" ? [] : findStrategy(strategy)!.options;
+  for (const [flag, v] of [["depth", depth], ["bound", bound], ["workloads", workloads]] as const)
+    if (v !== undefined && !uses.includes(flag)) throw new UsageError(`--${flag} is an option of ${flag === "depth" ? "pct" : "exhaustive"}, not of ${strategy}`);
   const property = values.property as string | undefined;
   if (property !== undefined && !allProperties(model).includes(property))
     throw new UsageError(`model ${model.name} has no property '${property}' (known: ${allProperties(model).join(", ")})`);
@@ -127,15 +144,18 @@ function cmdHunt(args: string[], out: (s: string) => void): number {
   const outDir = (values.out as string | undefined) ?? "counterexamples";
   usableOutDir(outDir);
 
-  out(`hunting ${model.name} with ${strategy}, seed ${seed}${seedArg === "random" ? " (random)" : ""}, ${runs} runs per variant`);
+  const extra = [depth !== undefined ? `depth ${depth}` : "", bound !== undefined ? `bound ${bound}` : "", workloads !== undefined ? `${workloads} workload(s)` : ""].filter(Boolean).join(", ");
+  out(`hunting ${model.name} with ${strategy}${extra ? ` (${extra})` : ""}, seed ${seed}${seedArg === "random" ? " (random)" : ""}, ${runs} runs per variant`);
   let failed = false;
   for (const variant of variants) {
     const config = variantConfig(model, variant, overrides);
-    const r = hunt({ model, variant, config, runs, seed, property });
+    const r = hunt({ model, variant, config, runs, seed, property, strategy, depth, bound, workloads });
     const where = `${model.name}/${variant} (${Object.entries(config).map(([k, v]) => `${k}=${v}`).join(" ")})`;
     const secs = (r.elapsedMs / 1000).toFixed(1);
     if (r.counterexample === undefined) {
-      out(`${where}: passed ${r.runs} runs in ${secs} s`);
+      if (r.exhausted) out(`${where}: no failure with up to ${r.report?.bound} deviations: ${r.report?.schedules} schedules over ${r.report?.workloads} workload(s), all tried, in ${secs} s`);
+      else if (strategy === "exhaustive") out(`${where}: passed ${r.runs} schedules in ${secs} s, not all tried: raise --runs to finish`);
+      else out(`${where}: passed ${r.runs} runs in ${secs} s`);
       continue;
     }
     failed = true;

@@ -1,14 +1,23 @@
-// The hunt: fast-check generates workloads and interleavings, runs them,
-// shrinks the first failure (keeping its property), and the result is
-// reduced to a 1-minimal schedule and packed as a counterexample.
+// The hunt: a schedule source (fast-check's own generation, or a strategy of
+// src/strategies) searches for a failing run; the failure found is reduced to
+// a 1-minimal schedule and packed as a counterexample.
 import fc from "fast-check";
-import type { MachineConfig, AnyModel } from "../kernel/model.ts";
+import type { AnyModel, MachineConfig } from "../kernel/model.ts";
+import type { ScheduleEvent } from "../sim/events.ts";
+import { findStrategy } from "../strategies/index.ts";
 import type { Counterexample } from "./counterexample.ts";
 import { FORMAT } from "./counterexample.ts";
 import type { EventCommand, HuntState } from "./events-arb.ts";
 import { RunFailed, commandArbitraries } from "./events-arb.ts";
 import { minimize } from "./minimize.ts";
+import { searchOnline } from "./online.ts";
 import { Run, runSchedule } from "./run.ts";
+
+/** Part `index` (from 0) of a hunt split `count` ways: disjoint seed streams, or disjoint workloads for exhaustive search. */
+export interface Shard {
+  index: number;
+  count: number;
+}
 
 export interface HuntOptions {
   model: AnyModel;
@@ -18,25 +27,91 @@ export interface HuntOptions {
   seed: number;
   /** Count only failures of this property; by default the first failure's property is kept. */
   property?: string;
+  /** The schedule source: "fast-check" (the default), or a strategy of src/strategies. */
+  strategy?: string;
+  /** Strategy options: PCT's depth, exhaustive search's bound and workloads. */
+  depth?: number;
+  bound?: number;
+  workloads?: number;
+  shard?: Shard;
   /** Called every so often with the runs done so far. */
   onProgress?: (runsDone: number) => void;
 }
 
-export interface HuntResult {
-  /** Runs made up to the first failure (all of them when none failed). */
+/** What a search found, before it is reduced: enough to pack a counterexample. */
+export interface SearchResult {
+  /** Runs made up to the failure (all of them when none failed). */
   runs: number;
   /** Machine actions (scheduled events and drained steps) those runs took. */
   actions: number;
-  /** Time to the first failing run, before shrinking. */
+  /** Time to the failing run, before any shrinking. */
   msToFailure?: number;
-  elapsedMs: number;
-  counterexample?: Counterexample;
+  found?: { workload: unknown; schedule: ScheduleEvent[]; property: string };
   /** Shrinking steps fast-check took. */
   shrinks?: number;
+  /** An exhaustive search that ran out of schedules: nothing was found within its bound. */
+  exhausted?: boolean;
+  /** What the strategy says of its search (PCT's bound, the schedules explored). */
+  report?: Record<string, number | string | boolean>;
+  /** The seed this search used (a shard's own). */
+  seed: number;
+}
+
+export interface HuntResult extends Omit<SearchResult, "found"> {
+  elapsedMs: number;
+  counterexample?: Counterexample;
 }
 
 /** fast-check's version, recorded in every counterexample's `found`. */
 export const FAST_CHECK_VERSION: string = fc.__version;
+
+/** The seed of one shard: the hunt's own when there is one shard. */
+export function shardSeed(seed: number, shard: Shard | undefined): number {
+  if (shard === undefined || shard.count === 1) return seed;
+  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(shard.index + 1, 0x85ebca6b)) | 0;
+}
+
+export function hunt(opts: HuntOptions): HuntResult {
+  const started = performance.now();
+  const r = search(opts);
+  const { found, ...rest } = r;
+  if (found === undefined) return { ...rest, elapsedMs: performance.now() - started };
+  const counterexample = pack(opts, found.workload, found.schedule, found.property, opts.strategy ?? "fast-check", r.seed, r.runs);
+  return { ...rest, elapsedMs: performance.now() - started, counterexample };
+}
+
+/** Searches, with the strategy asked for, for one failing run (of the property asked for, if any). */
+export function search(opts: HuntOptions): SearchResult {
+  const name = opts.strategy ?? "fast-check";
+  const shard = opts.shard ?? { index: 0, count: 1 };
+  const seed = shardSeed(opts.seed, shard);
+  const runs = Math.ceil(opts.runs / shard.count);
+  if (name === "fast-check") return searchFastCheck({ ...opts, seed, runs });
+  const def = findStrategy(name);
+  if (def === undefined) throw new Error(`unknown strategy '${name}'`);
+  const scheduler = def.create({ seed, depth: opts.depth ?? 3, bound: opts.bound ?? 2, workloads: opts.workloads ?? 20, shard });
+  // Workloads come from the hunt's seed, not the shard's: exhaustive shards split one list of them.
+  const r = searchOnline({ ...opts, runs, seed: name === "exhaustive" ? opts.seed : seed }, scheduler);
+  return { ...r, seed };
+}
+
+/** Shrinks a failing case (workload, then a 1-minimal schedule) and packs it as a counterexample. */
+export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEvent[], property: string, strategy: string, seed: number, runs: number): Counterexample {
+  const t = { model: opts.model, variant: opts.variant, config: opts.config, workload, property };
+  const reduced = minimize(opts.model.workload(opts.config), t, schedule);
+  const final = runSchedule(opts.model, opts.variant, opts.config, reduced.workload, reduced.schedule).failure!;
+  return {
+    format: FORMAT,
+    model: opts.model.name,
+    variant: opts.variant,
+    property: final.property,
+    config: opts.config,
+    workload: reduced.workload,
+    schedule: reduced.schedule,
+    failure: { message: final.message, event: final.event, contexts: final.contexts },
+    found: { strategy, seed, runs, fastCheck: FAST_CHECK_VERSION, date: new Date().toISOString() },
+  };
+}
 
 /** Runs one generated case to the end. */
 function execute(opts: HuntOptions, workload: unknown, cmds: Iterable<EventCommand>): Run {
@@ -50,7 +125,8 @@ function execute(opts: HuntOptions, workload: unknown, cmds: Iterable<EventComma
   return state.run;
 }
 
-export function hunt(opts: HuntOptions): HuntResult {
+/** fast-check generates workloads and interleavings, and shrinks the first failure, keeping its property. */
+function searchFastCheck(opts: HuntOptions): SearchResult {
   const started = performance.now();
   // The property being hunted: given, or the first failure's, so that shrinking keeps to it.
   const target: { property?: string; run: number; ms: number } = { property: opts.property, run: 0, ms: 0 };
@@ -79,24 +155,16 @@ export function hunt(opts: HuntOptions): HuntResult {
     return false;
   });
   const details = fc.check(property, { numRuns: opts.runs, seed: opts.seed });
-  if (!details.failed) return { runs: runsDone, actions, elapsedMs: performance.now() - started };
+  if (!details.failed) return { runs: runsDone, actions, seed: opts.seed };
   if (!found || details.counterexample === null) throw details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
-
   const [workload, cmds] = details.counterexample[0];
   const shrunk = execute(opts, workload, cmds as Iterable<EventCommand>);
-  const t = { model: opts.model, variant: opts.variant, config: opts.config, workload, property: target.property! };
-  const reduced = minimize(workloadArb, t, shrunk.applied);
-  const final = runSchedule(opts.model, opts.variant, opts.config, reduced.workload, reduced.schedule).failure!;
-  const counterexample: Counterexample = {
-    format: FORMAT,
-    model: opts.model.name,
-    variant: opts.variant,
-    property: final.property,
-    config: opts.config,
-    workload: reduced.workload,
-    schedule: reduced.schedule,
-    failure: { message: final.message, event: final.event, contexts: final.contexts },
-    found: { strategy: "fast-check", seed: opts.seed, runs: target.run, fastCheck: FAST_CHECK_VERSION, date: new Date().toISOString() },
+  return {
+    runs: target.run,
+    actions,
+    msToFailure: target.ms,
+    found: { workload, schedule: shrunk.applied, property: target.property! },
+    shrinks: details.numShrinks,
+    seed: opts.seed,
   };
-  return { runs: target.run, actions, msToFailure: target.ms, elapsedMs: performance.now() - started, counterexample, shrinks: details.numShrinks };
 }

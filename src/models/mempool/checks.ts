@@ -1,6 +1,6 @@
 // The allocator's properties, in OSv's terms.
 import type { Violation } from "../../kernel/index.ts";
-import { chain } from "./ghost.ts";
+import { chain, countChain } from "./ghost.ts";
 import type { FreeObject, Mempool } from "./structs.ts";
 
 /** Every place each object is: a page's free list, a handover queue, a holder's hands. */
@@ -17,8 +17,24 @@ function places(mp: Mempool): Map<FreeObject, string[]> {
   return at;
 }
 
+/** How many places each object is in; cheap, for the check at every step. */
+function placeCounts(mp: Mempool): Map<FreeObject, number> {
+  const counts = new Map<FreeObject, number>();
+  for (const p of mp.pages) if (p.initialized && !p.released) countChain(p.local_free, counts, 4096);
+  mp.handover.countQueued(counts);
+  for (const [o, who] of mp.ghost.holders) counts.set(o, (counts.get(o) ?? 0) + who.length);
+  return counts;
+}
+
 /** conservation: every object of a live page is in exactly one place; none of a released page is anywhere. */
 export function conservation(mp: Mempool): Violation | undefined {
+  const counts = placeCounts(mp);
+  let ok = true;
+  for (const p of mp.pages) {
+    if (!p.initialized) continue;
+    for (const o of p.objects) if ((counts.get(o) ?? 0) !== (p.released ? 0 : 1)) ok = false;
+  }
+  if (ok) return undefined;
   const at = places(mp);
   for (const p of mp.pages) {
     if (!p.initialized) continue;
@@ -41,8 +57,9 @@ export function pageAccounting(mp: Mempool): Violation | undefined {
   const busy = mp.ghost.busyPages();
   for (const p of mp.pages) {
     if (!p.initialized || p.released || busy.has(p)) continue;
-    const onList = new Set(chain(p.local_free));
-    const out = p.objects.filter((o) => !onList.has(o)).length;
+    let onList = 0;
+    for (let o = p.local_free, n = 0; o !== null && n <= p.objects.length; o = o.next, n++) if (o.page === p) onList++;
+    const out = p.objects.length - Math.min(onList, p.objects.length);
     if (p.nalloc !== out) return `pg${p.id}->nalloc is ${p.nalloc}, but ${out} of its objects are allocated`;
   }
   for (const list of mp.free.all()) {

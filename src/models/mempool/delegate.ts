@@ -4,7 +4,7 @@
 // stores, and the pool lock only keeps *this* CPU out of the way.
 import { num_possible_cpus } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
-import { chain } from "./ghost.ts";
+import { chain, countChain } from "./ghost.ts";
 import type { Hold } from "./lock.ts";
 import { free_same_cpu } from "./pool.ts";
 import type { FreeObject, Handover, Mempool } from "./structs.ts";
@@ -31,6 +31,9 @@ export function delegateHandover(mp: Mempool): Handover {
         yield `delegate[${cpu}].head = ${obj.name}->next (${q.head?.name ?? "NULL"})`;
         yield* free_same_cpu(mp, obj, hold);
       }
+    },
+    countQueued(counts) {
+      for (const q of queues) countChain(q.head, counts, 4096);
     },
     *queued() {
       for (let c = 0; c < queues.length; c++) for (const o of chain(queues[c]!.head)) yield [o, `delegate[${c}]`] as [FreeObject, string];

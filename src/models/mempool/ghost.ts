@@ -51,6 +51,11 @@ export class Ghost {
   }
 }
 
+/** Adds one to the count of every object on the chain from `head`, visiting at most `limit` links (a cycle counts twice). */
+export function countChain(head: FreeObject | null, counts: Map<FreeObject, number>, limit: number): void {
+  for (let o = head, n = 0; o !== null && n <= limit; o = o.next, n++) counts.set(o, (counts.get(o) ?? 0) + 1);
+}
+
 /**
  * Follows `next` links from `head`. A cycle ends the walk with the object
  * it came back to listed a second time, so the checks see it twice.

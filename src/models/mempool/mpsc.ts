@@ -6,10 +6,13 @@
 import { cmpxchg, num_possible_cpus, xchg } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
 import type { GarbageCollector } from "./collector.ts";
-import { chain } from "./ghost.ts";
+import { chain, countChain } from "./ghost.ts";
 import type { Hold } from "./lock.ts";
 import { free_same_cpu } from "./pool.ts";
 import type { FreeObject, Handover, Mempool } from "./structs.ts";
+
+/** Links a chain walk follows at most: past this many, a list must hold a cycle. */
+const LIMIT = 4096;
 
 /** garbage_sink: an unordered_queue_mpsc and its signal counter. */
 class GarbageSink {
@@ -43,6 +46,12 @@ export function mpscHandover(mp: Mempool, gc: GarbageCollector): { handover: Han
         yield `compare_exchange fails, old = _head = ${old?.name ?? "NULL"}; item->next = old`;
       }
       yield* gc.signal_if_due(sink, obj_cpu);
+    },
+    countQueued(counts) {
+      for (const row of sinks) for (const sink of row) {
+        countChain(sink.head, counts, LIMIT);
+        countChain(sink.poll, counts, LIMIT);
+      }
     },
     *queued() {
       for (let d = 0; d < n; d++)

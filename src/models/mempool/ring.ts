@@ -42,6 +42,12 @@ export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Han
       yield `_end = ${end + 1} (release)`;
       yield* gc.signal_if_due(ring, obj_cpu);
     },
+    countQueued(counts) {
+      for (const row of rings) for (const r of row) for (let i = r.begin; i < r.end; i++) {
+        const o = r.slots[i % RING_SIZE]!;
+        counts.set(o, (counts.get(o) ?? 0) + 1);
+      }
+    },
     *queued() {
       for (let d = 0; d < n; d++)
         for (let s = 0; s < n; s++) {

@@ -43,6 +43,8 @@ export interface Handover {
   before_free_same_cpu?(cpu: number, hold: Hold): Gen;
   /** Every object sitting in a handover structure, with where it sits. */
   queued(): Iterable<[FreeObject, string]>;
+  /** The same, only counted (the checks run this at every step). */
+  countQueued(counts: Map<FreeObject, number>): void;
 }
 
 export interface Mempool {

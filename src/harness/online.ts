@@ -1,0 +1,73 @@
+// Hunting with a schedule source that decides step by step (random walk,
+// PCT, exhaustive search): the harness makes the runs, the scheduler chooses
+// each event among those enabled.
+import fc from "fast-check";
+import type { Arbitrary } from "fast-check";
+import type { AnyModel, MachineConfig } from "../kernel/model.ts";
+import type { ScheduleEvent } from "../sim/events.ts";
+import type { Scheduler } from "../strategies/index.ts";
+import { Run } from "./run.ts";
+
+/** The workloads of a hunt, the same for every strategy and seed: sampled in blocks, on demand. */
+export class Workloads {
+  private readonly blocks = new Map<number, unknown[]>();
+  constructor(
+    private readonly arb: Arbitrary<unknown>,
+    private readonly seed: number,
+  ) {}
+  at(i: number): unknown {
+    const b = Math.floor(i / 256);
+    let block = this.blocks.get(b);
+    if (block === undefined) this.blocks.set(b, (block = fc.sample(this.arb, { seed: this.seed + b * 7919, numRuns: 256 })));
+    return block[i % 256];
+  }
+}
+
+export interface OnlineResult {
+  runs: number;
+  actions: number;
+  msToFailure?: number;
+  found?: { workload: unknown; schedule: ScheduleEvent[]; property: string };
+  /** The scheduler had nothing left to try before the run budget ran out. */
+  exhausted: boolean;
+  report: Record<string, number | string | boolean>;
+}
+
+export function searchOnline(
+  o: { model: AnyModel; variant: string; config: MachineConfig; runs: number; seed: number; property?: string; onProgress?: (runs: number) => void },
+  scheduler: Scheduler,
+): OnlineResult {
+  const started = performance.now();
+  const workloads = new Workloads(o.model.workload(o.config), o.seed);
+  const limit = Math.min(4 * (o.model.maxEvents ?? 100), Math.floor(o.config.maxSteps / 2));
+  let actions = 0;
+  for (let r = 0; r < o.runs; r++) {
+    const choice = scheduler.newRun();
+    if (choice === undefined) return { runs: r, actions, exhausted: true, report: scheduler.report?.() ?? {} };
+    const workload = workloads.at(choice.workload);
+    const run = new Run(o.model, o.variant, o.config, workload);
+    // A scheduler may starve a context for ever (two migrations back and forth);
+    // past this many events the default drain finishes the run instead.
+    for (let k = 0; k < limit && run.failure === undefined; k++) {
+      const m = run.machine;
+      const e = scheduler.next(m.enabledEvents(), m.defaultNext(), m);
+      if (e === undefined) break;
+      run.offer(e);
+    }
+    const f = run.finish();
+    actions += run.machine.steps;
+    scheduler.endRun?.(f !== undefined);
+    if (o.onProgress && (r + 1) % 250 === 0) o.onProgress(r + 1);
+    if (f !== undefined && (o.property === undefined || f.property === o.property)) {
+      return {
+        runs: r + 1,
+        actions,
+        msToFailure: performance.now() - started,
+        found: { workload, schedule: run.applied, property: f.property },
+        exhausted: false,
+        report: scheduler.report?.() ?? {},
+      };
+    }
+  }
+  return { runs: o.runs, actions, exhausted: false, report: scheduler.report?.() ?? {} };
+}

@@ -1,0 +1,14 @@
+// The schedule sources besides fast-check's own generation.
+import { exhaustive } from "./exhaustive.ts";
+import { pct } from "./pct.ts";
+import { randomWalk } from "./random.ts";
+import type { StrategyDef } from "./scheduler.ts";
+
+export const STRATEGIES: readonly StrategyDef[] = [randomWalk, pct, exhaustive];
+
+export function findStrategy(name: string): StrategyDef | undefined {
+  return STRATEGIES.find((s) => s.name === name);
+}
+
+export type { Scheduler, SchedulerOptions, StrategyDef } from "./scheduler.ts";
+export { contextOf } from "./scheduler.ts";

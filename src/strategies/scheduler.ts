@@ -1,0 +1,62 @@
+// A schedule source that decides, run by run and step by step, which enabled
+// event comes next (Shuttle's Scheduler: "an oracle that decides the order").
+// Whatever it chooses is recorded as the run's schedule, so a failure it
+// finds is shrunk, saved and replayed like any other.
+import type { ScheduleEvent } from "../sim/events.ts";
+import type { Machine } from "../sim/machine.ts";
+
+export interface Scheduler {
+  /** Starts the next run: the index of the workload it uses; undefined when there is nothing left to try. */
+  newRun(): { workload: number } | undefined;
+  /**
+   * The next event of this run, among `enabled` (in the machine's fixed
+   * order); `byDefault` is what the default policy would take; `machine` may
+   * be looked at, not changed. Undefined ends the schedule: the default drain
+   * finishes the run.
+   */
+  next(enabled: readonly ScheduleEvent[], byDefault: ScheduleEvent | undefined, machine: Machine): ScheduleEvent | undefined;
+  /** The run has ended. */
+  endRun?(failed: boolean): void;
+  /** What the strategy has to say about its search so far, for reports. */
+  report?(): Record<string, number | string | boolean>;
+}
+
+export interface SchedulerOptions {
+  seed: number;
+  /** PCT: bug depth d. */
+  depth: number;
+  /** Exhaustive: deviations from the default policy allowed per schedule. */
+  bound: number;
+  /** Exhaustive: how many workloads to search in full. */
+  workloads: number;
+  /** This search's part of a hunt split several ways (exhaustive takes every count-th workload). */
+  shard: { index: number; count: number };
+}
+
+export interface StrategyDef {
+  readonly name: string;
+  readonly description: string;
+  /** The options it reads, with their meaning. */
+  readonly options: readonly ("depth" | "bound" | "workloads")[];
+  create(o: SchedulerOptions): Scheduler;
+}
+
+/** A context in PCT's sense, and a name for an event's kind of choice: one per CPU, line, thread, source. */
+export function contextOf(e: ScheduleEvent): string {
+  switch (e.kind) {
+    case "step":
+      return `step cpu${e.cpu}`;
+    case "irq":
+      return `irq ${e.line}@cpu${e.cpu}`;
+    case "preempt":
+      return `preempt cpu${e.cpu}>${e.to}`;
+    case "migrate":
+      return `migrate ${e.thread}>cpu${e.cpu}`;
+    case "env":
+      return `env ${e.source} ${e.arg ?? ""}`;
+  }
+}
+
+export function sameEvent(a: ScheduleEvent | undefined, b: ScheduleEvent | undefined): boolean {
+  return a !== undefined && b !== undefined && contextOf(a) === contextOf(b);
+}
