@@ -6,7 +6,9 @@ import * as fs from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { readCounterexampleFile, serialize, writeCounterexample } from "./harness/counterexample.ts";
+import type { Shard } from "./harness/hunt.ts";
 import { hunt } from "./harness/hunt.ts";
+import { huntParallel } from "./harness/parallel.ts";
 import { describeReplay, replayAll } from "./harness/replay.ts";
 import { renderTrace } from "./harness/trace-text.ts";
 import type { MachineConfig, AnyModel } from "./kernel/model.ts";
@@ -17,7 +19,7 @@ import { STRATEGIES, findStrategy } from "./strategies/index.ts";
 const USAGE = `usage:
   npx tsx src/cli.ts list [--json]
   npx tsx src/cli.ts hunt <model> [--variant V] [--runs N] [--seed S|random] [--strategy S]
-                          [--depth D] [--bound K] [--workloads W]
+                          [--depth D] [--bound K] [--workloads W] [--workers N] [--shard I/N]
                           [--cpus N] [--property P] [--max-steps N] [--set K=V]... [--out DIR]
   npx tsx src/cli.ts replay <file|dir>...
   npx tsx src/cli.ts show <file>
@@ -33,6 +35,9 @@ hunt options:
                     exhaustive  every schedule with at most --bound K deviations from the default
                                 policy (default 2), over --workloads W workloads (default 20);
                                 reports when it has tried them all
+  --workers N     hunt on N worker threads, each its own part of the hunt; the first failure wins
+  --shard I/N     hunt part I (1 to N) of a hunt split N ways, as one job of a CI matrix: disjoint
+                  seed streams (exhaustive: disjoint workloads), --runs split among the parts
   --cpus N        CPUs of the simulated machine (default: the variant's own setting)
   --property P    count only failures of property P (default: the first property that fails)
   --max-steps N   actions after which a run counts as a hang (default: the model's)
@@ -93,7 +98,7 @@ function cmdList(args: string[], out: (s: string) => void): number {
   return 0;
 }
 
-function cmdHunt(args: string[], out: (s: string) => void): number {
+async function cmdHunt(args: string[], out: (s: string) => void): Promise<number> {
   const { values, positionals } = parse(args, {
     variant: { type: "string" },
     runs: { type: "string" },
@@ -102,6 +107,8 @@ function cmdHunt(args: string[], out: (s: string) => void): number {
     depth: { type: "string" },
     bound: { type: "string" },
     workloads: { type: "string" },
+    workers: { type: "string" },
+    shard: { type: "string" },
     cpus: { type: "string" },
     property: { type: "string" },
     "max-steps": { type: "string" },
@@ -141,15 +148,24 @@ function cmdHunt(args: string[], out: (s: string) => void): number {
     if (!(key in known)) throw new UsageError(`model ${model.name} has no setting '${key}' (known: ${Object.keys(known).filter((k) => k !== "cpus" && k !== "maxSteps").join(", ")})`);
     overrides[key] = typeof known[key] === "number" ? (wholeNumber(`--set ${key}`, value, 0) as number) : value;
   }
+  const workers = wholeNumber("--workers", values.workers as string | undefined, 1, 64) ?? 1;
+  let shard: Shard | undefined;
+  if (values.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(values.shard as string);
+    if (m === null || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard takes I/N with 1 <= I <= N, got '${values.shard}'`);
+    shard = { index: Number(m[1]) - 1, count: Number(m[2]) };
+  }
   const outDir = (values.out as string | undefined) ?? "counterexamples";
   usableOutDir(outDir);
 
   const extra = [depth !== undefined ? `depth ${depth}` : "", bound !== undefined ? `bound ${bound}` : "", workloads !== undefined ? `${workloads} workload(s)` : ""].filter(Boolean).join(", ");
-  out(`hunting ${model.name} with ${strategy}${extra ? ` (${extra})` : ""}, seed ${seed}${seedArg === "random" ? " (random)" : ""}, ${runs} runs per variant`);
+  const split = [workers > 1 ? `${workers} workers` : "", shard ? `shard ${shard.index + 1}/${shard.count}` : ""].filter(Boolean).join(", ");
+  out(`hunting ${model.name} with ${strategy}${extra ? ` (${extra})` : ""}, seed ${seed}${seedArg === "random" ? " (random)" : ""}, ${runs} runs per variant${split ? `, ${split}` : ""}`);
   let failed = false;
   for (const variant of variants) {
     const config = variantConfig(model, variant, overrides);
-    const r = hunt({ model, variant, config, runs, seed, property, strategy, depth, bound, workloads });
+    const opts = { model, variant, config, runs, seed, property, strategy, depth, bound, workloads, shard };
+    const r = workers > 1 ? await huntParallel(opts, workers) : hunt(opts);
     const where = `${model.name}/${variant} (${Object.entries(config).map(([k, v]) => `${k}=${v}`).join(" ")})`;
     const secs = (r.elapsedMs / 1000).toFixed(1);
     if (r.counterexample === undefined) {
@@ -209,15 +225,15 @@ function cmdShow(args: string[], out: (s: string) => void): number {
   return 0;
 }
 
-/** Runs the command line; returns the exit code. */
-export function main(argv: string[], out: (s: string) => void = (s) => console.log(s), err: (s: string) => void = (s) => console.error(s)): number {
+/** Runs the command line; resolves to the exit code. */
+export async function main(argv: string[], out: (s: string) => void = (s) => console.log(s), err: (s: string) => void = (s) => console.error(s)): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
       case "list":
         return cmdList(rest, out);
       case "hunt":
-        return cmdHunt(rest, out);
+        return await cmdHunt(rest, out);
       case "replay":
         return cmdReplay(rest, out);
       case "show":
@@ -255,4 +271,4 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) process.exitCode = main(process.argv.slice(2));
+if (isEntryPoint()) process.exitCode = await main(process.argv.slice(2));

@@ -7,10 +7,10 @@ import { main } from "../src/cli.ts";
 
 const root = path.join(import.meta.dirname, "..");
 
-function cli(...args: string[]) {
+async function cli(...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = main(args, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(args, (s) => out.push(s), (s) => err.push(s));
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -18,8 +18,8 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "krh-cli-"));
 const jsonFiles = (dir: string) => fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith(".json"));
 
 describe("list", () => {
-  it("--json names the model, its variants with correctness, and its properties", () => {
-    const r = cli("list", "--json");
+  it("--json names the model, its variants with correctness, and its properties", async () => {
+    const r = await cli("list", "--json");
     expect(r.code).toBe(0);
     const m = JSON.parse(r.out).models.find((x: { name: string }) => x.name === "mempool");
     expect(m.variants.map((v: { name: string; correct: boolean }) => [v.name, v.correct])).toEqual([
@@ -52,7 +52,7 @@ describe("bad usage exits 2 with a one-line reason", () => {
     [["hunt", "nosuch"], /unknown model 'nosuch' \(known: mempool/],
     [["hunt", "mempool", "--variant", "nosuch"], /has no variant 'nosuch' \(known: preempt-lock, /],
     [["hunt", "mempool", "--runs", "lots"], /--runs takes a whole number/],
-    [["hunt", "mempool", "--strategy", "psychic"], /unknown strategy 'psychic' \(known: fast-check\)/],
+    [["hunt", "mempool", "--strategy", "psychic"], /unknown strategy 'psychic' \(known: fast-check, random, pct, exhaustive\)/],
     [["hunt", "mempool", "--bogus"], /Unknown option '--bogus'/],
     [["hunt", "mempool", "--property", "nosuch"], /has no property 'nosuch'/],
     [["hunt", "mempool", "--set", "colour=red"], /has no setting 'colour' \(known: lockdep, signalThreshold\)/],
@@ -64,8 +64,8 @@ describe("bad usage exits 2 with a one-line reason", () => {
     [["hunt", "mempool", "--out", "package.json"], /^error: --out package.json: not a folder$/],
   ];
   for (const [args, msg] of cases) {
-    it(`${args.join(" ") || "(nothing)"}`, () => {
-      const r = cli(...args);
+    it(`${args.join(" ") || "(nothing)"}`, async () => {
+      const r = await cli(...args);
       expect(r.code).toBe(2);
       expect(r.err.split("\n")[0]).toMatch(/^error: /);
       expect(r.err.split("\n")[0]).toMatch(msg);
@@ -74,41 +74,41 @@ describe("bad usage exits 2 with a one-line reason", () => {
 });
 
 describe("hunt, replay, show", () => {
-  it("hunt of a buggy variant exits 1 and saves one file; replay of it exits 0; show draws it", () => {
+  it("hunt of a buggy variant exits 1 and saves one file; replay of it exits 0; show draws it", async () => {
     const dir = tmp();
-    const h = cli("hunt", "mempool", "--variant", "preempt-lock", "--runs", "2000", "--seed", "22", "--out", dir);
+    const h = await cli("hunt", "mempool", "--variant", "preempt-lock", "--runs", "2000", "--seed", "22", "--out", dir);
     expect(h.code).toBe(1);
     const files = jsonFiles(dir);
     expect(files).toHaveLength(1);
     const file = path.join(dir, files[0]!);
     expect(h.out).toContain(`saved ${file}`);
-    const r = cli("replay", file);
+    const r = await cli("replay", file);
     expect(r.code).toBe(0);
     expect(r.out).toContain("as expected");
-    const s = cli("show", file);
+    const s = await cli("show", file);
     expect(s.code).toBe(0);
     expect(s.out).toMatch(/^>> +\| /m);
     expect(s.out).toContain(">> page-accounting broken at the drain (T0): pg0->nalloc is 0, but 1 of its objects are allocated");
     expect(s.out).toMatch(/^ +21 \| ⚡virtio#1: interrupt virtio taken$/m);
   });
 
-  it("removing any one event of a saved schedule makes replay exit 1", () => {
+  it("removing any one event of a saved schedule makes replay exit 1", async () => {
     const dir = tmp();
-    cli("hunt", "mempool", "--variant", "preempt-lock", "--runs", "2000", "--seed", "1", "--out", dir);
+    await cli("hunt", "mempool", "--variant", "preempt-lock", "--runs", "2000", "--seed", "1", "--out", dir);
     const file = path.join(dir, jsonFiles(dir)[0]!);
     const cx = JSON.parse(fs.readFileSync(file, "utf8"));
     expect(cx.schedule.length).toBeGreaterThan(1);
     for (let i = 0; i < cx.schedule.length; i++) {
       const cut = path.join(dir, `cut-${i}.json`);
       fs.writeFileSync(cut, JSON.stringify({ ...cx, schedule: cx.schedule.filter((_: unknown, j: number) => j !== i) }));
-      expect(cli("replay", cut).code, `without event ${i}`).toBe(1);
+      expect((await cli("replay", cut)).code, `without event ${i}`).toBe(1);
     }
   });
 
-  it("the same hunt twice writes the same file, `found` aside", () => {
+  it("the same hunt twice writes the same file, `found` aside", async () => {
     const a = tmp();
     const b = tmp();
-    for (const dir of [a, b]) cli("hunt", "mempool", "--variant", "no-preempt-lock", "--seed", "3", "--out", dir);
+    for (const dir of [a, b]) await cli("hunt", "mempool", "--variant", "no-preempt-lock", "--seed", "3", "--out", dir);
     const [fa] = jsonFiles(a);
     expect(jsonFiles(b)).toEqual([fa]);
     const strip = (d: string) => {
@@ -117,25 +117,25 @@ describe("hunt, replay, show", () => {
     };
     expect(strip(b)).toEqual(strip(a));
     // Hunting again into the same folder keeps the file and says so.
-    const again = cli("hunt", "mempool", "--variant", "no-preempt-lock", "--seed", "3", "--out", a);
+    const again = await cli("hunt", "mempool", "--variant", "no-preempt-lock", "--seed", "3", "--out", a);
     expect(again.out).toContain("already saved as");
     expect(jsonFiles(a)).toEqual([fa]);
   });
 
-  it("hunt of a correct variant that survives exits 0 and saves nothing", () => {
+  it("hunt of a correct variant that survives exits 0 and saves nothing", async () => {
     const dir = tmp();
-    const h = cli("hunt", "mempool", "--variant", "mpsc-queue", "--runs", "200", "--out", dir);
+    const h = await cli("hunt", "mempool", "--variant", "mpsc-queue", "--runs", "200", "--out", dir);
     expect(h.code).toBe(0);
     expect(h.out).toContain("passed 200 runs");
     expect(fs.existsSync(path.join(dir, "mempool"))).toBe(false);
   });
 
-  it("replay of an unreadable file exits 2 naming it, and still replays the others", () => {
+  it("replay of an unreadable file exits 2 naming it, and still replays the others", async () => {
     const dir = tmp();
-    cli("hunt", "mempool", "--variant", "preempt-lock", "--seed", "1", "--out", dir);
+    await cli("hunt", "mempool", "--variant", "preempt-lock", "--seed", "1", "--out", dir);
     const bad = path.join(dir, "mempool", "zz-bad.json");
     fs.writeFileSync(bad, "{ not json");
-    const r = cli("replay", dir);
+    const r = await cli("replay", dir);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not JSON`));
     expect(r.out).toContain("1 as expected, 0 not as expected, 1 unreadable");
@@ -143,11 +143,11 @@ describe("hunt, replay, show", () => {
 });
 
 describe("show", () => {
-  it("marks the last step taken when the run ends in a deadlock", () => {
+  it("marks the last step taken when the run ends in a deadlock", async () => {
     const dir = tmp();
-    cli("hunt", "spinlock", "--variant", "plain-lock-in-irq", "--set", "lockdep=0", "--seed", "1", "--out", dir);
+    await cli("hunt", "spinlock", "--variant", "plain-lock-in-irq", "--set", "lockdep=0", "--seed", "1", "--out", dir);
     const file = path.join(dir, jsonFiles(dir)[0]!);
-    const s = cli("show", file);
+    const s = await cli("show", file);
     const marked = s.out.split("\n").filter((l) => l.startsWith(">>"));
     expect(marked).toHaveLength(2); // the step, and the summary line
     expect(marked[0]).toContain("nic#1: spins until priv->lock is released (held by T0)");
@@ -156,7 +156,7 @@ describe("show", () => {
 });
 
 describe("the real command", () => {
-  it("runs under tsx and exits with the contract's codes", () => {
+  it("runs under tsx and exits with the contract's codes", async () => {
     const tsx = path.join(root, "node_modules", ".bin", "tsx");
     const bad = spawnSync(tsx, ["src/cli.ts", "hunt", "nosuch"], { cwd: root, encoding: "utf8" });
     expect(bad.status).toBe(2);
@@ -167,11 +167,11 @@ describe("the real command", () => {
     expect(list.stdout).toContain("every model is also checked for:");
   });
 
-  it("prints the same trace in a fresh process as in this one", () => {
+  it("prints the same trace in a fresh process as in this one", async () => {
     const file = path.join(root, "counterexamples", "mempool", fs.readdirSync(path.join(root, "counterexamples", "mempool"))[0]!);
     const tsx = path.join(root, "node_modules", ".bin", "tsx");
     const fresh = spawnSync(tsx, ["src/cli.ts", "show", file], { cwd: root, encoding: "utf8" });
     expect(fresh.status).toBe(0);
-    expect(fresh.stdout.trimEnd()).toBe(cli("show", file).out.trimEnd());
+    expect(fresh.stdout.trimEnd()).toBe((await cli("show", file)).out.trimEnd());
   });
 });

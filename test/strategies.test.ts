@@ -1,0 +1,79 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { hunt } from "../src/harness/hunt.ts";
+import { removableEvents } from "../src/harness/minimize.ts";
+import { variantConfig } from "../src/kernel/model.ts";
+import { findModel } from "../src/models/index.ts";
+
+const mempool = findModel("mempool")!;
+const spinlock = findModel("spinlock")!;
+const root = path.join(import.meta.dirname, "..");
+
+describe("strategies", () => {
+  for (const strategy of ["random", "pct", "exhaustive"]) {
+    it(`${strategy} finds the allocator's interrupt race, and what it finds is reduced to a 1-minimal schedule`, () => {
+      const config = variantConfig(mempool, "preempt-lock");
+      const r = hunt({ model: mempool, variant: "preempt-lock", config, runs: 3000, seed: 1, strategy });
+      const cx = r.counterexample!;
+      expect(cx.found.strategy).toBe(strategy);
+      expect(["conservation", "no-double-alloc", "page-accounting", "oops"]).toContain(cx.property);
+      expect(removableEvents({ model: mempool, variant: "preempt-lock", config, workload: cx.workload, property: cx.property }, cx.schedule)).toEqual([]);
+    });
+
+    it(`${strategy} gives the same counterexample for the same seed`, () => {
+      const config = variantConfig(spinlock, "no-preempt-disable");
+      const a = hunt({ model: spinlock, variant: "no-preempt-disable", config, runs: 2000, seed: 4, strategy }).counterexample!;
+      const b = hunt({ model: spinlock, variant: "no-preempt-disable", config, runs: 2000, seed: 4, strategy }).counterexample!;
+      expect({ ...b, found: null }).toEqual({ ...a, found: null });
+    });
+  }
+
+  it("exhaustive search of irq-preempt-lock on 1 CPU finishes, and says how many schedules it tried", () => {
+    const r = hunt({ model: mempool, variant: "irq-preempt-lock", config: variantConfig(mempool, "irq-preempt-lock", { cpus: 1 }), runs: 100000, seed: 1, strategy: "exhaustive" });
+    expect(r.counterexample).toBeUndefined();
+    expect(r.exhausted).toBe(true);
+    expect(r.report).toMatchObject({ bound: 2, workloads: 20, complete: true });
+    expect(r.runs).toBe(r.report!.schedules);
+    expect(r.runs).toBeGreaterThan(100);
+  });
+
+  it("exhaustive shards split the workloads: together they try exactly the schedules of the whole search", () => {
+    const config = variantConfig(mempool, "irq-preempt-lock", { cpus: 1 });
+    const whole = hunt({ model: mempool, variant: "irq-preempt-lock", config, runs: 100000, seed: 1, strategy: "exhaustive", workloads: 6 });
+    const parts = [0, 1, 2].map((index) => hunt({ model: mempool, variant: "irq-preempt-lock", config, runs: 100000, seed: 1, strategy: "exhaustive", workloads: 6, shard: { index, count: 3 } }));
+    expect(parts.every((p) => p.exhausted)).toBe(true);
+    expect(parts.reduce((sum, p) => sum + p.runs, 0)).toBe(whole.runs);
+  });
+
+  it("a bound of 0 tries the default schedule alone, once per workload", () => {
+    const r = hunt({ model: mempool, variant: "irq-preempt-lock", config: variantConfig(mempool, "irq-preempt-lock"), runs: 1000, seed: 1, strategy: "exhaustive", bound: 0, workloads: 7 });
+    expect(r.runs).toBe(7);
+    expect(r.exhausted).toBe(true);
+  });
+
+  it("PCT reports its guarantee for the failing run", () => {
+    const r = hunt({ model: spinlock, variant: "no-preempt-disable", config: variantConfig(spinlock, "no-preempt-disable"), runs: 2000, seed: 1, strategy: "pct", depth: 2 });
+    expect(r.counterexample).toBeDefined();
+    const { steps, contexts, bound } = r.report as { steps: number; contexts: number; bound: number };
+    expect(bound).toBeCloseTo(1 / (steps * contexts), 10);
+  });
+});
+
+describe("hunting on several workers", () => {
+  it("hunt --workers 2 finds, reduces and saves once, recording the winning worker's seed", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "krh-workers-"));
+    const tsx = path.join(root, "node_modules", ".bin", "tsx");
+    const r = spawnSync(tsx, ["src/cli.ts", "hunt", "mempool", "--variant", "preempt-lock", "--workers", "2", "--out", dir], { cwd: root, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("2 workers");
+    const files = fs.readdirSync(path.join(dir, "mempool"));
+    expect(files).toHaveLength(1);
+    const cx = JSON.parse(fs.readFileSync(path.join(dir, "mempool", files[0]!), "utf8"));
+    expect(cx.found.seed).not.toBe(1); // a worker's own seed stream
+    const again = spawnSync(tsx, ["src/cli.ts", "replay", path.join(dir, "mempool", files[0]!)], { cwd: root, encoding: "utf8" });
+    expect(again.status).toBe(0);
+  });
+});
