@@ -26,7 +26,7 @@ const USAGE = `usage:
 
 hunt options:
   --variant V     hunt one variant (default: every variant of the model)
-  --runs N        generated runs per variant (default 1000)
+  --runs N        runs per variant (default 1000; exhaustive: until every schedule is tried)
   --seed S        fast-check seed, a whole number (default 1); 'random' picks one and prints it
   --strategy S    schedule source:
                     fast-check  model-based commands, generated and shrunk by fast-check (the default)
@@ -131,7 +131,8 @@ async function cmdHunt(args: string[], out: (s: string) => void): Promise<number
   const property = values.property as string | undefined;
   if (property !== undefined && !allProperties(model).includes(property))
     throw new UsageError(`model ${model.name} has no property '${property}' (known: ${allProperties(model).join(", ")})`);
-  const runs = wholeNumber("--runs", values.runs as string | undefined, 1) ?? 1000;
+  // Exhaustive search runs until it has tried every schedule in its bound, unless told to stop sooner.
+  const runs = wholeNumber("--runs", values.runs as string | undefined, 1) ?? (strategy === "exhaustive" ? Number.MAX_SAFE_INTEGER : 1000);
   const seedArg = values.seed as string | undefined;
   const seed = seedArg === "random" ? randomInt(0, 2 ** 31 - 1) : (wholeNumber("--seed", seedArg, -(2 ** 31), 2 ** 31 - 1) ?? 1);
   const overrides: Partial<MachineConfig> = {};
@@ -160,7 +161,8 @@ async function cmdHunt(args: string[], out: (s: string) => void): Promise<number
 
   const extra = [depth !== undefined ? `depth ${depth}` : "", bound !== undefined ? `bound ${bound}` : "", workloads !== undefined ? `${workloads} workload(s)` : ""].filter(Boolean).join(", ");
   const split = [workers > 1 ? `${workers} workers` : "", shard ? `shard ${shard.index + 1}/${shard.count}` : ""].filter(Boolean).join(", ");
-  out(`hunting ${model.name} with ${strategy}${extra ? ` (${extra})` : ""}, seed ${seed}${seedArg === "random" ? " (random)" : ""}, ${runs} runs per variant${split ? `, ${split}` : ""}`);
+  const budget = runs === Number.MAX_SAFE_INTEGER ? "every schedule" : `${runs} runs`;
+  out(`hunting ${model.name} with ${strategy}${extra ? ` (${extra})` : ""}, seed ${seed}${seedArg === "random" ? " (random)" : ""}, ${budget} per variant${split ? `, ${split}` : ""}`);
   let failed = false;
   for (const variant of variants) {
     const config = variantConfig(model, variant, overrides);
@@ -169,7 +171,8 @@ async function cmdHunt(args: string[], out: (s: string) => void): Promise<number
     const where = `${model.name}/${variant} (${Object.entries(config).map(([k, v]) => `${k}=${v}`).join(" ")})`;
     const secs = (r.elapsedMs / 1000).toFixed(1);
     if (r.counterexample === undefined) {
-      if (r.exhausted) out(`${where}: no failure with up to ${r.report?.bound} deviations: ${r.report?.schedules} schedules over ${r.report?.workloads} workload(s), all tried, in ${secs} s`);
+      const what = property === undefined ? "no failure" : `no failure of ${property}`;
+      if (r.exhausted) out(`${where}: ${what} with up to ${r.report?.bound} deviations: ${r.report?.schedules} schedules over ${r.report?.workloads} workload(s), all tried, in ${secs} s`);
       else if (strategy === "exhaustive") out(`${where}: passed ${r.runs} schedules in ${secs} s, not all tried: raise --runs to finish`);
       else out(`${where}: passed ${r.runs} runs in ${secs} s`);
       continue;

@@ -142,6 +142,24 @@ describe("hunt, replay, show", () => {
   });
 });
 
+describe("strategies on the command line", () => {
+  it("exhaustive search of irq-preempt-lock on 1 CPU finishes and says so, with its schedule count", async () => {
+    const r = await cli("hunt", "mempool", "--variant", "irq-preempt-lock", "--cpus", "1", "--strategy", "exhaustive", "--out", tmp());
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/: no failure with up to 2 deviations: \d+ schedules over 20 workload\(s\), all tried, in [\d.]+ s$/m);
+  });
+
+  it("a shard hunt records its part, and the same seed and shard repeat it", async () => {
+    const a = tmp();
+    const b = tmp();
+    for (const dir of [a, b]) await cli("hunt", "spinlock", "--variant", "no-preempt-disable", "--strategy", "random", "--shard", "2/3", "--seed", "5", "--out", dir);
+    const [fa] = jsonFiles(a);
+    expect(jsonFiles(b)).toEqual([fa]);
+    const cx = JSON.parse(fs.readFileSync(path.join(a, fa!), "utf8"));
+    expect(cx.found).toMatchObject({ strategy: "random", seed: 5, shard: "2/3" });
+  });
+});
+
 describe("show", () => {
   it("marks the last step taken when the run ends in a deadlock", async () => {
     const dir = tmp();

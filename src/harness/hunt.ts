@@ -36,6 +36,8 @@ export interface HuntOptions {
   shard?: Shard;
   /** Called every so often with the runs done so far. */
   onProgress?: (runsDone: number) => void;
+  /** Called after every run with the runs and actions so far (parallel hunts count with it). */
+  onRun?: (runsDone: number, actions: number) => void;
 }
 
 /** What a search found, before it is reduced: enough to pack a counterexample. */
@@ -53,8 +55,8 @@ export interface SearchResult {
   exhausted?: boolean;
   /** What the strategy says of its search (PCT's bound, the schedules explored). */
   report?: Record<string, number | string | boolean>;
-  /** The seed this search used (a shard's own). */
-  seed: number;
+  /** The part of the hunt this search was, when the hunt was split. */
+  shard?: Shard;
 }
 
 export interface HuntResult extends Omit<SearchResult, "found"> {
@@ -65,10 +67,18 @@ export interface HuntResult extends Omit<SearchResult, "found"> {
 /** fast-check's version, recorded in every counterexample's `found`. */
 export const FAST_CHECK_VERSION: string = fc.__version;
 
-/** The seed of one shard: the hunt's own when there is one shard. */
+/** The seed stream of one shard: the hunt's own seed when there is one shard, else a non-negative mix of seed, index and count. */
 export function shardSeed(seed: number, shard: Shard | undefined): number {
   if (shard === undefined || shard.count === 1) return seed;
-  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(shard.index + 1, 0x85ebca6b)) | 0;
+  let h = Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1);
+  h = Math.imul(h ^ (shard.count + 0x27d4eb2f), 0x85ebca6b);
+  h = Math.imul(h ^ (shard.index + 0x165667b1), 0xc2b2ae35);
+  return (h ^ (h >>> 15)) >>> 1;
+}
+
+/** A shard's name as the command line takes it: "2/4". */
+export function shardName(shard: Shard | undefined): string | undefined {
+  return shard === undefined || shard.count === 1 ? undefined : `${shard.index + 1}/${shard.count}`;
 }
 
 export function hunt(opts: HuntOptions): HuntResult {
@@ -76,7 +86,7 @@ export function hunt(opts: HuntOptions): HuntResult {
   const r = search(opts);
   const { found, ...rest } = r;
   if (found === undefined) return { ...rest, elapsedMs: performance.now() - started };
-  const counterexample = pack(opts, found.workload, found.schedule, found.property, opts.strategy ?? "fast-check", r.seed, r.runs);
+  const counterexample = pack(opts, found.workload, found.schedule, found.property, r.runs, opts.shard);
   return { ...rest, elapsedMs: performance.now() - started, counterexample };
 }
 
@@ -86,17 +96,21 @@ export function search(opts: HuntOptions): SearchResult {
   const shard = opts.shard ?? { index: 0, count: 1 };
   const seed = shardSeed(opts.seed, shard);
   const runs = Math.ceil(opts.runs / shard.count);
-  if (name === "fast-check") return searchFastCheck({ ...opts, seed, runs });
+  if (name === "fast-check") return { ...searchFastCheck({ ...opts, seed, runs }), shard: opts.shard };
   const def = findStrategy(name);
   if (def === undefined) throw new Error(`unknown strategy '${name}'`);
   const scheduler = def.create({ seed, depth: opts.depth ?? 3, bound: opts.bound ?? 2, workloads: opts.workloads ?? 20, shard });
   // Workloads come from the hunt's seed, not the shard's: exhaustive shards split one list of them.
   const r = searchOnline({ ...opts, runs, seed: name === "exhaustive" ? opts.seed : seed }, scheduler);
-  return { ...r, seed };
+  return { ...r, shard: opts.shard };
 }
 
-/** Shrinks a failing case (workload, then a 1-minimal schedule) and packs it as a counterexample. */
-export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEvent[], property: string, strategy: string, seed: number, runs: number): Counterexample {
+/**
+ * Shrinks a failing case (workload, then a 1-minimal schedule) and packs it
+ * as a counterexample. `found` records the hunt's seed and, for a split hunt,
+ * the part that found it: the same seed and shard repeat that search.
+ */
+export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEvent[], property: string, runs: number, shard?: Shard): Counterexample {
   const t = { model: opts.model, variant: opts.variant, config: opts.config, workload, property };
   const reduced = minimize(opts.model.workload(opts.config), t, schedule);
   const final = runSchedule(opts.model, opts.variant, opts.config, reduced.workload, reduced.schedule).failure!;
@@ -109,7 +123,14 @@ export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEve
     workload: reduced.workload,
     schedule: reduced.schedule,
     failure: { message: final.message, event: final.event, contexts: final.contexts },
-    found: { strategy, seed, runs, fastCheck: FAST_CHECK_VERSION, date: new Date().toISOString() },
+    found: {
+      strategy: opts.strategy ?? "fast-check",
+      seed: opts.seed,
+      ...(shardName(shard) !== undefined ? { shard: shardName(shard) } : {}),
+      runs,
+      fastCheck: FAST_CHECK_VERSION,
+      date: new Date().toISOString(),
+    },
   };
 }
 
@@ -143,7 +164,10 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
       if (opts.onProgress && runsDone % 250 === 0) opts.onProgress(runsDone);
     }
     const run = execute(opts, workload, cmds as Iterable<EventCommand>);
-    if (!found) actions += run.machine.steps;
+    if (!found) {
+      actions += run.machine.steps;
+      opts.onRun?.(runsDone, actions);
+    }
     const f = run.failure;
     if (f === undefined || (target.property !== undefined && f.property !== target.property)) return true;
     if (!found) {
@@ -155,7 +179,7 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
     return false;
   });
   const details = fc.check(property, { numRuns: opts.runs, seed: opts.seed });
-  if (!details.failed) return { runs: runsDone, actions, seed: opts.seed };
+  if (!details.failed) return { runs: runsDone, actions };
   if (!found || details.counterexample === null) throw details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
   const [workload, cmds] = details.counterexample[0];
   const shrunk = execute(opts, workload, cmds as Iterable<EventCommand>);
@@ -165,6 +189,5 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
     msToFailure: target.ms,
     found: { workload, schedule: shrunk.applied, property: target.property! },
     shrinks: details.numShrinks,
-    seed: opts.seed,
   };
 }

@@ -34,7 +34,7 @@ export interface OnlineResult {
 }
 
 export function searchOnline(
-  o: { model: AnyModel; variant: string; config: MachineConfig; runs: number; seed: number; property?: string; onProgress?: (runs: number) => void },
+  o: { model: AnyModel; variant: string; config: MachineConfig; runs: number; seed: number; property?: string; onProgress?: (runs: number) => void; onRun?: (runs: number, actions: number) => void },
   scheduler: Scheduler,
 ): OnlineResult {
   const started = performance.now();
@@ -44,7 +44,7 @@ export function searchOnline(
   for (let r = 0; r < o.runs; r++) {
     const choice = scheduler.newRun();
     if (choice === undefined) return { runs: r, actions, exhausted: true, report: scheduler.report?.() ?? {} };
-    const workload = workloads.at(choice.workload);
+    const workload = structuredClone(workloads.at(choice.workload)); // a model may not change what the next run gets
     const run = new Run(o.model, o.variant, o.config, workload);
     // A scheduler may starve a context for ever (two migrations back and forth);
     // past this many events the default drain finishes the run instead.
@@ -56,6 +56,7 @@ export function searchOnline(
     }
     const f = run.finish();
     actions += run.machine.steps;
+    o.onRun?.(r + 1, actions);
     scheduler.endRun?.(f !== undefined);
     if (o.onProgress && (r + 1) % 250 === 0) o.onProgress(r + 1);
     if (f !== undefined && (o.property === undefined || f.property === o.property)) {

@@ -41,11 +41,13 @@ export const pct: StrategyDef = {
     let prio = new Map<string, number>();
     let changeAt = new Map<number, number>();
     let step = 0;
-    let last = { steps: 0, contexts: 0 };
+    let nUsed = n;
+    let last = { n: 0, steps: 0, contexts: 0 };
     return {
       newRun() {
         prio = new Map();
         changeAt = new Map();
+        nUsed = n;
         // d-1 change points among the first n steps, each with a priority 1..d-1, below every other.
         while (changeAt.size < Math.min(depth - 1, n)) {
           const at = 1 + Math.floor(rng() * n);
@@ -69,11 +71,12 @@ export const pct: StrategyDef = {
         return best[1];
       },
       endRun() {
+        last = { n: nUsed, steps: step, contexts: Math.max(1, prio.size) };
         n = Math.max(n, step);
-        last = { steps: Math.max(1, step), contexts: Math.max(1, prio.size) };
       },
-      // The guarantee for the last run (the failing one, when a hunt stops at a failure): 1/(n * k^(d-1)).
-      report: () => ({ depth, steps: last.steps, contexts: last.contexts, bound: 1 / (last.steps * last.contexts ** (depth - 1)) }),
+      // The guarantee for the last run (the failing one, when a hunt stops at a failure):
+      // 1/(n * k^(d-1)), with n the length the change points were drawn over (it holds while the run is no longer).
+      report: () => ({ depth, n: last.n, steps: last.steps, contexts: last.contexts, bound: 1 / (last.n * last.contexts ** (depth - 1)), longerThanN: last.steps > last.n }),
     };
   },
 };
