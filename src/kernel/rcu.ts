@@ -306,35 +306,48 @@ const barrierCallback: Code<[object]> = Object.assign(
 );
 
 /**
- * rcu_barrier(), as today's kernel does it: the count starts at 2; for each
- * CPU with callbacks, a cross-CPU call entrains a barrier callback behind
- * that CPU's last one and counts it; then 2 is taken off, and the caller
- * waits for the last barrier callback to complete.
+ * What both rcu_barrier()s share: serialise on the barrier mutex, start the
+ * count, have the barrier callbacks queued, wait for the completion the last
+ * of them signals, and check that this waited for every callback queued
+ * before the call.
  */
-export function* rcu_barrier(): Gen {
+function* barrier(start: number, queue_barrier_callbacks: (s: RcuState) => Gen): Gen {
   might_sleep("rcu_barrier()");
   const s = rcu();
   const before = pendingNow(s);
   yield* mutex_lock(s.barrier_mutex);
   init_completion(s.barrier_completion);
   s.lastZero = "";
-  atomic_set(s.barrier_cpu_count, 2);
-  yield "rcu_barrier: count = 2";
-  for (let cpu = 0; cpu < s.m.cpus.length; cpu++) {
-    if (s.n_cbs(cpu) === 0) {
-      yield `rcu_barrier: cpu${cpu} has no callbacks`;
-      continue;
-    }
-    yield* smp_call_function_single(cpu, () => rcu_barrier_handler(s, cpu), true);
-  }
-  if (atomic_sub_and_test(2, s.barrier_cpu_count)) {
-    s.lastZero = `rcu_barrier took the count to 0 itself at ${s.m.where()}`;
-    complete(s.barrier_completion);
-  }
-  yield `rcu_barrier: count -= 2 -> ${s.barrier_cpu_count.counter}`;
+  atomic_set(s.barrier_cpu_count, start);
+  yield `rcu_barrier: count = ${start}`;
+  yield* queue_barrier_callbacks(s);
   yield* wait_for_completion(s.barrier_completion);
-  checkBarrier(s, before, "rcu_barrier()");
   yield* mutex_unlock(s.barrier_mutex);
+  checkBarrier(s, before, "rcu_barrier()");
+  yield "rcu_barrier() returns";
+}
+
+/**
+ * rcu_barrier(), as today's kernel does it: the count starts at 2; for each
+ * CPU with callbacks, a cross-CPU call entrains a barrier callback behind
+ * that CPU's last one and counts it; then 2 is taken off, and the caller
+ * waits for the last barrier callback to complete.
+ */
+export function* rcu_barrier(): Gen {
+  yield* barrier(2, function* (s) {
+    for (let cpu = 0; cpu < s.m.cpus.length; cpu++) {
+      if (s.n_cbs(cpu) === 0) {
+        yield `rcu_barrier: cpu${cpu} has no callbacks`;
+        continue;
+      }
+      yield* smp_call_function_single(cpu, () => rcu_barrier_handler(s, cpu), true);
+    }
+    if (atomic_sub_and_test(2, s.barrier_cpu_count)) {
+      s.lastZero = `rcu_barrier took the count to 0 itself at ${s.m.where()}`;
+      complete(s.barrier_completion);
+    }
+    yield `rcu_barrier: count -= 2 -> ${s.barrier_cpu_count.counter}`;
+  });
 }
 
 /**
@@ -363,22 +376,12 @@ function* rcu_barrier_handler(s: RcuState, cpu: number): Gen {
  * RCU before v4.20 no longer did.
  */
 export function* rcu_barrier_count_from_zero(): Gen {
-  might_sleep("rcu_barrier()");
-  const s = rcu();
-  const before = pendingNow(s);
-  yield* mutex_lock(s.barrier_mutex);
-  init_completion(s.barrier_completion);
-  s.lastZero = "";
-  atomic_set(s.barrier_cpu_count, 0);
-  yield "rcu_barrier: count = 0";
-  yield* on_each_cpu(function* rcu_barrier_func() {
-    const cpu = current().cpu.id;
-    atomic_inc(s.barrier_cpu_count);
-    call_rcu(s.barrier_heads[cpu]!, barrierCallback);
-    yield `rcu_barrier_func: count -> ${s.barrier_cpu_count.counter}, call_rcu(barrier callback)`;
-  }, true);
-  yield* wait_for_completion(s.barrier_completion);
-  yield* mutex_unlock(s.barrier_mutex);
-  checkBarrier(s, before, "rcu_barrier()");
-  yield "rcu_barrier() returns";
+  yield* barrier(0, (s) =>
+    on_each_cpu(function* rcu_barrier_func() {
+      const cpu = current().cpu.id;
+      atomic_inc(s.barrier_cpu_count);
+      call_rcu(s.barrier_heads[cpu]!, barrierCallback);
+      yield `rcu_barrier_func: count -> ${s.barrier_cpu_count.counter}, call_rcu(barrier callback)`;
+    }, true),
+  );
 }
