@@ -27,7 +27,7 @@ export function resolve(m: Machine, p: EventProto): ScheduleEvent | undefined {
     const threads = m.migratable();
     if (threads.length === 0 || m.cpus.length < 2) return undefined;
     const t = threads[p.pick % threads.length]!;
-    const others = m.cpus.filter((c) => c.id !== t.cpu);
+    const others = m.migrationTargets(t);
     return { kind: "migrate", thread: t.name, cpu: others[p.cpu % others.length]!.id };
   }
   const cpu = m.cpus[p.cpu];

@@ -7,6 +7,7 @@ import { setBooting } from "../sim/current.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Failure, Violation } from "../sim/failure.ts";
 import { Machine } from "../sim/machine.ts";
+import { isMemoryModel, MEMORY_MODELS } from "../sim/memory.ts";
 
 export interface RunOptions {
   trace?: boolean;
@@ -40,7 +41,9 @@ export class Run {
     opts: RunOptions = {},
   ) {
     if (model.variants[variant] === undefined) throw new Error(`model ${model.name} has no variant '${variant}'`);
-    this.machine = new Machine({ cpus: config.cpus, maxSteps: config.maxSteps, trace: opts.trace ?? false });
+    const memory = config.memory;
+    if (memory !== undefined && !isMemoryModel(memory)) throw new Error(`memory must be one of ${MEMORY_MODELS.join(", ")}, got '${memory}'`);
+    this.machine = new Machine({ cpus: config.cpus, maxSteps: config.maxSteps, trace: opts.trace ?? false, memory });
     installKernel(this.machine, { lockdep: config.lockdep !== 0 });
     setBooting(this.machine);
     let instance;

@@ -1,5 +1,6 @@
 // Threads and waiting (include/linux/kthread.h, include/linux/wait.h).
 import { currentMachine } from "../sim/current.ts";
+import { as_seen_here } from "./barrier.ts";
 import type { Context } from "../sim/context.ts";
 import type { Gen, Wait } from "../sim/step.ts";
 import type { Code } from "./module.ts";
@@ -44,10 +45,10 @@ export function* kthread_stop(t: Context): Gen {
  */
 export function wait_event(cond: () => boolean, what: string | (() => string), holder?: () => string | null): Wait {
   might_sleep(`wait_event(${typeof what === "string" ? what : what()})`);
-  return sleepWait(cond, what, holder);
+  return sleepWait(as_seen_here(cond), what, holder);
 }
 
 /** `yield spin_until(cond, what)`: busy-waits, keeping the CPU, until `cond` holds; `holder` names who can make it hold. */
 export function spin_until(cond: () => boolean, what: string | (() => string), holder?: () => string | null): Wait {
-  return spinWait(cond, what, holder);
+  return spinWait(as_seen_here(cond), what, holder);
 }

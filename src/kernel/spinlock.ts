@@ -2,6 +2,7 @@
 // Acquiring is repeated test-and-set: every failed attempt is a step that
 // spins, and with the irq forms interrupts stay masked while spinning.
 // Every acquisition and release is reported to lockdep.
+import { current } from "../sim/current.ts";
 import type { Gen } from "../sim/step.ts";
 import { spinWait } from "../sim/step.ts";
 import type { IrqFlags } from "./irqflags.ts";
@@ -42,6 +43,9 @@ function* acquire(lock: spinlock_t, how: string, irqsWereOn?: boolean): Gen {
 function release(lock: spinlock_t): Held {
   if (!lock.locked) throw new Error(`unlock of ${lock.name}, which is not locked`);
   const took = lock_released(lock);
+  // A release: what was stored under the lock is visible before the lock is seen free.
+  const r = current();
+  r.machine.memory.mb(r.cpu.id);
   lock.locked = false;
   return took;
 }

@@ -1,12 +1,15 @@
 export { Machine } from "./machine.ts";
-export type { MachineOptions, TraceEntry, EnvSource, MachineHooks } from "./machine.ts";
+export type { MachineOptions, TraceEntry, EnvSource, MachineHooks, Host } from "./machine.ts";
+export { Memory, MEMORY_MODELS, isMemoryModel } from "./memory.ts";
+export type { MemoryModel, Region } from "./memory.ts";
+export { Doorbells } from "./doorbell.ts";
 export { Context } from "./context.ts";
 export type { ContextKind } from "./context.ts";
 export { Cpu } from "./cpu.ts";
 export type { IrqFrame } from "./cpu.ts";
 export type { Failure, Violation } from "./failure.ts";
 export type { Gen, Step, Wait } from "./step.ts";
-export { spinWait, sleepWait, yieldWait } from "./step.ts";
+export { spinWait, sleepWait, yieldWait, spinWaitDeadline } from "./step.ts";
 export { current, currentMachine, setBooting, isRunning } from "./current.ts";
 export type { ScheduleEvent, StepEvent, IrqEvent, PreemptEvent, MigrateEvent, EnvEvent } from "./events.ts";
 export { describeEvent, eventShapeError, EVENT_KINDS } from "./events.ts";

@@ -8,6 +8,9 @@ import type { EnvEvent, ScheduleEvent } from "./events.ts";
 import { describeEvent } from "./events.ts";
 import type { Failure, Violation } from "./failure.ts";
 import type { Gen, Wait } from "./step.ts";
+import { Doorbells } from "./doorbell.ts";
+import { Memory } from "./memory.ts";
+import type { MemoryModel } from "./memory.ts";
 
 export interface MachineOptions {
   cpus: number;
@@ -15,6 +18,14 @@ export interface MachineOptions {
   maxSteps: number;
   /** Record a trace entry for every step (replay and show); off while hunting. */
   trace?: boolean;
+  /** When stores become visible to other CPUs; sequential consistency unless told. */
+  memory?: MemoryModel;
+}
+
+/** A computer of its own: its CPUs share memory, and reach another host's only through what it maps. */
+export interface Host {
+  readonly name: string;
+  readonly cpus: readonly number[];
 }
 
 export interface TraceEntry {
@@ -69,6 +80,14 @@ export class Machine {
   readonly endChecks: (() => void)[] = [];
   /** Actions taken so far: every applied event and every drained move counts one. */
   steps = 0;
+  /** Shared memory words and the CPUs' store buffers. */
+  readonly memory: Memory;
+  /** Virtual time in microseconds: it moves only by a clock event, to the nearest deadline. */
+  now = 0;
+  /** The hosts; one holding every CPU unless a model says otherwise. */
+  hosts: Host[];
+  /** Remote interrupts between hosts, once a model routes one. */
+  doorbells: Doorbells | undefined;
   /** Index of the action under way (its trace entries and failures carry it). */
   private action = 0;
   failure: Failure | undefined;
@@ -86,7 +105,68 @@ export class Machine {
     this.cpus = Array.from({ length: opts.cpus }, (_, i) => new Cpu(i));
     this.maxSteps = opts.maxSteps;
     this.tracing = opts.trace ?? false;
+    this.memory = new Memory(opts.memory ?? "sc", opts.cpus);
+    if (this.memory.model !== "sc") this.envSources.push(this.memory);
+    this.hosts = [{ name: "host", cpus: this.cpus.map((c) => c.id) }];
   }
+
+  /** Splits the CPUs into hosts (at boot). Threads never migrate between hosts. */
+  setHosts(hosts: Host[]): void {
+    const all = hosts.flatMap((h) => h.cpus).sort((a, b) => a - b);
+    if (all.length !== this.cpus.length || all.some((c, i) => c !== i)) throw new Error(`hosts must split cpu0..cpu${this.cpus.length - 1} between them, got ${JSON.stringify(hosts)}`);
+    this.hosts = hosts;
+  }
+
+  hostOf(cpu: number): Host {
+    return this.hosts.find((h) => h.cpus.includes(cpu))!;
+  }
+
+  /** Virtual time from now on: waits may carry deadlines, and the clock is a source of events. */
+  enableClock(): void {
+    if (!this.envSources.includes(this.clock)) this.envSources.push(this.clock);
+  }
+
+  /** Remote interrupts from now on, of which at most `lossBudget` rings may be lost in the run. */
+  enableDoorbells(lossBudget: number): Doorbells {
+    if (this.doorbells === undefined) {
+      this.doorbells = new Doorbells(lossBudget, (cpu, line) => this.raiseIrq(cpu, line));
+      this.envSources.push(this.doorbells);
+    }
+    return this.doorbells;
+  }
+
+  /** The nearest deadline after now of a waiting context, if any. */
+  nextDeadline(): number | undefined {
+    let next: number | undefined;
+    const consider = (c: Context) => {
+      const d = c.waiting?.deadline;
+      if (d !== undefined && d > this.now && (next === undefined || d < next)) next = d;
+    };
+    for (const t of this.threads) if (!t.done) consider(t);
+    for (const cpu of this.cpus) for (const f of cpu.irqStack) consider(f.ctx);
+    return next;
+  }
+
+  /**
+   * The clock: time jumps to the nearest deadline, and only when nothing
+   * else can progress (no CPU can step, no interrupt is pending, no store or
+   * doorbell is on its way). Everything else takes no time, so a timeout can
+   * only expire on a machine that really waits.
+   */
+  private readonly clock: EnvSource = {
+    name: "clock",
+    enabled: () => {
+      if (this.defaultNext(true) !== undefined) return [];
+      const next = this.nextDeadline();
+      return next === undefined ? [] : [{ kind: "env", source: "clock", arg: next }];
+    },
+    apply: (e) => {
+      const from = this.now;
+      this.now = Number(e.arg);
+      return `time ${from} -> ${this.now} us`;
+    },
+    drainMove: () => this.clock.enabled()[0],
+  };
 
   // ---- building a world ----
 
@@ -190,10 +270,16 @@ export class Machine {
     return cpu.runqueue.filter((t) => !t.asleep() && (t.prio > cur.prio || (t.prio === 0 && cur.prio === 0)));
   }
 
+  /** The CPUs a thread may migrate to: the other CPUs of its host. */
+  migrationTargets(t: Context): Cpu[] {
+    const host = this.hostOf(t.cpu);
+    return this.cpus.filter((c) => c.id !== t.cpu && host.cpus.includes(c.id));
+  }
+
   /** Threads that may be moved to another CPU now, in creation order. */
   migratable(): Context[] {
     return this.threads.filter((t) => {
-      if (t.done || t.pinned) return false;
+      if (t.done || t.pinned || this.migrationTargets(t).length === 0) return false;
       const cpu = this.cpus[t.cpu]!;
       return cpu.current !== t || cpu.preemptible();
     });
@@ -212,7 +298,7 @@ export class Machine {
         return this.preemptTargets(cpu).some((t) => t.name === e.to);
       case "migrate": {
         const t = this.threadByName.get(e.thread);
-        return t !== undefined && t.cpu !== e.cpu && this.migratable().includes(t);
+        return t !== undefined && this.migratable().includes(t) && this.migrationTargets(t).includes(cpu);
       }
     }
   }
@@ -226,7 +312,7 @@ export class Machine {
       for (const t of this.preemptTargets(cpu)) out.push({ kind: "preempt", cpu: cpu.id, to: t.name });
     }
     for (const t of this.migratable()) {
-      for (const cpu of this.cpus) if (cpu.id !== t.cpu) out.push({ kind: "migrate", thread: t.name, cpu: cpu.id });
+      for (const cpu of this.migrationTargets(t)) out.push({ kind: "migrate", thread: t.name, cpu: cpu.id });
     }
     for (const s of this.envSources) out.push(...s.enabled());
     return out;
@@ -247,9 +333,11 @@ export class Machine {
    * where interrupts are on; else a step of the CPU that ran last, if it can
    * go on, else of the lowest CPU that can; else a preemption of a thread that
    * spins while preemptible, for a ready one (the tick would do it); else the
-   * environment's own move. Undefined when none of these is possible.
+   * environment's own move, the clock's last of all (`withoutClock` leaves it
+   * out: the clock asks this to know whether anything else could happen).
+   * Undefined when none of these is possible.
    */
-  defaultNext(): ScheduleEvent | undefined {
+  defaultNext(withoutClock = false): ScheduleEvent | undefined {
     for (const c of this.cpus) {
       const line = this.deliverableLines(c).find((l) => c.pending.has(l));
       if (line !== undefined) return { kind: "irq", cpu: c.id, line };
@@ -265,6 +353,7 @@ export class Machine {
       if (to !== undefined) return { kind: "preempt", cpu: cpu.id, to: to.name };
     }
     for (const s of this.envSources) {
+      if (withoutClock && s === this.clock) continue;
       const e = s.drainMove?.();
       if (e !== undefined) return e;
     }
@@ -432,6 +521,8 @@ export class Machine {
 
   private migrate(t: Context, to: Cpu): void {
     const from = this.cpus[t.cpu]!;
+    // The switch away is a full barrier: the thread's stores are visible before it runs elsewhere.
+    this.memory.mb(from.id);
     if (from.current === t) from.current = null;
     else from.runqueue.splice(from.runqueue.indexOf(t), 1);
     t.cpu = to.id;

@@ -14,6 +14,12 @@ export interface Wait {
   readonly holder?: () => string | null;
   /** Give up the CPU even though `until` holds already (schedule(), a yield). */
   readonly yieldCpu?: boolean;
+  /**
+   * The virtual time at which the wait ends whatever the condition (a
+   * timeout, a resend interval, udelay). `until` must hold from then on; the
+   * clock jumps to the nearest deadline once nothing else can progress.
+   */
+  readonly deadline?: number;
 }
 
 export type Step = string | Wait;
@@ -29,6 +35,11 @@ export function spinWait(until: () => boolean, what: string | (() => string), ho
 
 export function sleepWait(until: () => boolean, what: string | (() => string), holder?: () => string | null): Wait {
   return { kind: "wait", until, what: describe(what), sleep: true, holder };
+}
+
+/** Busy-waits until `until` holds or the virtual clock reaches `deadline`, whichever comes first. */
+export function spinWaitDeadline(until: () => boolean, deadline: number, now: () => number, what: string | (() => string)): Wait {
+  return { kind: "wait", until: () => now() >= deadline || until(), what: describe(what), sleep: false, deadline };
 }
 
 /** Gives the CPU to the next ready thread (this one goes to the back of the run queue). */
