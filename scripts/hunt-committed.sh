@@ -26,4 +26,10 @@ hunt spinlock --variant plain-lock-in-irq --set lockdep=0 --seed 1
 for v in no-barrier synchronize-instead timer-after-barrier count-from-zero early-free; do
   hunt rcu --variant "$v" --runs 3000 --seed 3
 done
+# The channel: each broken variant in the memory mode named by the issue.
+for v in id-before-payload no-lock no-resend no-duplicate-check; do
+  hunt channel --variant "$v" --seed 1
+done
+# The missing write barrier shows only where stores to different words can pass each other.
+hunt channel --variant no-wmb --set memory=pso --seed 1
 exit 0

@@ -178,7 +178,7 @@ describe("the real command", () => {
     const tsx = path.join(root, "node_modules", ".bin", "tsx");
     const bad = spawnSync(tsx, ["src/cli.ts", "hunt", "nosuch"], { cwd: root, encoding: "utf8" });
     expect(bad.status).toBe(2);
-    expect(bad.stderr.trim()).toBe("error: unknown model 'nosuch' (known: mempool, spinlock, rcu)");
+    expect(bad.stderr.trim()).toBe("error: unknown model 'nosuch' (known: mempool, spinlock, rcu, channel)");
     const list = spawnSync(tsx, ["src/cli.ts", "list"], { cwd: root, encoding: "utf8" });
     expect(list.status).toBe(0);
     expect(list.stdout).toContain("preempt-lock");

@@ -13,13 +13,19 @@ export interface RunOptions {
   trace?: boolean;
 }
 
-/** Runs a check; a check that throws is reported as an oops of the model, not as an error of the harness. */
-function guarded(name: string, check: () => Violation | undefined): { property: string; violation: Violation } | undefined {
+/**
+ * Runs a check; a check that throws is reported as an oops of the model, not
+ * as an error of the harness. The kernel API reads the checked machine (ktime_get()).
+ */
+function guarded(m: Machine, name: string, check: () => Violation | undefined): { property: string; violation: Violation } | undefined {
+  setBooting(m);
   try {
     const v = check();
     return v === undefined ? undefined : { property: name, violation: v };
   } catch (err) {
     return { property: "oops", violation: `check ${name} crashed: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    setBooting(null);
   }
 }
 
@@ -62,7 +68,7 @@ export class Run {
         if (v !== undefined) return m.fail(sequential!.property, v);
       }
       for (const [name, check] of invariants) {
-        const v = guarded(name, check);
+        const v = guarded(this.machine, name, check);
         if (v !== undefined) return m.fail(v.property, v.violation);
       }
     };
@@ -93,7 +99,7 @@ export class Run {
       if (this.failure === undefined) this.machine.drain(this.offered);
       if (this.failure === undefined) {
         for (const [name, check] of this.finals) {
-          const v = guarded(name, check);
+          const v = guarded(this.machine, name, check);
           if (v !== undefined) {
             this.machine.fail(v.property, v.violation);
             break;

@@ -1,10 +1,11 @@
 // The built-in models.
 import type { AnyModel } from "../kernel/model.ts";
+import channel from "./channel/index.ts";
 import mempool from "./mempool/index.ts";
 import rcu from "./rcu/index.ts";
 import spinlock from "./spinlock/index.ts";
 
-export const MODELS: readonly AnyModel[] = [mempool, spinlock, rcu];
+export const MODELS: readonly AnyModel[] = [mempool, spinlock, rcu, channel];
 
 export function findModel(name: string): AnyModel | undefined {
   return MODELS.find((m) => m.name === name);

@@ -1,0 +1,91 @@
+// The request-id channel hunted with fixed seeds: each broken channel is
+// caught with the property it breaks, in the memory mode that exposes it,
+// and the right channel survives in every mode with doorbells lost.
+import { describe, expect, it } from "vitest";
+import { hunt } from "../src/harness/hunt.ts";
+import { runSchedule } from "../src/harness/run.ts";
+import { removableEvents } from "../src/harness/minimize.ts";
+import { replayCounterexample } from "../src/harness/replay.ts";
+import { renderTrace } from "../src/harness/trace-text.ts";
+import { variantConfig } from "../src/kernel/model.ts";
+import { findModel } from "../src/models/index.ts";
+
+const model = findModel("channel")!;
+const correctRuns = Number(process.env.KRH_RUNS ?? 3000);
+
+describe("channel: broken channels are caught", () => {
+  const cases: { variant: string; memory: string; expect: string; why: string }[] = [
+    { variant: "id-before-payload", memory: "sc", expect: "exact-payload", why: "the polling responder sees the new id with the old payload" },
+    { variant: "no-wmb", memory: "pso", expect: "exact-payload", why: "the id becomes visible before the payload" },
+    { variant: "no-lock", memory: "sc", expect: "one-caller", why: "two requesters are inside the channel at once" },
+    { variant: "no-resend", memory: "sc", expect: "no-timeout", why: "one lost doorbell and the call times out" },
+    { variant: "no-duplicate-check", memory: "sc", expect: "at-most-once", why: "a late doorbell makes the responder execute a served request again" },
+  ];
+  for (const c of cases) {
+    it(`${c.variant} under ${c.memory}: ${c.why}`, () => {
+      const config = variantConfig(model, c.variant, { memory: c.memory });
+      const cx = hunt({ model, variant: c.variant, config, runs: 3000, seed: 1 }).counterexample;
+      expect(cx?.property).toBe(c.expect);
+      expect(cx!.config.memory).toBe(c.memory);
+      expect(replayCounterexample(cx!, model).every((v) => v.ok)).toBe(true);
+      expect(removableEvents({ model, variant: c.variant, config, workload: cx!.workload, property: cx!.property }, cx!.schedule)).toEqual([]);
+    });
+  }
+
+  it("no-wmb: the trace shows req.id leaving the store buffer before the payload, and the doorbell that wakes the responder", () => {
+    const cx = hunt({ model, variant: "no-wmb", config: variantConfig(model, "no-wmb"), runs: 3000, seed: 1 }).counterexample!;
+    const lines = renderTrace(cx, model).split("\n");
+    const idVisible = lines.findIndex((l) => /store req\.id = \d+ becomes visible/.test(l));
+    const payloadVisible = lines.findIndex((l) => /store req\.(reg|value) = \d+ becomes visible/.test(l));
+    const executes = lines.findIndex((l) => l.startsWith(">>") && l.includes("execute request"));
+    expect(idVisible).toBeGreaterThan(0);
+    expect(executes).toBeGreaterThan(idVisible);
+    expect(payloadVisible === -1 || payloadVisible > executes).toBe(true);
+  });
+
+  it("no-resend: the call that times out lost its only doorbell", () => {
+    const cx = hunt({ model, variant: "no-resend", config: variantConfig(model, "no-resend"), runs: 3000, seed: 1 }).counterexample!;
+    expect(cx.schedule.some((e) => e.kind === "env" && e.source === "doorbell" && String(e.arg).startsWith("lose:"))).toBe(true);
+    expect(cx.failure.message).toContain("1 doorbell(s) lost");
+  });
+});
+
+describe("channel: the write barrier matters only where stores can pass each other", () => {
+  for (const memory of ["sc", "tso"]) {
+    it(`no-wmb survives under ${memory}`, () => {
+      const r = hunt({ model, variant: "no-wmb", config: variantConfig(model, "no-wmb", { memory }), runs: 3000, seed: 5 });
+      expect(r.counterexample?.failure.message).toBeUndefined();
+      expect(r.runs).toBe(3000);
+    });
+  }
+});
+
+describe("channel: the right channel survives", () => {
+  for (const memory of ["sc", "tso", "pso"]) {
+    it(`correct under ${memory}, doorbells lost, ${correctRuns} runs`, () => {
+      const r = hunt({ model, variant: "correct", config: variantConfig(model, "correct", { memory }), runs: correctRuns, seed: 7 });
+      expect(r.counterexample?.failure.message).toBeUndefined();
+      expect(r.runs).toBe(correctRuns);
+    });
+  }
+
+  it("correct rides out a lost doorbell: it rings again after the resend interval and gets its response", () => {
+    const workload = { requesters: [{ cpu: 0, calls: [{ reg: 1, value: 5 }] }] };
+    const toRing = Array.from({ length: 7 }, () => ({ kind: "step" as const, cpu: 0 }));
+    const run = runSchedule(model, "correct", variantConfig(model, "correct"), workload, [...toRing, { kind: "env", source: "doorbell", arg: "lose:ntb-db" }], { trace: true });
+    expect(run.failure).toBeUndefined();
+    expect(run.skipped).toEqual([]);
+    const texts = run.machine.trace.map((e) => e.text);
+    const lost = texts.indexOf("doorbell ntb-db is lost");
+    const again = texts.indexOf("no response yet: ring the doorbell again");
+    expect(lost).toBeGreaterThan(0);
+    expect(again).toBeGreaterThan(lost);
+    expect(texts.slice(again)).toContain("resp.id == 1: smp_rmb(), resp.value = 0");
+    expect(texts).toContain("time 0 -> 100 us");
+  });
+
+  it("correct with three borrower CPUs and up to five doorbells lost, under pso", () => {
+    const r = hunt({ model, variant: "correct", config: variantConfig(model, "correct", { cpus: 4, memory: "pso", lostIrqs: 5 }), runs: 2000, seed: 9 });
+    expect(r.counterexample?.failure.message).toBeUndefined();
+  });
+});
