@@ -2,7 +2,7 @@
 // it runs a correct variant, side by side, with the floor (a bare generator
 // loop) and a peer (fast-check's own fc.scheduler on a promise version of the
 // allocator race).
-//   npm run bench [-- --quick] [-- --json FILE] [-- --strategies fast-check,pct]
+//   npm run bench [-- --quick] [-- --json FILE] [-- --strategies fast-check,pct] [-- --models channel]
 import fc from "fast-check";
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
@@ -12,15 +12,23 @@ import type { AnyModel } from "../src/kernel/model.ts";
 import { variantConfig } from "../src/kernel/model.ts";
 import { MODELS, findModel } from "../src/models/index.ts";
 import { STRATEGIES } from "../src/strategies/index.ts";
+import { MEMORY_MODELS } from "../src/sim/memory.ts";
 import { floorEventsPerSecond } from "./floor.ts";
 import { peerRunsToFailure } from "./peer-fc-scheduler.ts";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "string" }, strategies: { type: "string" } } });
+const { values } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "string" }, strategies: { type: "string" }, models: { type: "string" } } });
 const quick = values.quick === true;
 const seeds = Array.from({ length: quick ? 3 : 10 }, (_, i) => i + 1);
 const budget = quick ? 1000 : 5000;
 const throughputRuns = quick ? 1000 : 5000;
 const strategies = values.strategies?.split(",") ?? ["fast-check", ...STRATEGIES.map((s) => s.name)];
+const models = values.models === undefined ? MODELS : values.models.split(",").map((n) => findModel(n) ?? fail(`unknown model '${n}' (known: ${MODELS.map((m) => m.name).join(", ")})`));
+const extras = models !== MODELS;
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(2);
+}
 
 /** Median and spread over every seed: a seed that found nothing counts as Infinity (more than the budget). */
 function overAll(found: number[]): { median: number; min: number; max: number } {
@@ -58,7 +66,7 @@ interface SpeedRow {
   ofFloor: number;
 }
 
-function huntBug(model: AnyModel, variant: string, strategy: string, overrides: Record<string, number>): BugRow {
+function huntBug(model: AnyModel, variant: string, strategy: string, overrides: Record<string, number | string>): BugRow {
   const config = variantConfig(model, variant, overrides);
   const runs: number[] = [];
   const ms: number[] = [];
@@ -93,7 +101,7 @@ function huntBug(model: AnyModel, variant: string, strategy: string, overrides: 
 const floor = floorEventsPerSecond();
 const bugs: BugRow[] = [];
 const speeds: SpeedRow[] = [];
-for (const model of MODELS) {
+for (const model of models) {
   for (const [variant, spec] of Object.entries(model.variants)) {
     for (const strategy of strategies) {
       if (spec.correct) {
@@ -102,6 +110,11 @@ for (const model of MODELS) {
         const r = hunt({ model, variant, config, runs: throughputRuns, seed: 1, strategy, workloads: 1_000_000 });
         const secs = r.elapsedMs / 1000;
         speeds.push({ model: model.name, variant, strategy, runsPerSec: r.runs / secs, actionsPerSec: r.actions / secs, ofFloor: r.actions / secs / floor });
+        continue;
+      }
+      // A model with a memory mode: every buggy variant in every mode (a bug a mode hides is missed there, and that is the point).
+      if (typeof model.defaults.memory === "string") {
+        for (const memory of MEMORY_MODELS) bugs.push(huntBug(model, variant, strategy, { memory }));
         continue;
       }
       const row = huntBug(model, variant, strategy, {});
@@ -117,26 +130,32 @@ const mempool = findModel("mempool")!;
 const fixed = { objectsPerPage: 3, threads: [{ cpu: 0, ops: ["alloc", "alloc", "free"] }], irq: { cpus: [0], count: 1 } };
 const pinned: AnyModel = { ...mempool, workload: () => fc.constant(fixed) };
 const peer = { fcScheduler: [] as number[], fcSchedulerMs: [] as number[], ours: [] as { strategy: string; runs: number[]; ms: number[] }[] };
-for (const seed of seeds) {
-  const r = await peerRunsToFailure(seed, budget);
-  if (r.runs !== undefined) peer.fcScheduler.push(r.runs), peer.fcSchedulerMs.push(r.ms);
-}
-for (const strategy of strategies) {
-  const runs: number[] = [];
-  const ms: number[] = [];
+// Only the full benchmark (no --models) measures the peer and parallel hunting.
+if (!extras) {
   for (const seed of seeds) {
-    const r = hunt({ model: pinned, variant: "preempt-lock", config: variantConfig(mempool, "preempt-lock"), runs: budget, seed, strategy, workloads: 1 });
-    if (r.counterexample) runs.push(r.runs), ms.push(r.msToFailure ?? r.elapsedMs);
+    const r = await peerRunsToFailure(seed, budget);
+    if (r.runs !== undefined) peer.fcScheduler.push(r.runs), peer.fcSchedulerMs.push(r.ms);
   }
-  peer.ours.push({ strategy, runs, ms });
+  for (const strategy of strategies) {
+    const runs: number[] = [];
+    const ms: number[] = [];
+    for (const seed of seeds) {
+      const r = hunt({ model: pinned, variant: "preempt-lock", config: variantConfig(mempool, "preempt-lock"), runs: budget, seed, strategy, workloads: 1 });
+      if (r.counterexample) runs.push(r.runs), ms.push(r.msToFailure ?? r.elapsedMs);
+    }
+    peer.ours.push({ strategy, runs, ms });
+  }
 }
 
 // Parallel hunting: runs per second on one thread and on two workers, the allocator's correct variant.
 const parallelRuns = quick ? 8000 : 40000;
 const irqPreempt = { model: mempool, variant: "irq-preempt-lock", config: variantConfig(mempool, "irq-preempt-lock"), runs: parallelRuns, seed: 1 };
-const one = hunt(irqPreempt);
-const two = await huntParallel(irqPreempt, 2);
-const parallel = { runs: parallelRuns, oneThreadRunsPerSec: one.runs / (one.elapsedMs / 1000), twoWorkersRunsPerSec: two.runs / (two.elapsedMs / 1000) };
+let parallel: { runs: number; oneThreadRunsPerSec: number; twoWorkersRunsPerSec: number } | undefined;
+if (!extras) {
+  const one = hunt(irqPreempt);
+  const two = await huntParallel(irqPreempt, 2);
+  parallel = { runs: parallelRuns, oneThreadRunsPerSec: one.runs / (one.elapsedMs / 1000), twoWorkersRunsPerSec: two.runs / (two.elapsedMs / 1000) };
+}
 
 // ---- the table ----
 const fmtN = (n: number) => (n === Infinity ? `>${budget}` : String(n));
@@ -170,21 +189,23 @@ table([
   ["model", "variant", "strategy", "runs/s", "actions/s", "of floor"],
   ...speeds.map((r) => [r.model, r.variant, r.strategy, r.runsPerSec.toFixed(0), r.actionsPerSec.toFixed(0), `1/${Math.round(1 / r.ofFloor)}`]),
 ]);
-console.log("");
-console.log(`Peer: the allocator's interrupt race on one fixed workload, ${JSON.stringify(fixed)}.`);
-console.log("In the promise version the interrupt always fires at some await; in the machine it fires only if the schedule delivers it.");
-const spread = (xs: number[]) => {
-  const a = overAll(xs);
-  return `${fmtN(a.median)} [${fmtN(a.min)}-${fmtN(a.max)}]`;
-};
-table([
-  ["hunter", "found", "runs to failure", "ms (median)"],
-  ["fc.scheduler (promises)", `${peer.fcScheduler.length}/${seeds.length}`, spread(peer.fcScheduler), peer.fcSchedulerMs.length ? median(peer.fcSchedulerMs).toFixed(1) : "-"],
-  ...peer.ours.map((p) => [p.strategy, `${p.runs.length}/${seeds.length}`, spread(p.runs), p.ms.length ? median(p.ms).toFixed(1) : "-"]),
-]);
-console.log("");
-console.log(
-  `Parallel: ${parallelRuns} runs of mempool/irq-preempt-lock, ${parallel.oneThreadRunsPerSec.toFixed(0)} runs/s on one thread, ${parallel.twoWorkersRunsPerSec.toFixed(0)} runs/s on --workers 2 (x${(parallel.twoWorkersRunsPerSec / parallel.oneThreadRunsPerSec).toFixed(2)})` +
-    (quick ? "; too short a hunt to gain: starting the workers takes about half a second." : "."),
-);
+if (parallel !== undefined) {
+  console.log("");
+  console.log(`Peer: the allocator's interrupt race on one fixed workload, ${JSON.stringify(fixed)}.`);
+  console.log("In the promise version the interrupt always fires at some await; in the machine it fires only if the schedule delivers it.");
+  const spread = (xs: number[]) => {
+    const a = overAll(xs);
+    return `${fmtN(a.median)} [${fmtN(a.min)}-${fmtN(a.max)}]`;
+  };
+  table([
+    ["hunter", "found", "runs to failure", "ms (median)"],
+    ["fc.scheduler (promises)", `${peer.fcScheduler.length}/${seeds.length}`, spread(peer.fcScheduler), peer.fcSchedulerMs.length ? median(peer.fcSchedulerMs).toFixed(1) : "-"],
+    ...peer.ours.map((p) => [p.strategy, `${p.runs.length}/${seeds.length}`, spread(p.runs), p.ms.length ? median(p.ms).toFixed(1) : "-"]),
+  ]);
+  console.log("");
+  console.log(
+    `Parallel: ${parallelRuns} runs of mempool/irq-preempt-lock, ${parallel.oneThreadRunsPerSec.toFixed(0)} runs/s on one thread, ${parallel.twoWorkersRunsPerSec.toFixed(0)} runs/s on --workers 2 (x${(parallel.twoWorkersRunsPerSec / parallel.oneThreadRunsPerSec).toFixed(2)})` +
+      (quick ? "; too short a hunt to gain: starting the workers takes about half a second." : "."),
+  );
+}
 if (values.json) fs.writeFileSync(values.json, JSON.stringify({ seeds, budget, throughputRuns, floor, bugs, speeds, peer, parallel }, (_k, v) => (v === Infinity ? null : v), 2) + "\n");
