@@ -195,7 +195,9 @@ class Timeline {
     const { cx, s } = this;
     this.sp.rows.forEach((e, r) => {
       const lane = this.lane(e.cpu);
-      const inset = e.cpu < 0 ? 0 : e.depth * INSET;
+      // A scheduler entry goes on top of whatever runs on its CPU, so it does not hide the nesting.
+      const depth = e.cpu < 0 ? 0 : e.ctx === "" ? Math.max(e.depth, this.replay.after[e.step]![e.cpu]!.irqs.length) : e.depth;
+      const inset = depth * INSET;
       const x = lane.bandX + inset;
       const w = lane.bandW - inset;
       const y = this.rowY(r);
