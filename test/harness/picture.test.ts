@@ -2,6 +2,7 @@
 // SVG holding every trace entry and the failing property; its page holds
 // the picture and the text trace; the index lists every file. The picture's
 // state (nesting, interrupts, locks) is checked on a schedule built here.
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Counterexample } from "../../src/harness/counterexample.ts";
 import { counterexampleFiles, readCounterexampleFile } from "../../src/harness/counterexample.ts";
@@ -17,7 +18,8 @@ import { findModel } from "../../src/models/index.ts";
 import type { XmlElement } from "./xml-strict.ts";
 import { findAll, parseXml, textOf } from "./xml-strict.ts";
 
-const files = counterexampleFiles("counterexamples");
+const root = path.join(import.meta.dirname, "..", "..");
+const files = counterexampleFiles(path.join(root, "counterexamples"));
 const items: IndexItem[] = files.map((file) => {
   const r = readCounterexampleFile(file, findModel);
   return "error" in r ? { file, error: r.error } : { file, cx: r.cx, model: r.model };
@@ -47,7 +49,7 @@ describe("every committed counterexample as a picture", () => {
   for (const item of items) {
     if (item.cx === undefined || item.model === undefined) continue;
     const { cx, model, file } = { cx: item.cx, model: item.model, file: item.file };
-    it(file, () => {
+    it(path.relative(root, file), () => {
       const svg = renderSvg(cx, model);
       const root = parseXml(svg);
       expect(root.name).toBe("svg");
@@ -75,6 +77,7 @@ describe("every committed counterexample as a picture", () => {
       expect(html).toContain(`<pre class="trace">${escapeMarkup(renderTrace(cx, model))}</pre>`);
       expect(html).toContain(escapeMarkup(file));
       expect(html).not.toMatch(/<script|<link|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+      expect(renderHtml(cx, model, { file })).toBe(html);
     });
   }
 
