@@ -3,7 +3,7 @@
 // and the right channel survives in every mode with doorbells lost.
 import { describe, expect, it } from "vitest";
 import { hunt } from "../src/harness/hunt.ts";
-import { runSchedule } from "../src/harness/run.ts";
+import { Run, runSchedule } from "../src/harness/run.ts";
 import { removableEvents } from "../src/harness/minimize.ts";
 import { replayCounterexample } from "../src/harness/replay.ts";
 import { renderTrace } from "../src/harness/trace-text.ts";
@@ -14,17 +14,19 @@ const model = findModel("channel")!;
 const correctRuns = Number(process.env.KRH_RUNS ?? 3000);
 
 describe("channel: broken channels are caught", () => {
-  const cases: { variant: string; memory: string; expect: string; why: string }[] = [
+  const cases: { variant: string; memory: string; expect: string; why: string; strategy?: string }[] = [
     { variant: "id-before-payload", memory: "sc", expect: "exact-payload", why: "the polling responder sees the new id with the old payload" },
     { variant: "no-wmb", memory: "pso", expect: "exact-payload", why: "the id becomes visible before the payload" },
     { variant: "no-lock", memory: "sc", expect: "one-caller", why: "two requesters are inside the channel at once" },
     { variant: "no-resend", memory: "sc", expect: "no-timeout", why: "one lost doorbell and the call times out" },
     { variant: "no-duplicate-check", memory: "sc", expect: "at-most-once", why: "a late doorbell makes the responder execute a served request again" },
+    // It takes a responder stalled for a whole timeout while requests go on: PCT finds that in a few runs, fast-check's default not in 20,000.
+    { variant: "no-recheck", memory: "sc", expect: "exact-payload", why: "the next request is written over a timed-out one the responder is reading", strategy: "pct" },
   ];
   for (const c of cases) {
     it(`${c.variant} under ${c.memory}: ${c.why}`, () => {
       const config = variantConfig(model, c.variant, { memory: c.memory });
-      const cx = hunt({ model, variant: c.variant, config, runs: 3000, seed: 1 }).counterexample;
+      const cx = hunt({ model, variant: c.variant, config, runs: 3000, seed: 1, strategy: c.strategy }).counterexample;
       expect(cx?.property).toBe(c.expect);
       expect(cx!.config.memory).toBe(c.memory);
       expect(replayCounterexample(cx!, model).every((v) => v.ok)).toBe(true);
@@ -32,15 +34,28 @@ describe("channel: broken channels are caught", () => {
     });
   }
 
-  it("no-wmb: the trace shows req.id leaving the store buffer before the payload, and the doorbell that wakes the responder", () => {
+  it("no-wmb: the trace shows req.id leaving the store buffer before the payload it follows", () => {
     const cx = hunt({ model, variant: "no-wmb", config: variantConfig(model, "no-wmb"), runs: 3000, seed: 1 }).counterexample!;
     const lines = renderTrace(cx, model).split("\n");
-    const idVisible = lines.findIndex((l) => /store req\.id = \d+ becomes visible/.test(l));
-    const payloadVisible = lines.findIndex((l) => /store req\.(reg|value) = \d+ becomes visible/.test(l));
-    const executes = lines.findIndex((l) => l.startsWith(">>") && l.includes("execute request"));
-    expect(idVisible).toBeGreaterThan(0);
-    expect(executes).toBeGreaterThan(idVisible);
-    expect(payloadVisible === -1 || payloadVisible > executes).toBe(true);
+    const [, id, value] = /^request (\d+) executes .* its requester wrote reg \d+ = (\d+)$/.exec(cx.failure.message)!;
+    const written = lines.findIndex((l) => l.includes(`request ${id}: reg`));
+    const idVisible = lines.findIndex((l, i) => i > written && l.includes(`store req.id = ${id} becomes visible`));
+    const failing = lines.findIndex((l) => l.startsWith(">>"));
+    const readValue = lines.findLastIndex((l, i) => i < failing && l.includes("ntb-daemon: req.value ="));
+    expect(written).toBeGreaterThan(0);
+    expect(idVisible).toBeGreaterThan(written);
+    expect(readValue).toBeGreaterThan(idVisible);
+    expect(lines.slice(written, readValue).some((l) => l.includes(`store req.value = ${value} becomes visible`))).toBe(false);
+  });
+
+  it("no-recheck: the responder was stalled past the requester's timeout, then executed the old id with the new payload", () => {
+    const cx = hunt({ model, variant: "no-recheck", config: variantConfig(model, "no-recheck"), runs: 3000, seed: 1, strategy: "pct" }).counterexample!;
+    const texts = renderTrace(cx, model).split("\n");
+    const timesOut = texts.findIndex((l) => /request 1 times out/.test(l));
+    expect(timesOut).toBeGreaterThan(0);
+    expect(texts.slice(0, timesOut).some((l) => l.includes("(a stall: something else could have gone on)"))).toBe(true);
+    expect(texts.findIndex((l) => /request 2: reg/.test(l))).toBeGreaterThan(timesOut);
+    expect(cx.failure.message).toMatch(/^request 1 executes/);
   });
 
   it("no-resend: the call that times out lost its only doorbell", () => {
@@ -71,18 +86,45 @@ describe("channel: the right channel survives", () => {
 
   it("correct rides out a lost doorbell: it rings again after the resend interval and gets its response", () => {
     const workload = { requesters: [{ cpu: 0, calls: [{ reg: 1, value: 5 }] }] };
-    const toRing = Array.from({ length: 7 }, () => ({ kind: "step" as const, cpu: 0 }));
+    const toRing = Array.from({ length: 9 }, () => ({ kind: "step" as const, cpu: 0 }));
     const run = runSchedule(model, "correct", variantConfig(model, "correct"), workload, [...toRing, { kind: "env", source: "doorbell", arg: "lose:ntb-db" }], { trace: true });
     expect(run.failure).toBeUndefined();
     expect(run.skipped).toEqual([]);
     const texts = run.machine.trace.map((e) => e.text);
     const lost = texts.indexOf("doorbell ntb-db is lost");
-    const again = texts.indexOf("no response yet: ring the doorbell again");
+    const again = texts.indexOf("no response yet: ring the doorbell again (sent)");
     expect(lost).toBeGreaterThan(0);
     expect(again).toBeGreaterThan(lost);
-    expect(texts.slice(again)).toContain("resp.id == 1: smp_rmb(), resp.value = 0");
+    expect(texts.slice(again)).toContain("resp.id == 1");
+    expect(texts.slice(again)).toContain("smp_rmb(), resp.value = 0");
     expect(texts).toContain("time 0 -> 100 us");
   });
+
+  it("correct rides out five doorbells lost in one call, on the slowest register", () => {
+    const workload = { requesters: [{ cpu: 0, calls: [{ reg: 3, value: 5 }] }] };
+    const run = new Run(model, "correct", variantConfig(model, "correct", { lostIrqs: 5 }), workload, { trace: true });
+    for (let i = 0; i < 9; i++) run.offer({ kind: "step", cpu: 0 });
+    let lost = 0;
+    for (let guard = 0; lost < 5 && guard < 100; guard++) {
+      if (run.offer({ kind: "env", source: "doorbell", arg: "lose:ntb-db" })) lost++;
+      else if (!run.offer({ kind: "step", cpu: 0 })) run.offer({ kind: "env", source: "clock", arg: run.machine.nextDeadline()! });
+    }
+    expect(lost).toBe(5);
+    expect(run.finish()).toBeUndefined();
+    const texts = run.machine.trace.map((e) => e.text);
+    expect(texts.filter((t) => t === "doorbell ntb-db is lost")).toHaveLength(5);
+    expect(texts).toContain("resp.id == 1");
+    expect(texts.some((t) => t.includes("times out"))).toBe(false);
+    expect(run.machine.stalls).toBe(0);
+  });
+
+  for (const memory of ["sc", "pso"]) {
+    it(`correct survives PCT's stalls under ${memory} (PCT catches no-recheck in a few runs)`, () => {
+      const r = hunt({ model, variant: "correct", config: variantConfig(model, "correct", { memory }), runs: 2000, seed: 4, strategy: "pct" });
+      expect(r.counterexample?.failure.message).toBeUndefined();
+      expect(r.runs).toBe(2000);
+    });
+  }
 
   it("correct with three borrower CPUs and up to five doorbells lost, under pso", () => {
     const r = hunt({ model, variant: "correct", config: variantConfig(model, "correct", { cpus: 4, memory: "pso", lostIrqs: 5 }), runs: 2000, seed: 9 });

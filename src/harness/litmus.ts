@@ -4,6 +4,9 @@
 // published for real hardware models.
 import type { shared_t } from "../kernel/barrier.ts";
 import { DEFINE_SHARED } from "../kernel/barrier.ts";
+import { installKernel } from "../kernel/lockdep.ts";
+import type { spinlock_t } from "../kernel/spinlock.ts";
+import { DEFINE_SPINLOCK } from "../kernel/spinlock.ts";
 import { setBooting } from "../sim/current.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { Machine } from "../sim/machine.ts";
@@ -14,18 +17,23 @@ export interface LitmusTest {
   name: string;
   /** The shared words and their initial values. */
   locations: Record<string, number>;
+  /** Spinlocks the programs take, made afresh for every schedule. */
+  locks?: string[];
   /** One program per CPU; it reads and writes `x`, and keeps what it read in `regs`. */
-  threads: ((x: Record<string, shared_t>, regs: Record<string, number>) => Gen)[];
+  threads: ((x: Record<string, shared_t>, regs: Record<string, number>, locks: Record<string, spinlock_t>) => Gen)[];
 }
 
 function start(test: LitmusTest, memory: MemoryModel): { m: Machine; regs: Record<string, number> } {
   const m = new Machine({ cpus: test.threads.length, maxSteps: 10_000, memory });
   const regs: Record<string, number> = {};
+  installKernel(m, { lockdep: false });
   setBooting(m);
   try {
     const x: Record<string, shared_t> = {};
     for (const [name, v] of Object.entries(test.locations)) x[name] = DEFINE_SHARED(name, v);
-    test.threads.forEach((body, cpu) => m.spawn(`P${cpu}`, () => body(x, regs), { cpu, pinned: true }));
+    const locks: Record<string, spinlock_t> = {};
+    for (const name of test.locks ?? []) locks[name] = DEFINE_SPINLOCK(name);
+    test.threads.forEach((body, cpu) => m.spawn(`P${cpu}`, () => body(x, regs, locks), { cpu, pinned: true }));
   } finally {
     setBooting(null);
   }

@@ -43,5 +43,5 @@ export type { Gen, Step, Wait } from "../sim/step.ts";
 export type { Violation } from "../sim/failure.ts";
 export { DEFINE_SHARED, READ_ONCE, WRITE_ONCE, smp_wmb, smp_rmb, smp_mb, smp_store_release, smp_load_acquire, as_seen_here } from "./barrier.ts";
 export type { shared_t } from "./barrier.ts";
-export { timekeeping_init, ktime_get, spin_until_timeout, udelay } from "./time.ts";
+export { timekeeping_init, ktime_get, spin_until_timeout, udelay, clock_stalls } from "./time.ts";
 export { ntb_hosts, ntb_region, ntb_db_request, ntb_peer_db_set, ntb_db_lost } from "./ntb.ts";

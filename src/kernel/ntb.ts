@@ -37,11 +37,15 @@ export function ntb_db_request(line: string, handler: Code, opts: { cpu: number;
   m.enableDoorbells(opts.lossBudget).route(line, opts.cpu);
 }
 
-/** ntb_peer_db_set(): rings the peer's doorbell. It coalesces with a ring still on its way. */
+/**
+ * ntb_peer_db_set(): rings the peer's doorbell, a register write ordered
+ * after this CPU's earlier stores, as writel() is. It coalesces with a ring
+ * still on its way.
+ */
 export function ntb_peer_db_set(line: string): "sent" | "coalesced" {
-  const m = current().machine;
+  const { machine: m, cpu } = current();
   if (m.doorbells === undefined) throw new Error(`doorbell '${line}' is not routed: call ntb_db_request() in setup`);
-  return m.doorbells.ring(line);
+  return m.doorbells.ring(line, m.memory.mark(cpu.id));
 }
 
 /** Rings of `line` lost so far (for the model's checks). */

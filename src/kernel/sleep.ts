@@ -33,12 +33,19 @@ export function* schedule(): Gen {
 }
 
 /**
- * msleep(): sleeps. There is no virtual time yet, so the thread gives up its
- * CPU and is ready again at once; what matters here is that it may sleep.
+ * msleep(): sleeps. On a machine with virtual time (timekeeping_init()) the
+ * thread sleeps until `ms` have passed; without it, it gives up its CPU and
+ * is ready again at once: what matters then is that it may sleep.
  */
 export function* msleep(ms: number): Gen {
   might_sleep(`msleep(${ms})`);
-  yield yieldWait(`msleep(${ms})`);
+  const m = current().machine;
+  if (!m.hasClock()) {
+    yield yieldWait(`msleep(${ms})`);
+    return;
+  }
+  const end = m.now + ms * 1000;
+  yield { kind: "wait", until: () => m.now >= end, what: () => `msleep(${ms}) ends at ${end} us`, sleep: true, yieldCpu: true, deadline: end };
 }
 
 export const GFP_KERNEL = "GFP_KERNEL";

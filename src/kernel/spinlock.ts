@@ -3,6 +3,8 @@
 // spins, and with the irq forms interrupts stay masked while spinning.
 // Every acquisition and release is reported to lockdep.
 import { current } from "../sim/current.ts";
+import type { Machine } from "../sim/machine.ts";
+import type { StoreMark } from "../sim/memory.ts";
 import type { Gen } from "../sim/step.ts";
 import { spinWait } from "../sim/step.ts";
 import type { IrqFlags } from "./irqflags.ts";
@@ -13,6 +15,11 @@ import { preempt_disable, preempt_enable } from "./preempt.ts";
 
 export class spinlock_t implements Lockable {
   locked = false;
+  /**
+   * The unlock is a release store: the stores its CPU made before it must be
+   * visible before another CPU can see the lock free.
+   */
+  released: StoreMark | null = null;
   constructor(
     readonly name: string,
     readonly lockClass?: string,
@@ -24,9 +31,16 @@ export function DEFINE_SPINLOCK(name: string, lockClass?: string): spinlock_t {
   return new spinlock_t(name, lockClass);
 }
 
+/** Whether `cpu` sees the lock free: unlocked, and the unlock's release store visible to it. */
+function seen_free(lock: spinlock_t, m: Machine, cpu: number): boolean {
+  const r = lock.released;
+  return !lock.locked && (r === null || r.cpu === cpu || m.memory.visible(r));
+}
+
 /** arch_spin_trylock: one atomic test-and-set. */
 function test_and_set(lock: spinlock_t): boolean {
-  if (lock.locked) return false;
+  const { machine, cpu } = current();
+  if (!seen_free(lock, machine, cpu.id)) return false;
   lock.locked = true;
   return true;
 }
@@ -35,7 +49,8 @@ function test_and_set(lock: spinlock_t): boolean {
 function* acquire(lock: spinlock_t, how: string, irqsWereOn?: boolean): Gen {
   lock_acquire(lock, how, { irqsWereOn });
   const holder = holder_of(lock);
-  while (!test_and_set(lock)) yield spinWait(() => !lock.locked, () => `${lock.name} is released (held by ${holder() ?? "nobody"})`, holder);
+  const { machine, ctx } = current();
+  while (!test_and_set(lock)) yield spinWait(() => seen_free(lock, machine, ctx.cpu), () => `${lock.name} is released (held by ${holder() ?? "nobody"})`, holder);
   lock_acquired(lock);
   yield `${how}(${lock.name})`;
 }
@@ -43,9 +58,8 @@ function* acquire(lock: spinlock_t, how: string, irqsWereOn?: boolean): Gen {
 function release(lock: spinlock_t): Held {
   if (!lock.locked) throw new Error(`unlock of ${lock.name}, which is not locked`);
   const took = lock_released(lock);
-  // A release: what was stored under the lock is visible before the lock is seen free.
   const r = current();
-  r.machine.memory.mb(r.cpu.id);
+  lock.released = r.machine.memory.mark(r.cpu.id);
   lock.locked = false;
   return took;
 }

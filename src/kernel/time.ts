@@ -17,6 +17,15 @@ export function ktime_get(): number {
   return currentMachine().now;
 }
 
+/**
+ * How often time has passed while something else could have gone on (a CPU
+ * that could run, a store or doorbell on its way): a liveness check ("answered
+ * before its timeout") holds only over a stretch with none.
+ */
+export function clock_stalls(): number {
+  return currentMachine().stalls;
+}
+
 function clocked() {
   const m = current().machine;
   if (!m.envSources.some((s) => s.name === "clock")) throw new Error("a deadline needs the clock: call timekeeping_init() in the model's setup");

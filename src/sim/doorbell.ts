@@ -3,13 +3,18 @@
 // way coalesces with it; a ring in flight arrives when the schedule says
 // (delayed as long as it likes), or is lost, as many times as the loss
 // budget allows. Arriving makes the line pending on the target CPU, where
-// it coalesces again with an interrupt not yet taken.
+// it coalesces again with an interrupt not yet taken. The doorbell is a
+// register write (writel()): it arrives only after the stores its CPU made
+// before it are visible.
 import type { EnvEvent } from "./events.ts";
+import type { StoreMark } from "./memory.ts";
 
 interface Doorbell {
   readonly line: string;
   readonly cpu: number;
   inFlight: boolean;
+  /** The ringing CPU's stores that must be visible before the ring arrives. */
+  after: StoreMark | undefined;
   rung: number;
   coalesced: number;
   lost: number;
@@ -23,15 +28,17 @@ export class Doorbells {
     /** How many rings may still be lost in this run. */
     public lossBudget: number,
     private readonly deliver: (cpu: number, line: string) => void,
+    private readonly visible: (m: StoreMark) => boolean,
   ) {}
 
   /** Routes the doorbell `line` to `cpu` of the receiving host. */
   route(line: string, cpu: number): void {
     if (this.bells.has(line)) throw new Error(`doorbell '${line}' routed twice`);
-    this.bells.set(line, { line, cpu, inFlight: false, rung: 0, coalesced: 0, lost: 0 });
+    if (line.includes(":")) throw new Error(`doorbell '${line}': a name may not contain ':'`);
+    this.bells.set(line, { line, cpu, inFlight: false, after: undefined, rung: 0, coalesced: 0, lost: 0 });
   }
 
-  ring(line: string): "sent" | "coalesced" {
+  ring(line: string, after: StoreMark): "sent" | "coalesced" {
     const b = this.bell(line);
     b.rung++;
     if (b.inFlight) {
@@ -39,6 +46,7 @@ export class Doorbells {
       return "coalesced";
     }
     b.inFlight = true;
+    b.after = after;
     return "sent";
   }
 
@@ -57,15 +65,18 @@ export class Doorbells {
     const out: EnvEvent[] = [];
     for (const b of this.bells.values()) {
       if (!b.inFlight) continue;
-      out.push({ kind: "env", source: this.name, arg: `arrive:${b.line}` });
+      if (b.after === undefined || this.visible(b.after)) out.push({ kind: "env", source: this.name, arg: `arrive:${b.line}` });
       if (this.lossBudget > 0) out.push({ kind: "env", source: this.name, arg: `lose:${b.line}` });
     }
     return out;
   }
 
   apply(e: EnvEvent): string {
-    const [what, line] = String(e.arg).split(":") as [string, string];
-    const b = this.bell(line);
+    const arg = String(e.arg);
+    const colon = arg.indexOf(":");
+    const what = arg.slice(0, colon);
+    const b = this.bell(arg.slice(colon + 1));
+    const line = b.line;
     b.inFlight = false;
     if (what === "lose") {
       this.lossBudget--;

@@ -121,6 +121,10 @@ export class Machine {
     return this.hosts.find((h) => h.cpus.includes(cpu))!;
   }
 
+  hasClock(): boolean {
+    return this.envSources.includes(this.clock);
+  }
+
   /** Virtual time from now on: waits may carry deadlines, and the clock is a source of events. */
   enableClock(): void {
     if (!this.envSources.includes(this.clock)) this.envSources.push(this.clock);
@@ -129,7 +133,11 @@ export class Machine {
   /** Remote interrupts from now on, of which at most `lossBudget` rings may be lost in the run. */
   enableDoorbells(lossBudget: number): Doorbells {
     if (this.doorbells === undefined) {
-      this.doorbells = new Doorbells(lossBudget, (cpu, line) => this.raiseIrq(cpu, line));
+      this.doorbells = new Doorbells(
+        lossBudget,
+        (cpu, line) => this.raiseIrq(cpu, line),
+        (mark) => this.memory.visible(mark),
+      );
       this.envSources.push(this.doorbells);
     }
     return this.doorbells;
@@ -148,24 +156,34 @@ export class Machine {
   }
 
   /**
-   * The clock: time jumps to the nearest deadline, and only when nothing
+   * Clock events taken while something else could still progress: time
+   * passed over a CPU that could have run, or a store or doorbell still on
+   * its way. A liveness property ("answered before its timeout") holds only
+   * for a machine that was not stalled so.
+   */
+  stalls = 0;
+
+  /**
+   * The clock: time jumps to the nearest deadline of a waiting context. The
+   * schedule may take it whenever there is one, so time can pass while a CPU
+   * is stalled or a doorbell is delayed; the drain takes it only when nothing
    * else can progress (no CPU can step, no interrupt is pending, no store or
-   * doorbell is on its way). Everything else takes no time, so a timeout can
-   * only expire on a machine that really waits.
+   * doorbell is on its way).
    */
   private readonly clock: EnvSource = {
     name: "clock",
     enabled: () => {
-      if (this.defaultNext(true) !== undefined) return [];
       const next = this.nextDeadline();
       return next === undefined ? [] : [{ kind: "env", source: "clock", arg: next }];
     },
     apply: (e) => {
       const from = this.now;
+      const stalled = this.defaultNext(true) !== undefined;
+      if (stalled) this.stalls++;
       this.now = Number(e.arg);
-      return `time ${from} -> ${this.now} us`;
+      return `time ${from} -> ${this.now} us${stalled ? " (a stall: something else could have gone on)" : ""}`;
     },
-    drainMove: () => this.clock.enabled()[0],
+    drainMove: () => (this.defaultNext(true) === undefined ? this.clock.enabled()[0] : undefined),
   };
 
   // ---- building a world ----
@@ -441,6 +459,11 @@ export class Machine {
       ctx = cpu.firstReady()!;
       cpu.runqueue.splice(cpu.runqueue.indexOf(ctx), 1);
       cpu.current = ctx;
+      // A thread switched out while spinning is put back on the CPU still spinning, not let through.
+      if (ctx.waiting !== null && !ctx.waiting.until()) {
+        this.record(cpu.id, ctx.name, 0, `is back on cpu${cpu.id}, spins until ${ctx.waiting.what()}`);
+        return;
+      }
     }
     ctx.waiting = null;
     this.stepping = ctx;

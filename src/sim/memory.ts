@@ -20,7 +20,13 @@ export function isMemoryModel(v: unknown): v is MemoryModel {
   return typeof v === "string" && (MEMORY_MODELS as readonly string[]).includes(v);
 }
 
-type Entry = { addr: string; value: number } | { fence: true };
+type Entry = { addr: string; value: number; seq: number } | { fence: true };
+
+/** A point in one CPU's stream of stores: everything it stored up to there. */
+export interface StoreMark {
+  readonly cpu: number;
+  readonly seq: number;
+}
 
 /** A named piece of memory that belongs to one host and may be mapped by others. */
 export interface Region {
@@ -34,17 +40,21 @@ export class Memory {
   private readonly words = new Map<string, number>();
   private readonly regionOf = new Map<string, Region>();
   private readonly buffers: Entry[][];
+  /** Stores issued so far, per CPU (their sequence numbers). */
+  private readonly issued: number[];
 
   constructor(
     readonly model: MemoryModel,
     cpus: number,
   ) {
     this.buffers = Array.from({ length: cpus }, () => []);
+    this.issued = new Array<number>(cpus).fill(0);
   }
 
   /** Declares a word with its initial value (visible to all). */
   declare(addr: string, initial: number, region?: Region): void {
     if (this.words.has(addr)) throw new Error(`memory word '${addr}' declared twice`);
+    if (addr.includes(":")) throw new Error(`memory word '${addr}': a name may not contain ':'`);
     this.words.set(addr, initial);
     if (region !== undefined) this.regionOf.set(addr, region);
   }
@@ -73,7 +83,7 @@ export class Memory {
   store(cpu: number, addr: string, value: number): void {
     this.committed(addr);
     if (this.model === "sc") this.words.set(addr, value);
-    else this.buffers[cpu]!.push({ addr, value });
+    else this.buffers[cpu]!.push({ addr, value, seq: ++this.issued[cpu]! });
   }
 
   /** smp_wmb(): stores before it become visible before stores after it. */
@@ -87,6 +97,16 @@ export class Memory {
     const buf = this.buffers[cpu]!;
     for (const e of buf) if ("addr" in e) this.words.set(e.addr, e.value);
     buf.length = 0;
+  }
+
+  /** Marks everything `cpu` has stored so far (a release, a doorbell write ordered after them). */
+  mark(cpu: number): StoreMark {
+    return { cpu, seq: this.issued[cpu]! };
+  }
+
+  /** Whether every store up to `m` is visible to all. */
+  visible(m: StoreMark): boolean {
+    return !this.buffers[m.cpu]!.some((e) => "seq" in e && e.seq <= m.seq);
   }
 
   /** Stores still waiting in `cpu`'s buffer. */
@@ -124,10 +144,12 @@ export class Memory {
   }
 
   apply(ev: EnvEvent): string {
-    const [cpuPart, addr] = String(ev.arg).split(":");
-    const cpu = Number(cpuPart!.slice(3));
+    const arg = String(ev.arg);
+    const colon = arg.indexOf(":");
+    const cpu = Number((colon < 0 ? arg : arg.slice(0, colon)).slice(3));
     const buf = this.buffers[cpu]!;
-    const i = addr === undefined ? 0 : buf.findIndex((e) => "addr" in e && e.addr === addr);
+    const i = colon < 0 ? 0 : buf.findIndex((e) => "addr" in e && e.addr === arg.slice(colon + 1));
+    if (i < 0 || !("addr" in buf[i]!)) throw new Error(`memory: no store to flush for '${arg}'`);
     const e = buf.splice(i, 1)[0] as { addr: string; value: number };
     this.words.set(e.addr, e.value);
     while (buf.length > 0 && "fence" in buf[0]!) buf.shift();

@@ -5,6 +5,7 @@ import {
   WRITE_ONCE,
   kthread_run,
   ktime_get,
+  msleep,
   ntb_db_request,
   ntb_hosts,
   ntb_peer_db_set,
@@ -58,7 +59,7 @@ describe("virtual time", () => {
     expect(m.trace.filter((e) => e.text.startsWith("B step")).every((e) => e.text.endsWith("at 0"))).toBe(true);
   });
 
-  it("offers no clock event while a CPU can step", () => {
+  it("the schedule may move the clock past a CPU that could go on, counted as a stall; the drain never does", () => {
     const m = boot(2, () => {
       timekeeping_init();
       kthread_run(() => udelay(5), "A", { cpu: 0 });
@@ -68,11 +69,78 @@ describe("virtual time", () => {
       }, "B", { cpu: 1 });
     });
     m.apply({ kind: "step", cpu: 0 }, 0);
-    expect(m.enabledEvents().some((e) => e.kind === "env" && e.source === "clock")).toBe(false);
-    m.apply({ kind: "step", cpu: 1 }, 1);
-    m.apply({ kind: "step", cpu: 1 }, 2);
-    m.apply({ kind: "step", cpu: 1 }, 3);
-    expect(m.enabledEvents().filter((e) => e.kind !== "migrate")).toEqual([{ kind: "env", source: "clock", arg: 5 }]);
+    expect(m.enabledEvents()).toContainEqual({ kind: "env", source: "clock", arg: 5 });
+    expect(m.apply({ kind: "env", source: "clock", arg: 5 }, 1)).toBe(true);
+    expect(m.stalls).toBe(1);
+    expect(m.trace.at(-1)?.text).toBe("time 0 -> 5 us (a stall: something else could have gone on)");
+
+    const fair = boot(2, () => {
+      timekeeping_init();
+      kthread_run(() => udelay(5), "A", { cpu: 0 });
+      kthread_run(function* (): Gen {
+        yield "one";
+        yield "two";
+      }, "B", { cpu: 1 });
+    });
+    fair.drain(0);
+    expect(fair.stalls).toBe(0);
+    const texts = fair.trace.map((e) => e.text);
+    expect(texts.indexOf("time 0 -> 5 us")).toBeGreaterThan(texts.indexOf("two"));
+  });
+
+  it("a thread switched out while it spins is put back still spinning: udelay() never ends early", () => {
+    const seen: string[] = [];
+    const m = boot(1, () => {
+      timekeeping_init();
+      kthread_run(
+        function* (): Gen {
+          yield* udelay(100);
+          seen.push(`A: udelay(100) returned at ${ktime_get()}`);
+          yield "A done";
+        },
+        "A",
+        { cpu: 0 },
+      );
+      kthread_run(function* (): Gen {
+        yield "B runs";
+      }, "B", { cpu: 0 });
+    });
+    m.apply({ kind: "step", cpu: 0 }, 0); // A starts spinning
+    expect(m.apply({ kind: "preempt", cpu: 0, to: "B" }, 1)).toBe(true);
+    m.drain(2);
+    expect(m.failure).toBeUndefined();
+    expect(seen).toEqual(["A: udelay(100) returned at 100"]);
+    expect(m.trace.map((e) => e.text)).toContain("is back on cpu0, spins until udelay(100) ends at 100 us");
+  });
+
+  it("msleep() sleeps until its time has passed, and lets the clock move", () => {
+    let done = false;
+    const seen: number[] = [];
+    const m = boot(2, () => {
+      timekeeping_init();
+      kthread_run(
+        function* (): Gen {
+          yield* udelay(10);
+          done = true;
+          yield "done = 1";
+        },
+        "A",
+        { cpu: 0 },
+      );
+      kthread_run(
+        function* (): Gen {
+          while (!done) {
+            yield* msleep(1);
+            seen.push(ktime_get());
+          }
+        },
+        "B",
+        { cpu: 1 },
+      );
+    });
+    m.drain(0);
+    expect(m.failure).toBeUndefined();
+    expect(seen).toEqual([1000]);
   });
 
   it("a deadline without the clock is a clear error", () => {

@@ -7,24 +7,27 @@ import { describe, expect, it } from "vitest";
 import { litmusOutcomes } from "../../src/harness/litmus.ts";
 import type { LitmusTest } from "../../src/harness/litmus.ts";
 import { READ_ONCE, WRITE_ONCE, smp_load_acquire, smp_mb, smp_store_release, smp_wmb } from "../../src/kernel/barrier.ts";
+import { spin_lock, spin_unlock } from "../../src/kernel/spinlock.ts";
 import type { MemoryModel } from "../../src/sim/memory.ts";
 
-/** SB: each CPU stores to one word, then loads the other. */
-const sb = (fence: boolean): LitmusTest => ({
-  name: fence ? "SB+mbs" : "SB",
+/** SB: each CPU stores to one word, then loads the other; `fence` goes between. */
+const sb = (fence: "none" | "mb" | "wmb"): LitmusTest => ({
+  name: fence === "none" ? "SB" : `SB+${fence}s`,
   locations: { x: 0, y: 0 },
   threads: [
     function* (s, r) {
       WRITE_ONCE(s.x!, 1);
       yield "x = 1";
-      if (fence) smp_mb();
+      if (fence === "mb") smp_mb();
+      if (fence === "wmb") smp_wmb();
       r.r0 = READ_ONCE(s.y!);
       yield "r0 = y";
     },
     function* (s, r) {
       WRITE_ONCE(s.y!, 1);
       yield "y = 1";
-      if (fence) smp_mb();
+      if (fence === "mb") smp_mb();
+      if (fence === "wmb") smp_wmb();
       r.r1 = READ_ONCE(s.x!);
       yield "r1 = x";
     },
@@ -63,14 +66,21 @@ describe("store buffering (SB)", () => {
     ["tso", true],
     ["pso", true],
   ] as const)("under %s the both-zero outcome occurs: %s", (mode, expected) => {
-    expect(occurs(sb(false), mode, bothZero)).toBe(expected);
+    expect(occurs(sb("none"), mode, bothZero)).toBe(expected);
   });
   it.each(MODES)("under %s every other outcome occurs too", (mode) => {
-    const seen = litmusOutcomes(sb(false), mode);
+    const seen = litmusOutcomes(sb("none"), mode);
     for (const o of ["r0=0 r1=1", "r0=1 r1=0", "r0=1 r1=1"]) expect(seen.has(o)).toBe(true);
   });
   it.each(MODES)("under %s smp_mb() on both sides forbids both-zero", (mode) => {
-    expect(occurs(sb(true), mode, bothZero)).toBe(false);
+    expect(occurs(sb("mb"), mode, bothZero)).toBe(false);
+  });
+  it.each([
+    ["sc", false],
+    ["tso", true],
+    ["pso", true],
+  ] as const)("smp_wmb() does not order a store before a load: under %s both-zero occurs: %s", (mode, expected) => {
+    expect(occurs(sb("wmb"), mode, bothZero)).toBe(expected);
   });
 });
 
@@ -89,6 +99,97 @@ describe("message passing (MP)", () => {
   });
   it.each(MODES)("with a release store and an acquire load, under %s the stale read never occurs", (mode) => {
     expect(occurs(mp("release-acquire"), mode, stale)).toBe(false);
+  });
+});
+
+describe("coherence: stores to one word", () => {
+  // CoWW + CoRR: one CPU stores 1 then 2 to x; another reads x twice.
+  const co: LitmusTest = {
+    name: "CoWW+CoRR",
+    locations: { x: 0 },
+    threads: [
+      function* (s) {
+        WRITE_ONCE(s.x!, 1);
+        yield "x = 1";
+        WRITE_ONCE(s.x!, 2);
+        yield "x = 2";
+      },
+      function* (s, r) {
+        r.r0 = READ_ONCE(s.x!);
+        yield "r0 = x";
+        r.r1 = READ_ONCE(s.x!);
+        yield "r1 = x";
+      },
+    ],
+  };
+  it.each(MODES)("under %s no CPU sees x go back from 2 to 1", (mode) => {
+    const seen = litmusOutcomes(co, mode);
+    expect(seen.has("r0=2 r1=1")).toBe(false);
+    expect(seen.has("r0=1 r1=2")).toBe(true);
+  });
+});
+
+describe("spinlocks: unlock is a release, not a full barrier", () => {
+  // P0 stores under a lock, unlocks, then loads: the unlock does not wait for its stores.
+  const sbUnlock: LitmusTest = {
+    name: "SB+unlock",
+    locations: { x: 0, y: 0 },
+    locks: ["l"],
+    threads: [
+      function* (s, r, l) {
+        yield* spin_lock(l.l!);
+        WRITE_ONCE(s.x!, 1);
+        yield "x = 1";
+        yield* spin_unlock(l.l!);
+        r.r0 = READ_ONCE(s.y!);
+        yield "r0 = y";
+      },
+      function* (s, r) {
+        WRITE_ONCE(s.y!, 1);
+        yield "y = 1";
+        smp_mb();
+        r.r1 = READ_ONCE(s.x!);
+        yield "r1 = x";
+      },
+    ],
+  };
+  it.each([
+    ["sc", false],
+    ["tso", true],
+    ["pso", true],
+  ] as const)("under %s the both-zero outcome occurs across an unlock: %s", (mode, expected) => {
+    expect(occurs(sbUnlock, mode, "r0=0 r1=0")).toBe(expected);
+  });
+
+  // Whoever takes the lock next sees everything stored under it before.
+  const mpLock: LitmusTest = {
+    name: "MP+lock",
+    locations: { data: 0, flag: 0 },
+    locks: ["l"],
+    threads: [
+      function* (s, _r, l) {
+        yield* spin_lock(l.l!);
+        WRITE_ONCE(s.data!, 1);
+        yield "data = 1";
+        WRITE_ONCE(s.flag!, 1);
+        yield "flag = 1";
+        yield* spin_unlock(l.l!);
+      },
+      function* (s, r, l) {
+        yield* spin_lock(l.l!);
+        r.r0 = READ_ONCE(s.flag!);
+        yield "r0 = flag";
+        r.r1 = READ_ONCE(s.data!);
+        yield "r1 = data";
+        yield* spin_unlock(l.l!);
+      },
+    ],
+  };
+  it.each(MODES)("under %s the next holder of the lock never reads the flag without the data", (mode) => {
+    const seen = litmusOutcomes(mpLock, mode);
+    expect(seen.has("r0=1 r1=0")).toBe(false);
+    expect(seen.has("r0=1 r1=1")).toBe(true);
+    expect(seen.has("r0=0 r1=0")).toBe(true);
   });
 });
 

@@ -17,10 +17,22 @@ export const TOLERATED_LOSSES = Math.floor((TIMEOUT_US - Math.max(...REGISTER_LA
 
 export const DOORBELL = "ntb-db";
 
+/** How a variant departs from the right channel. */
+export interface Variant {
+  noLock: boolean;
+  idBeforePayload: boolean;
+  noWmb: boolean;
+  noResend: boolean;
+  noDuplicateCheck: boolean;
+  noRecheck: boolean;
+}
+
 export interface Call {
   readonly who: string;
   readonly id: number;
   readonly start: number;
+  /** The clock's stall count when the call began (see clock_stalls()). */
+  readonly stalls: number;
 }
 
 /** What really happened, to check the channel against. */

@@ -3,7 +3,7 @@
 // answers with the payload first and the id last.
 import type { Gen } from "../../kernel/index.ts";
 import { READ_ONCE, WRITE_ONCE, ktime_get, smp_rmb, smp_wmb, spin_until_timeout, udelay, violation, wait_event } from "../../kernel/index.ts";
-import type { Channel } from "./channel.ts";
+import type { Channel, Variant } from "./channel.ts";
 import { POLL_US, REGISTER_LATENCY_US } from "./channel.ts";
 
 /** The doorbell interrupt: it carries no data, so it only says "look". */
@@ -12,13 +12,23 @@ export function* ntb_db_event(ch: Channel): Gen {
   yield "db_pending = 1, wake the daemon";
 }
 
-/** Executes request `id`: reads its payload, writes the register, answers. */
-function* serve(ch: Channel, id: number, noWmb: boolean): Gen {
+/**
+ * Executes request `id`: reads its payload, checks the id again (a requester
+ * that timed out may be writing the next request over it), writes the
+ * register, answers. Returns false when the request changed while read.
+ */
+function* serve(ch: Channel, id: number, v: Variant): Gen<boolean> {
   smp_rmb();
   const reg = READ_ONCE(ch.req.reg);
   yield `smp_rmb(), req.reg = ${reg}`;
   const value = READ_ONCE(ch.req.value);
   yield `req.value = ${value}`;
+  if (!v.noRecheck) {
+    smp_rmb();
+    const again = READ_ONCE(ch.req.id);
+    yield `smp_rmb(), req.id = ${again}${again === id ? "" : ": it changed, read it again"}`;
+    if (again !== id) return false;
+  }
 
   const g = ch.ghost;
   const want = g.written.get(id);
@@ -35,21 +45,23 @@ function* serve(ch: Channel, id: number, noWmb: boolean): Gen {
 
   WRITE_ONCE(ch.resp.value, old);
   yield `resp.value = ${old}`;
-  if (!noWmb) {
+  if (!v.noWmb) {
     smp_wmb();
     yield "smp_wmb()";
   }
   WRITE_ONCE(ch.resp.id, id);
   ch.last_served = id;
   yield `resp.id = ${id}`;
+  return true;
 }
 
 /**
  * The daemon: sleeps until a doorbell, then polls until POLL_US pass with
- * nothing new. A request is new when its id is not the last one served; the
- * no-duplicate-check variant takes every doorbell for a new request.
+ * nothing new. A request is new when its id is neither 0 (being written) nor
+ * the last one served; the no-duplicate-check variant takes every doorbell
+ * for a new request.
  */
-export function* ntb_daemon(ch: Channel, noDuplicateCheck: boolean, noWmb: boolean): Gen {
+export function* ntb_daemon(ch: Channel, v: Variant): Gen {
   for (;;) {
     yield wait_event(() => ch.db_pending, "a doorbell");
     ch.db_pending = false;
@@ -58,17 +70,23 @@ export function* ntb_daemon(ch: Channel, noDuplicateCheck: boolean, noWmb: boole
     yield `doorbell: poll until ${poll_until} us`;
     for (;;) {
       const id = READ_ONCE(ch.req.id);
-      const fresh = id !== ch.last_served || (noDuplicateCheck && woken && id !== 0);
+      const fresh = id !== 0 && (id !== ch.last_served || (v.noDuplicateCheck && woken));
       woken = false;
-      yield `req.id = ${id}${fresh ? "" : " (served already)"}`;
+      yield `req.id = ${id}${fresh ? "" : id === 0 ? " (being written)" : " (served already)"}`;
       if (fresh) {
-        yield* serve(ch, id, noWmb);
-        poll_until = ktime_get() + POLL_US;
+        if (yield* serve(ch, id, v)) poll_until = ktime_get() + POLL_US;
         continue;
       }
       if (ktime_get() >= poll_until) break;
       const until = poll_until;
-      yield spin_until_timeout(() => READ_ONCE(ch.req.id) !== ch.last_served, until, `a new req.id or ${until} us`);
+      yield spin_until_timeout(
+        () => {
+          const next = READ_ONCE(ch.req.id);
+          return next !== 0 && next !== ch.last_served;
+        },
+        until,
+        `a new req.id or ${until} us`,
+      );
     }
   }
 }
