@@ -1,6 +1,7 @@
 // A model of one's own on the command line: hunt --model-file saves a
 // counterexample that records the model's file, and replay and show find the
 // model through it; parallel hunts load the file in every worker.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -59,6 +60,35 @@ describe("hunt --model-file", () => {
     expect(cx.property).toBe("lockdep");
     expect(cx.found.shard).toMatch(/^[12]\/2$/);
     expect(cx.found.modelFile).toMatch(/ticket-lock\.ts$/);
+  });
+});
+
+describe("a model in a project of its own, which installs the package", () => {
+  /** A project outside the package: the package installed as a link, and the ticket lock as its model. */
+  function project(): string {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "mine", private: true }));
+    fs.mkdirSync(path.join(dir, "node_modules"));
+    fs.symlinkSync(root, path.join(dir, "node_modules", "kernel-race-harness"));
+    for (const name of ["my-lock.mts", "my-lock.ts"]) fs.copyFileSync(ticketLock, path.join(dir, name));
+    return dir;
+  }
+
+  it("an ES module imports the package by name and is hunted", async () => {
+    const dir = project();
+    const h = await cli(["hunt", "--model-file", path.join(dir, "my-lock.mts"), "--variant", "irqs-on", "--out", path.join(dir, "counterexamples")]);
+    expect(h.code, h.err).toBe(1);
+    const cx = JSON.parse(fs.readFileSync(path.join(dir, "counterexamples", jsonFiles(path.join(dir, "counterexamples"))[0]!), "utf8"));
+    expect(cx.found.modelFile).toBe("../../my-lock.mts");
+  });
+
+  it("one loaded as CommonJS (a package without type: module) is refused in one line, not run against a second copy of the API", () => {
+    const dir = project();
+    const r = spawnSync(path.join(root, "node_modules", ".bin", "tsx"), ["src/cli.ts", "list", "--model-file", path.join(dir, "my-lock.ts")], { cwd: root, encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `error: --model-file ${path.join(dir, "my-lock.ts")}: it was loaded as CommonJS, with a copy of the kernel API of its own that no simulated machine runs; make it an ES module ("type": "module" in its package.json, or name it .mts)`,
+    );
   });
 });
 

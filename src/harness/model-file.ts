@@ -1,8 +1,9 @@
 // A model of one's own, in a module outside the package: loaded by path,
 // checked to be a model, with a one-line reason when it is not.
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AnyModel } from "../kernel/model.ts";
 import { defineModel } from "../kernel/model.ts";
 
@@ -53,6 +54,10 @@ export async function loadModelFile(file: string, name?: string): Promise<AnyMod
   } catch (err) {
     throw new ModelFileError(`${file}: cannot load it: ${firstLine(err)}`);
   }
+  if (loadedTwice())
+    throw new ModelFileError(
+      `${file}: it was loaded as CommonJS, with a copy of the kernel API of its own that no simulated machine runs; make it an ES module ("type": "module" in its package.json, or name it .mts)`,
+    );
   const exports = Object.entries(mod).filter(([k, v]) => k !== "default" || v !== undefined);
   const fromDefault = mod.default !== undefined;
   // A default export is the model the file stands for; without one, every named export that is a model.
@@ -71,6 +76,15 @@ export async function loadModelFile(file: string, name?: string): Promise<AnyMod
   }
   if (models.length > 1) throw new ModelFileError(`${file} exports several models (${models.map((x) => x.name).join(", ")}): name the one to use`);
   return models[0]!;
+}
+
+/**
+ * The harness is ES modules. A model file loaded as CommonJS requires the
+ * package again, as a second copy: its kernel calls would find no machine.
+ */
+function loadedTwice(): boolean {
+  const current = fileURLToPath(new URL("../sim/current.ts", import.meta.url));
+  return Object.keys(createRequire(import.meta.url).cache).includes(current);
 }
 
 /** The line of an error that says what is wrong (a TypeScript transform error puts it on its second line). */
