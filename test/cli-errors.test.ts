@@ -33,10 +33,10 @@ describe("commands and options", () => {
   table([
     [[], /no command given \(commands: list, hunt, replay, show, help\)/],
     [["frobnicate"], /unknown command 'frobnicate' \(commands: list, hunt, replay, show, help\)/],
-    [["hunt", "mempool", "--bogus"], /unknown option '--bogus' \(options of hunt: --model-file MODEL_FILE, --variant VARIANT, .*--quiet\)/],
-    [["list", "--bogus"], /unknown option '--bogus' \(options of list: --json, --model-file MODEL_FILE\)/],
-    [["hunt", "mempool", "--runs"], /^error: --runs needs a value \(options of hunt: /],
-    [["list", "--json=yes"], /^error: --json takes no value/],
+    [["hunt", "mempool", "--bogus"], /unknown option '--bogus' \(options of hunt: --model-file, --variant, --correct, --runs, .*, --quiet; see 'help'\)/],
+    [["list", "--bogus"], /unknown option '--bogus' \(options of list: --json, --model-file; see 'help'\)/],
+    [["hunt", "mempool", "--runs"], /^error: --runs needs a value$/],
+    [["list", "--json=yes"], /^error: --json takes no value$/],
     [["list", "extra"], /list takes no arguments, got 'extra'/],
   ]);
 });
@@ -112,6 +112,7 @@ describe("replay and show of what cannot be read", () => {
     [["show", file({ ...cx(), variant: "nosuch" })], /model spinlock has no variant 'nosuch' \(known: irqsave, /],
     [["show", file({ ...cx(), schedule: [{ kind: "jump" }] })], /schedule event 0 /],
     [["show", file({ ...cx(), config: { cpus: 0, maxSteps: 1 } })], /config\.cpus must be a whole number from 1 to 64/],
+    [["show", file({ ...cx(), found: { ...(cx().found as object), modelFile: 5 } })], /found\.modelFile must be a path/],
     [["show", file({ ...cx(), model: "ticket-lock", found: { ...(cx().found as object), modelFile: "gone.ts" } })], /gone\.ts: no such file \(the model file its found\.modelFile names\); give the model's file with --model-file/],
   ]);
 

@@ -82,6 +82,13 @@ describe("hunt, replay, show", () => {
     expect(jsonFiles(a)).toEqual([fa]);
   });
 
+  it("--variant may be given more than once; --correct hunts the correct variants", async () => {
+    const two = await cli("hunt", "spinlock", "--variant", "irqsave", "--variant", "threaded-spin-lock", "--runs", "20", "--out", tmp());
+    expect(two.out.match(/^spinlock\/[\w-]+ .*: passed 20 runs/gm)?.map((l) => l.split(" ")[0])).toEqual(["spinlock/irqsave", "spinlock/threaded-spin-lock"]);
+    const correct = await cli("hunt", "mempool", "--correct", "--runs", "20", "--out", tmp());
+    expect(correct.out.match(/^mempool\/[\w-]+/gm)).toEqual(["mempool/irq-preempt-lock", "mempool/mpsc-queue"]);
+  });
+
   it("hunt of a correct variant that survives exits 0 and saves nothing", async () => {
     const dir = tmp();
     const h = await cli("hunt", "mempool", "--variant", "mpsc-queue", "--runs", "200", "--out", dir);

@@ -21,16 +21,16 @@ export function parse(command: string, args: string[], options: Options) {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
     const e = err as Error & { code?: string };
-    const names = Object.entries(options).map(([k, o]) => `--${k}${o.type === "string" ? ` ${k.toUpperCase().replace(/-/g, "_")}` : ""}`);
+    const names = Object.keys(options).map((k) => `--${k}`);
     const known = names.length > 0 ? `options of ${command}: ${names.join(", ")}` : `${command} takes no options`;
     const unknown = /Unknown option '([^']+)'/.exec(e.message);
-    if (unknown) throw new UsageError(`unknown option '${unknown[1]}' (${known})`);
+    if (unknown) throw new UsageError(`unknown option '${unknown[1]}' (${known}; see 'help')`);
     const missing = /Option '(-[^ ']+)[^']*' argument missing/.exec(e.message);
-    if (missing) throw new UsageError(`${missing[1]} needs a value (${known})`);
+    if (missing) throw new UsageError(`${missing[1]} needs a value`);
     const dash = /Option '(-[^ ']+)' argument is ambiguous/.exec(e.message);
     if (dash) throw new UsageError(`${dash[1]} got a value that starts with a dash: write it as ${dash[1]}=VALUE, for example ${dash[1]}=-1`);
     const noValue = /Option '(-[^ ']+)[^']*' does not take an argument/.exec(e.message);
-    if (noValue) throw new UsageError(`${noValue[1]} takes no value (${known})`);
+    if (noValue) throw new UsageError(`${noValue[1]} takes no value`);
     throw new UsageError(`${e.message.split("\n")[0]} (${known})`);
   }
 }
