@@ -11,3 +11,6 @@ export type { Counterexample, Saved } from "./harness/counterexample.ts";
 export { FORMAT, writeCounterexample, readCounterexampleFile, counterexampleFiles, serialize } from "./harness/counterexample.ts";
 export { replayCounterexample, replayFile, replayAll, describeReplay } from "./harness/replay.ts";
 export { renderTrace } from "./harness/trace-text.ts";
+export { loadModelFile, modelShapeError, ModelFileError } from "./harness/model-file.ts";
+// fast-check itself, at the version the harness pins: a model's workload is one of its arbitraries.
+export { default as fc } from "fast-check";

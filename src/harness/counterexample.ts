@@ -21,8 +21,12 @@ export interface Counterexample {
   workload: unknown;
   schedule: ScheduleEvent[];
   failure: { message: string; event: number; contexts: string[] };
-  /** How it was found: strategy, the hunt's seed, the part of a split hunt ("2/4") if it was one, runs to it. */
-  found: { strategy: string; seed: number; shard?: string; runs: number; fastCheck: string; date: string };
+  /**
+   * How it was found: strategy, the hunt's seed, the part of a split hunt
+   * ("2/4") if it was one, runs to it; for a model of one's own, the model
+   * file hunted, relative to this file's folder.
+   */
+  found: { strategy: string; seed: number; shard?: string; runs: number; fastCheck: string; date: string; modelFile?: string };
 }
 
 /** The part that identifies a counterexample: all but `found`. */
@@ -160,6 +164,7 @@ export function validate(json: unknown, findModel: (name: string) => AnyModel | 
   if (!isObj(found) || typeof found.strategy !== "string" || !Number.isInteger(found.seed) || !Number.isInteger(found.runs) || typeof found.fastCheck !== "string" || typeof found.date !== "string")
     return { error: "found must hold strategy, seed, runs, fastCheck and date" };
   if (found.shard !== undefined && (typeof found.shard !== "string" || !/^\d+\/\d+$/.test(found.shard))) return { error: "found.shard must look like 2/4" };
+  if (found.modelFile !== undefined && typeof found.modelFile !== "string") return { error: "found.modelFile must be a path" };
   return { cx: { ...(json as unknown as Counterexample), config: cfg }, model };
 }
 

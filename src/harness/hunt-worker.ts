@@ -5,10 +5,18 @@ import { parentPort, workerData } from "node:worker_threads";
 import { findModel } from "../models/index.ts";
 import type { HuntOptions } from "./hunt.ts";
 import { search } from "./hunt.ts";
+import { loadModelFile } from "./model-file.ts";
 
-const { modelName, opts, counters, slot } = workerData as { modelName: string; opts: Omit<HuntOptions, "model" | "onProgress" | "onRun">; counters: Float64Array; slot: number };
-const model = findModel(modelName);
-if (model === undefined) throw new Error(`no built-in model '${modelName}': parallel hunts run the built-in models`);
+const { modelName, modelFile, opts, counters, slot } = workerData as {
+  modelName: string;
+  /** A model file of one's own, as an absolute path; else the model is a built-in one. */
+  modelFile?: string;
+  opts: Omit<HuntOptions, "model" | "onProgress" | "onRun" | "onFound">;
+  counters: Float64Array;
+  slot: number;
+};
+const model = modelFile === undefined ? findModel(modelName) : await loadModelFile(modelFile, modelName);
+if (model === undefined) throw new Error(`no built-in model '${modelName}'`);
 const result = search({
   ...opts,
   model,

@@ -38,6 +38,8 @@ export interface HuntOptions {
   onProgress?: (runsDone: number) => void;
   /** Called after every run with the runs and actions so far (parallel hunts count with it). */
   onRun?: (runsDone: number, actions: number) => void;
+  /** Called once, when the failure to be kept is first seen, before any shrinking. */
+  onFound?: (property: string, runs: number) => void;
 }
 
 /** What a search found, before it is reduced: enough to pack a counterexample. */
@@ -102,6 +104,7 @@ export function search(opts: HuntOptions): SearchResult {
   const scheduler = def.create({ seed, depth: opts.depth ?? 3, bound: opts.bound ?? 2, workloads: opts.workloads ?? 20, shard });
   // Workloads come from the hunt's seed, not the shard's: exhaustive shards split one list of them.
   const r = searchOnline({ ...opts, runs, seed: name === "exhaustive" ? opts.seed : seed }, scheduler);
+  if (r.found !== undefined) opts.onFound?.(r.found.property, r.runs);
   return { ...r, shard: opts.shard };
 }
 
@@ -175,6 +178,7 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
       target.property = f.property;
       target.run = runsDone;
       target.ms = performance.now() - started;
+      opts.onFound?.(f.property, runsDone);
     }
     return false;
   });

@@ -4,6 +4,7 @@
 // reduced once, here. Which worker wins first depends on timing: the file
 // records the hunt's seed and the winning part, and `--seed S --shard I/N`
 // repeats that part's search alone.
+import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { HuntOptions, HuntResult, SearchResult, Shard } from "./hunt.ts";
 import { pack } from "./hunt.ts";
@@ -17,10 +18,18 @@ export function workerShard(base: Shard, w: number, workers: number): Shard {
   return { index: base.index + base.count * w, count: base.count * workers };
 }
 
-export async function huntParallel(opts: HuntOptions, workers: number): Promise<HuntResult> {
+/** Where a parallel hunt's workers find the model: a model file of one's own, loaded in each worker (else a built-in model, by name). */
+export interface ParallelOptions {
+  modelFile?: string;
+  /** How often the runs counted so far are passed to opts.onRun. */
+  pollMs?: number;
+}
+
+export async function huntParallel(opts: HuntOptions, workers: number, po: ParallelOptions = {}): Promise<HuntResult> {
   const started = performance.now();
   const base: Shard = opts.shard ?? { index: 0, count: 1 };
-  const { model, onProgress, onRun: _r, ...plain } = opts;
+  const { model, onProgress, onRun, onFound, ...plain } = opts;
+  const modelFile = po.modelFile === undefined ? undefined : path.resolve(po.modelFile);
   // Each worker counts its runs and actions here after every run, so a stopped worker's work still counts.
   const counters = new Float64Array(new SharedArrayBuffer(16 * workers));
   const results: (SearchResult | undefined)[] = new Array(workers).fill(undefined);
@@ -28,23 +37,27 @@ export async function huntParallel(opts: HuntOptions, workers: number): Promise<
   const pool = Array.from({ length: workers }, (_, w) =>
     // The worker is TypeScript: its entry registers tsx in the thread, then loads it.
     new Worker(new URL("./hunt-worker.mjs", import.meta.url), {
-      workerData: { modelName: model.name, opts: { ...plain, shard: workerShard(base, w, workers) }, counters, slot: w },
+      workerData: { modelName: model.name, modelFile, opts: { ...plain, shard: workerShard(base, w, workers) }, counters, slot: w },
       // Runs allocate a lot and die young: a larger young generation means fewer scavenges competing for the cores.
       resourceLimits: { maxYoungGenerationSizeMb: 64 },
     }),
   );
   const stopAll = () => Promise.all(pool.map((p) => p.terminate()));
+  const total = (k: 0 | 1) => Array.from({ length: workers }, (_, i) => counters[2 * i + k]!).reduce((a, b) => a + b, 0);
+  // The main thread is idle meanwhile: it reads the workers' counters for whoever watches the hunt.
+  const poll = onRun === undefined ? undefined : setInterval(() => onRun(total(0), total(1)), po.pollMs ?? 100);
   await new Promise<void>((resolve, reject) => {
     let open = workers;
     pool.forEach((worker, w) => {
       worker.on("message", (msg: { progress?: number; result?: SearchResult }) => {
         if (msg.progress !== undefined) {
-          onProgress?.(Array.from({ length: workers }, (_, i) => counters[2 * i]!).reduce((a, b) => a + b, 0));
+          onProgress?.(total(0));
           return;
         }
         results[w] = msg.result;
         if (msg.result?.found !== undefined && winner === undefined) {
           winner = w;
+          onFound?.(msg.result.found.property, total(0));
           void stopAll().then(() => resolve());
         }
       });
@@ -61,7 +74,7 @@ export async function huntParallel(opts: HuntOptions, workers: number): Promise<
         if (--open === 0) resolve();
       });
     });
-  });
+  }).finally(() => clearInterval(poll));
   let runs = 0;
   let actions = 0;
   for (let w = 0; w < workers; w++) {

@@ -1,0 +1,42 @@
+// The command line's help text.
+export const USAGE = `usage:
+  npx tsx src/cli.ts list [--json] [--model-file FILE.ts]...
+  npx tsx src/cli.ts hunt <model> [--variant V]... [--correct] [--runs N] [--seed S|random] [--strategy S]
+                          [--depth D] [--bound K] [--workloads W] [--workers N] [--shard I/N]
+                          [--cpus N] [--memory M] [--property P] [--max-steps N] [--set K=V]...
+                          [--out DIR] [--quiet]
+  npx tsx src/cli.ts hunt --model-file FILE.ts [<model>] [same options]
+  npx tsx src/cli.ts replay <file|dir>... [--model-file FILE.ts]...
+  npx tsx src/cli.ts show <file> [--svg OUT.svg] [--html OUT.html] [--model-file FILE.ts]...
+  npx tsx src/cli.ts show <dir> --html OUT.html [--model-file FILE.ts]...
+
+hunt options:
+  --model-file F  hunt the model a TypeScript module exports (its default export, or its one named
+                  model export; with several, name it); a counterexample saved from it records the
+                  file's path, so replay and show find it again
+  --variant V     hunt this variant; may be given more than once (default: every variant of the model)
+  --correct       hunt only the variants the model declares correct (deep hunts for regressions)
+  --runs N        runs per variant (default 1000; exhaustive: until every schedule is tried)
+  --seed S        fast-check seed, a whole number (default 1); 'random' picks one and prints it
+  --strategy S    schedule source:
+                    fast-check  model-based commands, generated and shrunk by fast-check (the default)
+                    random      a uniform random walk over the enabled events
+                    pct         probabilistic concurrency testing; --depth D: bug depth (default 3)
+                    exhaustive  every schedule with at most --bound K deviations from the default
+                                policy (default 2), over --workloads W workloads (default 20);
+                                reports when it has tried them all
+  --workers N     hunt on N worker threads, each its own part of the hunt; the first failure wins
+  --shard I/N     hunt part I (1 to N) of a hunt split N ways, as one job of a CI matrix: disjoint
+                  seed streams (exhaustive: disjoint workloads), --runs split among the parts
+  --cpus N        CPUs of the simulated machine (default: the variant's own setting)
+  --memory M      the memory model, sc, tso or pso, for a model that has a memory setting
+  --property P    count only failures of property P (default: the first property that fails)
+  --max-steps N   actions after which a run counts as a hang (default: the model's)
+  --set K=V       a setting (see 'list': each variant's config), for example --set signalThreshold=256,
+                  or --set lockdep=0 to leave the lock validator out and let the hunt find the deadlocks
+  --out DIR       where counterexamples are saved (default: counterexamples)
+  --quiet         no progress: on a terminal a line updated as the hunt goes, elsewhere one line at the end
+
+replay and show find a model of your own through the file its counterexample records; --model-file
+overrides that. show --svg and --html draw the run as a picture; show <dir> --html writes one page
+for every counterexample file under the folder.`;
