@@ -31,7 +31,7 @@ for v in id-before-payload no-lock no-resend no-duplicate-check; do
   hunt channel --variant "$v" --seed 1
 done
 # The missing write barrier shows only where stores to different words can pass each other.
-hunt channel --variant no-wmb --set memory=pso --seed 1
+hunt channel --variant no-wmb --memory pso --seed 1
 # A responder stalled for a whole timeout while the next request is written: PCT finds it, the default does not.
 hunt channel --variant no-recheck --strategy pct --seed 1
 exit 0

@@ -49,7 +49,7 @@ describe("hunt --model-file", () => {
     expect(h.code).toBe(0);
     expect(h.out).toMatch(/^second-fixture\/only \(cpus=1 maxSteps=100 lockdep=1\): passed 5 runs/m);
     const l = await cli(["list", "--json", "--model-file", ticketLock]);
-    expect(JSON.parse(l.out).models.map((m: { name: string }) => m.name)).toEqual(["mempool", "spinlock", "rcu", "ticket-lock"]);
+    expect(JSON.parse(l.out).models.map((m: { name: string }) => m.name)).toEqual(["mempool", "spinlock", "rcu", "channel", "ticket-lock"]);
   });
 
   it("--workers loads the model file in every worker", async () => {
