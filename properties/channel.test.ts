@@ -1,6 +1,7 @@
 // The request-id channel hunted with fixed seeds: each broken channel is
 // caught with the property it breaks, in the memory mode that exposes it,
 // and the right channel survives in every mode with doorbells lost.
+import { runsFromEnv } from "../src/vitest.ts";
 import { describe, expect, it } from "vitest";
 import { hunt } from "../src/harness/hunt.ts";
 import { Run, runSchedule } from "../src/harness/run.ts";
@@ -11,7 +12,7 @@ import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
 
 const model = findModel("channel")!;
-const correctRuns = Number(process.env.KRH_RUNS ?? 3000);
+const correctRuns = runsFromEnv(3000);
 
 describe("channel: broken channels are caught", () => {
   const cases: { variant: string; memory: string; expect: string; why: string; strategy?: string }[] = [

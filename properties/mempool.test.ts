@@ -1,6 +1,7 @@
 // The allocator hunted with fixed seeds: every buggy variant is caught (and
 // what it breaks is the race the variant stands for), every correct variant
 // survives. KRH_RUNS raises the runs for correct variants (20000 for a deep check).
+import { runsFromEnv } from "../src/vitest.ts";
 import { describe, expect, it } from "vitest";
 import { hunt } from "../src/harness/hunt.ts";
 import { removableEvents } from "../src/harness/minimize.ts";
@@ -11,7 +12,7 @@ import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
 
 const model = findModel("mempool")!;
-const correctRuns = Number(process.env.KRH_RUNS ?? 2500);
+const correctRuns = runsFromEnv(2500);
 
 describe("mempool: buggy variants are caught", () => {
   const cases: { variant: string; cpus: number; property?: string; expect: string[]; runs: number; why: string }[] = [

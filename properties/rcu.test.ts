@@ -1,6 +1,7 @@
 // The RCU module hunted with fixed seeds: each wrong exit path is caught,
 // the right one survives, and the original rcu_barrier() fails only under the
 // RCU flavor that let a grace period end inside on_each_cpu().
+import { runsFromEnv } from "../src/vitest.ts";
 import { describe, expect, it } from "vitest";
 import { hunt } from "../src/harness/hunt.ts";
 import { removableEvents } from "../src/harness/minimize.ts";
@@ -10,7 +11,7 @@ import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
 
 const model = findModel("rcu")!;
-const correctRuns = Number(process.env.KRH_RUNS ?? 3000);
+const correctRuns = runsFromEnv(3000);
 
 describe("rcu: buggy exit paths are caught", () => {
   const cases: { variant: string; expect: string; why: string }[] = [

@@ -1,6 +1,7 @@
 // The spinlock model hunted with fixed seeds: every locking mistake is caught,
 // by the validator when it is on and as the deadlock it is when it is off;
 // correct use survives, nested locks included, and the validator stays quiet.
+import { runsFromEnv } from "../src/vitest.ts";
 import { describe, expect, it } from "vitest";
 import { hunt } from "../src/harness/hunt.ts";
 import { removableEvents } from "../src/harness/minimize.ts";
@@ -11,7 +12,7 @@ import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
 
 const model = findModel("spinlock")!;
-const correctRuns = Number(process.env.KRH_RUNS ?? 20000);
+const correctRuns = runsFromEnv(20000);
 
 describe("spinlock: buggy variants are caught", () => {
   const cases: { variant: string; lockdep: number; expect: string }[] = [

@@ -38,15 +38,42 @@ export async function main(
     return await run(rest, { out, err, tty });
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`error: ${e.message}`);
+      err(`error: ${oneLine(e.message)}`);
       return 2;
     }
-    const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
-      err(`error: ${(e as Error).message}`); // a file the command could not read or write
+    const io = ioProblem(e);
+    if (io !== undefined) {
+      err(`error: ${io}`); // a file the command could not read or write
       return 2;
     }
-    throw e;
+    // Anything else was thrown by model code (a user's model that crashes in setup or its workload) or is a bug here.
+    if (process.env.KRH_DEBUG) throw e;
+    err(`error: ${oneLine(e instanceof Error ? e.message : String(e))} (KRH_DEBUG=1 shows where)`);
+    return 2;
+  }
+}
+
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " ").trim();
+
+/** A file system error as one line that says what is wrong with which path. */
+function ioProblem(e: unknown): string | undefined {
+  const { code, path: p, message } = e as NodeJS.ErrnoException;
+  if (typeof code !== "string" || !/^E[A-Z]+$/.test(code)) return undefined;
+  const where = p === undefined ? "" : `${p === "" ? "(an empty path)" : p}: `;
+  switch (code) {
+    case "ENOENT":
+      return `${where}no such file or folder`;
+    case "ENOTDIR":
+      return `${where}a part of this path is a file, not a folder`;
+    case "EEXIST":
+      return `${where}exists and is not a folder`;
+    case "EISDIR":
+      return `${where}is a folder, not a file`;
+    case "EACCES":
+    case "EPERM":
+      return `${where}permission denied`;
+    default:
+      return oneLine(message);
   }
 }
 

@@ -14,7 +14,8 @@ import { removableEvents } from "./harness/minimize.ts";
 import { describeReplay, replayCounterexample, replayFile } from "./harness/replay.ts";
 import { renderTrace } from "./harness/trace-text.ts";
 import type { AnyModel, MachineConfig } from "./kernel/model.ts";
-import { variantConfig } from "./kernel/model.ts";
+import { allProperties, variantConfig } from "./kernel/model.ts";
+import { STRATEGIES } from "./strategies/index.ts";
 
 export interface HuntModelOptions {
   /** Runs to make (default 1000). */
@@ -36,6 +37,30 @@ export interface Hunted extends HuntResult {
   config: MachineConfig;
 }
 
+/**
+ * Runs from $KRH_RUNS when it is set, else `fallback`. A value that is not a
+ * whole number >= 1 is an error: a typo must not turn a check off.
+ */
+export function runsFromEnv(fallback: number): number {
+  const v = process.env.KRH_RUNS;
+  if (v === undefined || v === "") return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new Error(`KRH_RUNS must be a whole number >= 1, got '${v}'`);
+  return Number(v);
+}
+
+/** Checks a hunt's options against the model, so a mistake is named at once, not after the runs. */
+function checkOptions(model: AnyModel, variant: string, o: HuntModelOptions): void {
+  const variants = Object.keys(model.variants);
+  if (!variants.includes(variant)) throw new Error(`model ${model.name} has no variant '${variant}' (known: ${variants.join(", ")})`);
+  if (o.runs !== undefined && (!Number.isInteger(o.runs) || o.runs < 1)) throw new Error(`runs must be a whole number >= 1, got ${o.runs}`);
+  const strategies = ["fast-check", ...STRATEGIES.map((s) => s.name)];
+  if (o.strategy !== undefined && !strategies.includes(o.strategy)) throw new Error(`unknown strategy '${o.strategy}' (known: ${strategies.join(", ")})`);
+  const properties = allProperties(model);
+  if (o.property !== undefined && !properties.includes(o.property)) throw new Error(`model ${model.name} has no property '${o.property}' (known: ${properties.join(", ")})`);
+  const settings = Object.keys(variantConfig(model, variant));
+  for (const k of Object.keys(o.config ?? {})) if (!settings.includes(k)) throw new Error(`model ${model.name} has no setting '${k}' (known: ${settings.join(", ")})`);
+}
+
 function seedOf(model: AnyModel, variant: string, seed: number | "random" | undefined): number {
   if (seed !== "random") return seed ?? 1;
   const s = randomInt(0, 2 ** 31 - 1);
@@ -45,6 +70,7 @@ function seedOf(model: AnyModel, variant: string, seed: number | "random" | unde
 
 /** Hunts one variant of a model. */
 export function huntModel(model: AnyModel, variant: string, o: HuntModelOptions = {}): Hunted {
+  checkOptions(model, variant, o);
   const config = variantConfig(model, variant, o.config);
   const seed = seedOf(model, variant, o.seed);
   const r = hunt({ model, variant, config, runs: o.runs ?? 1000, seed, strategy: o.strategy, property: o.property });
@@ -102,7 +128,7 @@ function filesOf(model: AnyModel, dir: string): string[] {
  */
 export function describeModel(model: AnyModel, o: DescribeModelOptions = {}): void {
   const runs = o.runs ?? 1000;
-  const correctRuns = o.correctRuns ?? (process.env.KRH_RUNS ? Number(process.env.KRH_RUNS) : runs);
+  const correctRuns = o.correctRuns ?? runsFromEnv(runs);
   const seed = o.seed ?? 1;
   const dir = o.counterexamples ?? "counterexamples";
   describe(model.name, () => {

@@ -56,7 +56,12 @@ describe("hunt", () => {
     [["hunt", "mempool", "--seed", "1.5"], /--seed takes a whole number from -2147483648 to 2147483647, got '1.5'/],
     [["hunt", "mempool", "--cpus", "0"], /--cpus takes a whole number from 1 to 64, got '0'/],
     [["hunt", "mempool", "--workers", "100"], /--workers takes a whole number from 1 to 64/],
-    [["hunt", "mempool", "--max-steps", "-1"], /--max-steps got a value that starts with a dash: write it as --max-steps=VALUE, for example --max-steps=-1/],
+    [["hunt", "mempool", "--max-steps", "-1"], /^error: --max-steps needs a value \(one that starts with a dash is written --max-steps=VALUE\)$/],
+    [["hunt", "channel", "--cpus", "1"], /channel needs cpus >= 2 \(the borrower's, then one for the owner\), got 1/],
+    [["hunt", "mempool", "--out", ""], /^error: --out needs a folder name$/],
+    [["hunt", "--model-file", rel(fixture("crashes.ts")), "setup-throws"], /^error: setup went wrong \(KRH_DEBUG=1 shows where\)$/],
+    [["hunt", "--model-file", rel(fixture("crashes.ts")), "setup-returns-nothing"], /model setup-returns-nothing: setup\(\) returned undefined; it must return \{ invariants\?, finals\?, sequential\? \}/],
+    [["hunt", "--model-file", rel(fixture("crashes.ts")), "undeclared-check"], /model undeclared-check: its setup\(\) checks 'undeclared', which is not one of its properties \(declared: declared\)/],
     [["hunt", "mempool", "--max-steps=-1"], /--max-steps takes a whole number from 1 to /],
     [["hunt", "mempool", "--shard", "5/4"], /--shard takes I\/N with 1 <= I <= N, for example 2\/4, got '5\/4'/],
     [["hunt", "mempool", "--shard", "half"], /--shard takes I\/N/],
@@ -65,7 +70,7 @@ describe("hunt", () => {
     [["hunt", "mempool", "--set", "lockdep=on"], /--set lockdep takes a whole number from 0 to /],
     [["hunt", "mempool", "--set", "cpus=2"], /use --cpus for cpus/],
     [["hunt", "mempool", "--memory", "tso"], /model mempool has no memory setting, so --memory does not apply \(models with one: /],
-    [["hunt", "mempool", "--out", "/no/such/parent/dir"], /^error: --out \/no\/such\/parent\/dir: ENOENT/],
+    [["hunt", "mempool", "--out", "/no/such/parent/dir"], /^error: --out \/no\/such\/parent\/dir: its parent folder does not exist$/],
     [["hunt", "mempool", "--out", "package.json"], /^error: --out package\.json: not a folder$/],
   ]);
 });

@@ -28,7 +28,7 @@ export function parse(command: string, args: string[], options: Options) {
     const missing = /Option '(-[^ ']+)[^']*' argument missing/.exec(e.message);
     if (missing) throw new UsageError(`${missing[1]} needs a value`);
     const dash = /Option '(-[^ ']+)' argument is ambiguous/.exec(e.message);
-    if (dash) throw new UsageError(`${dash[1]} got a value that starts with a dash: write it as ${dash[1]}=VALUE, for example ${dash[1]}=-1`);
+    if (dash) throw new UsageError(`${dash[1]} needs a value (one that starts with a dash is written ${dash[1]}=VALUE)`);
     const noValue = /Option '(-[^ ']+)[^']*' does not take an argument/.exec(e.message);
     if (noValue) throw new UsageError(`${noValue[1]} takes no value`);
     throw new UsageError(`${e.message.split("\n")[0]} (${known})`);

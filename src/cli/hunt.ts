@@ -133,12 +133,15 @@ function settings(model: AnyModel, values: Record<string, unknown>): Partial<Mac
 
 /** The output folder must be a folder we can write in, before any hunting: it is created now if missing (not its parents). */
 function usableOutDir(dir: string): void {
+  if (dir.trim() === "") throw new UsageError("--out needs a folder name");
   try {
     if (!fs.existsSync(dir)) fs.mkdirSync(dir);
     if (!fs.statSync(dir).isDirectory()) throw new Error("not a folder");
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (err) {
-    throw new UsageError(`--out ${dir}: ${(err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOTDIR" ? "a part of this path is a file, not a folder" : code === "ENOENT" ? "its parent folder does not exist" : (err as Error).message;
+    throw new UsageError(`--out ${dir}: ${why}`);
   }
 }
 
@@ -203,9 +206,11 @@ export async function cmdHunt(args: string[], io: Io): Promise<number> {
     try {
       saved = writeCounterexample(p.outDir, cx);
     } catch (err) {
-      // Never lose what was found: print it, so it can be saved by hand.
+      // Never lose what was found: print it, so it can be saved by hand; a property did fail, so exit 1.
+      io.err(`error: ${cx.property} broken, but the counterexample could not be saved in ${p.outDir}: ${(err as Error).message.replace(/\s*\n\s*/g, " ")}; here it is, to save by hand:`);
       say(serialize(cx));
-      throw new UsageError(`${cx.property} broken, but the counterexample could not be saved in ${p.outDir}: ${(err as Error).message}`);
+      failed = true;
+      continue;
     }
     say(`${where}: ${cx.property} broken after ${r.runs} run(s), ${secs} s; shrunk to ${cx.schedule.length} event(s)`);
     say(`  ${cx.failure.message}`);

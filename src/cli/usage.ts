@@ -32,7 +32,7 @@ hunt options:
   --memory M      the memory model, sc, tso or pso, for a model that has a memory setting
   --property P    count only failures of property P (default: the first property that fails)
   --max-steps N   actions after which a run counts as a hang (default: the model's)
-  --set K=V       a setting (see 'list': each variant's config), for example --set signalThreshold=256,
+  --set K=V       a setting (see 'list --json': each variant's config), for example --set signalThreshold=256,
                   or --set lockdep=0 to leave the lock validator out and let the hunt find the deadlocks
   --out DIR       where counterexamples are saved (default: counterexamples)
   --quiet         no progress: on a terminal a line updated as the hunt goes, elsewhere one line at the end

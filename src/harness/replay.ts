@@ -66,7 +66,8 @@ export function describeReplay(r: FileReplay): string[] {
   const lines = [`${r.file}: ${r.ok ? "as expected" : "NOT as expected"}`];
   if (r.error) lines.push(`  ${r.error}`);
   for (const v of r.variants) {
-    const got = v.failure ? `breaks ${v.failure.property} at event ${v.failure.event}: ${v.failure.message}` : "breaks nothing";
+    const at = (e: number) => (e >= r.cx!.schedule.length ? "in the drain" : `at event ${e}`);
+    const got = v.failure ? `breaks ${v.failure.property} ${at(v.failure.event)}: ${v.failure.message}` : "breaks nothing";
     const want = v.expect === "fail" ? `must break ${r.cx.property}` : "must break nothing";
     const skipped = v.skipped.length > 0 ? ` (${v.skipped.length} event(s) not enabled, skipped: ${v.skipped.map((s) => s.index).join(", ")})` : "";
     const note = v.decisiveSkipped ? `; note: event ${r.cx.failure.event}, where the failure happened, cannot happen here` : "";

@@ -3,6 +3,7 @@
 import { takeLinearized } from "../kernel/linearize.ts";
 import { installKernel } from "../kernel/lockdep.ts";
 import type { AnyModel, MachineConfig } from "../kernel/model.ts";
+import { allProperties } from "../kernel/model.ts";
 import { setBooting } from "../sim/current.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Failure, Violation } from "../sim/failure.ts";
@@ -58,6 +59,11 @@ export class Run {
     } finally {
       setBooting(null);
     }
+    if (typeof instance !== "object" || instance === null)
+      throw new Error(`model ${model.name}: setup() returned ${String(instance)}; it must return { invariants?, finals?, sequential? }`);
+    const declared = allProperties(model);
+    for (const name of [...Object.keys(instance.invariants ?? {}), ...Object.keys(instance.finals ?? {}), ...(instance.sequential ? [instance.sequential.property] : [])])
+      if (!declared.includes(name)) throw new Error(`model ${model.name}: its setup() checks '${name}', which is not one of its properties (declared: ${Object.keys(model.properties).join(", ") || "none"})`);
     const invariants = Object.entries(instance.invariants ?? {});
     const sequential = instance.sequential;
     const m = this.machine;

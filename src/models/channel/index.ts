@@ -15,6 +15,7 @@ export interface ChannelWorkload {
 }
 
 function workload(config: MachineConfig): fc.Arbitrary<ChannelWorkload> {
+  checkConfig(config);
   const call = fc.record({ reg: fc.integer({ min: 0, max: REGISTER_LATENCY_US.length - 1 }), value: fc.integer({ min: 1, max: 9 }) });
   const requester = fc.record({ cpu: fc.integer({ min: 0, max: config.cpus - 2 }), calls: fc.array(call, { minLength: 1, maxLength: 2 }) });
   return fc.record({ requesters: fc.array(requester, { minLength: 1, maxLength: 3 }) });
