@@ -19,7 +19,7 @@ export function renderTrace(cx: Counterexample, model: AnyModel): string {
   out.push(`  ${cx.failure.message}`);
   out.push(`config    ${Object.entries(cx.config).map(([k, v]) => `${k}=${v}`).join(" ")}`);
   out.push(`workload  ${JSON.stringify(cx.workload)}`);
-  out.push(`schedule  ${cx.schedule.length} event(s), then the default drain`);
+  out.push(`schedule  ${cx.schedule.length} event(s), then the default drain (its actions are rows dN)`);
   out.push(`found     ${cx.found.strategy}, seed ${cx.found.seed}, run ${cx.found.runs}, fast-check ${cx.found.fastCheck}, ${cx.found.date}`);
   out.push("");
 
@@ -31,10 +31,13 @@ export function renderTrace(cx: Counterexample, model: AnyModel): string {
   out.push(header.join(" | ").trimEnd());
   out.push(header.map((h, i) => "-".repeat(i === 0 ? 7 : i <= cpus ? widths[i - 1]! : 7)).join("-+-"));
   let lastEvent = -2;
+  let lastStep = -1;
   for (const e of run.machine.trace) {
     const failing = f !== undefined && e.step === f.step;
-    const label = e.event === lastEvent ? "" : e.event < 0 ? "drain" : String(e.event);
+    // A scheduled event's index; in the drain, each action's number (dN), as failure messages name it ("drain action N").
+    const label = e.event >= 0 ? (e.event === lastEvent ? "" : String(e.event)) : e.step === lastStep ? "" : `d${e.step}`;
     lastEvent = e.event;
+    lastStep = e.step;
     const cols = widths.map((w, c) => fit(e.cpu === c ? cell(e) : "", w));
     if (hasMachine) cols.push(e.cpu < 0 ? cell(e) : "");
     out.push(`${failing ? ">>" : "  "}${label.padStart(5)} | ${cols.join(" | ")}`.trimEnd());
