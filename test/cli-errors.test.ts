@@ -59,6 +59,7 @@ describe("hunt", () => {
     [["hunt", "mempool", "--max-steps", "-1"], /^error: --max-steps needs a value \(one that starts with a dash is written --max-steps=VALUE\)$/],
     [["hunt", "channel", "--cpus", "1"], /channel needs cpus >= 2 \(the borrower's, then one for the owner\), got 1/],
     [["hunt", "mempool", "--out", ""], /^error: --out needs a folder name$/],
+    [["hunt", "mempool", "--set", "lockdep=5"], /^error: --set lockdep takes 0 \(off\) or 1 \(on\), got '5'$/],
     [["hunt", "--model-file", rel(fixture("crashes.ts")), "setup-throws"], /^error: setup went wrong \(KRH_DEBUG=1 shows where\)$/],
     [["hunt", "--model-file", rel(fixture("crashes.ts")), "setup-returns-nothing"], /model setup-returns-nothing: setup\(\) returned undefined; it must return \{ invariants\?, finals\?, sequential\? \}/],
     [["hunt", "--model-file", rel(fixture("crashes.ts")), "undeclared-check"], /model undeclared-check: its setup\(\) checks 'undeclared', which is not one of its properties \(declared: declared\)/],

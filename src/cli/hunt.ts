@@ -125,6 +125,7 @@ function settings(model: AnyModel, values: Record<string, unknown>): Partial<Mac
     const [, key, value] = m as unknown as [string, string, string];
     if (key === "cpus" || key === "maxSteps") throw new UsageError(`use --${key === "cpus" ? "cpus" : "max-steps"} for ${key}`);
     if (!(key in known)) throw new UsageError(`model ${model.name} has no setting '${key}' (known: ${Object.keys(known).filter((k) => k !== "cpus" && k !== "maxSteps").join(", ")})`);
+    if (key === "lockdep" && value !== "0" && value !== "1") throw new UsageError(`--set lockdep takes 0 (off) or 1 (on), got '${value}'`);
     if (key === "memory" && values.memory !== undefined) throw new UsageError("give the memory model once: --memory or --set memory, not both");
     overrides[key] = key === "memory" ? memory("--set memory", value) : typeof known[key] === "number" ? (wholeNumber(`--set ${key}`, value, 0) as number) : value;
   }

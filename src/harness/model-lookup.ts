@@ -50,7 +50,8 @@ export class ModelLookup {
       model = await this.load(modelFile, name);
     } catch (err) {
       if (!(err instanceof ModelFileError)) throw err;
-      return { error: `${err.message} (the model file its found.modelFile names); give the model's file with --model-file` };
+      const given = this.given.length > 0 ? `the model file given holds ${this.given.map((m) => m.name).join(", ")}, not ${name}; ` : "";
+      return { error: `${err.message} (the model file its found.modelFile names); ${given}give ${name}'s file with --model-file` };
     }
     return { find: (n) => (n === name ? model : plain(n)) };
   }
