@@ -68,7 +68,7 @@ describe("hunt", () => {
     [["hunt", "mempool", "--shard", "half"], /--shard takes I\/N/],
     [["hunt", "mempool", "--set", "colour=red"], /model mempool has no setting 'colour' \(known: lockdep, signalThreshold\)/],
     [["hunt", "mempool", "--set", "lockdep"], /--set takes KEY=VALUE, for example --set lockdep=0, got 'lockdep'/],
-    [["hunt", "mempool", "--set", "lockdep=on"], /--set lockdep takes a whole number from 0 to /],
+    [["hunt", "mempool", "--set", "lockdep=on"], /--set lockdep takes 0 \(off\) or 1 \(on\), got 'on'/],
     [["hunt", "mempool", "--set", "cpus=2"], /use --cpus for cpus/],
     [["hunt", "mempool", "--memory", "tso"], /model mempool has no memory setting, so --memory does not apply \(models with one: /],
     [["hunt", "mempool", "--out", "/no/such/parent/dir"], /^error: --out \/no\/such\/parent\/dir: its parent folder does not exist$/],
@@ -119,7 +119,7 @@ describe("replay and show of what cannot be read", () => {
     [["show", file({ ...cx(), schedule: [{ kind: "jump" }] })], /schedule event 0 /],
     [["show", file({ ...cx(), config: { cpus: 0, maxSteps: 1 } })], /config\.cpus must be a whole number from 1 to 64/],
     [["show", file({ ...cx(), found: { ...(cx().found as object), modelFile: 5 } })], /found\.modelFile must be a path/],
-    [["show", file({ ...cx(), model: "ticket-lock", found: { ...(cx().found as object), modelFile: "gone.ts" } })], /gone\.ts: no such file \(the model file its found\.modelFile names\); give the model's file with --model-file/],
+    [["show", file({ ...cx(), model: "ticket-lock", found: { ...(cx().found as object), modelFile: "gone.ts" } })], /gone\.ts: no such file \(the model file its found\.modelFile names\); give ticket-lock's file with --model-file/],
   ]);
 
   it("replay: each unreadable file is one error line, and the others are still replayed", async () => {

@@ -39,7 +39,7 @@ describe("hunt --model-file", () => {
     fs.renameSync(path.join(dir, jsonFiles(dir)[0]!), moved);
     const lost = await cli(["replay", moved]);
     expect(lost.code).toBe(2);
-    expect(lost.err).toMatch(/ticket-lock\.ts: no such file \(the model file its found\.modelFile names\); give the model's file with --model-file$/);
+    expect(lost.err).toMatch(/ticket-lock\.ts: no such file \(the model file its found\.modelFile names\); give ticket-lock's file with --model-file$/);
     const found = await cli(["replay", moved, "--model-file", ticketLock]);
     expect(found.code, found.err).toBe(0);
   });
