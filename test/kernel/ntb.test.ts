@@ -60,28 +60,24 @@ describe("virtual time", () => {
   });
 
   it("the schedule may move the clock past a CPU that could go on, counted as a stall; the drain never does", () => {
-    const m = boot(2, () => {
-      timekeeping_init();
-      kthread_run(() => udelay(5), "A", { cpu: 0 });
-      kthread_run(function* (): Gen {
-        yield "one";
-        yield "two";
-      }, "B", { cpu: 1 });
-    });
+    // A waits 5 us on cpu0 while B has two steps to take on cpu1.
+    const world = () =>
+      boot(2, () => {
+        timekeeping_init();
+        kthread_run(() => udelay(5), "A", { cpu: 0 });
+        kthread_run(function* (): Gen {
+          yield "one";
+          yield "two";
+        }, "B", { cpu: 1 });
+      });
+    const m = world();
     m.apply({ kind: "step", cpu: 0 }, 0);
     expect(m.enabledEvents()).toContainEqual({ kind: "env", source: "clock", arg: 5 });
     expect(m.apply({ kind: "env", source: "clock", arg: 5 }, 1)).toBe(true);
     expect(m.stalls).toBe(1);
     expect(m.trace.at(-1)?.text).toBe("time 0 -> 5 us (a stall: something else could have gone on)");
 
-    const fair = boot(2, () => {
-      timekeeping_init();
-      kthread_run(() => udelay(5), "A", { cpu: 0 });
-      kthread_run(function* (): Gen {
-        yield "one";
-        yield "two";
-      }, "B", { cpu: 1 });
-    });
+    const fair = world();
     fair.drain(0);
     expect(fair.stalls).toBe(0);
     const texts = fair.trace.map((e) => e.text);
