@@ -3,7 +3,9 @@
 # checks them in a real browser, headless Chromium: each SVG parses and
 # shows its failing property, each page holds the picture, the trace and the
 # property, every picture renders to a non-blank screenshot, and the index
-# lists every file. Not part of `npm test` (CI has no Chromium).
+# lists every file. A file that cannot be read (its model not found, as
+# `show` finds models: built-in, or the model file the counterexample
+# records) counts as a failure. Not part of `npm test` (CI has no Chromium).
 #
 # Usage: scripts/check-pictures.sh [OUT_DIR] [COUNTEREXAMPLE_DIR]
 # Screenshots are left in OUT_DIR (default: a fresh temporary folder).
@@ -36,9 +38,21 @@ png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{ printf "%d,%d\n", $1*16777216+$2
 failures=0
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 
-listing=$(npx tsx scripts/render-pictures.ts "$OUT" "$DIR" 2>/dev/null)
+# render-pictures.ts exits 1 when some file cannot be read (it lists those), anything else but 0 is a crash.
+render=0
+listing=$(npx tsx scripts/render-pictures.ts "$OUT" "$DIR" 2>"$OUT/render.log") || render=$?
+if [ "$render" -ne 0 ] && [ "$render" -ne 1 ]; then
+  fail "render-pictures.ts exited with $render: $(grep -v '^npm warn' "$OUT/render.log" | tail -5)"
+fi
 count=0
+unreadable=0
 while IFS=$'\t' read -r svg html property; do
+  [ -n "$svg" ] || continue
+  if [ "$svg" = unreadable ]; then
+    unreadable=$((unreadable + 1))
+    fail "$html: cannot be read: $property"
+    continue
+  fi
   count=$((count + 1))
   before=$failures
   name=${svg%.svg}
@@ -65,10 +79,12 @@ done <<<"$listing"
 browser --dump-dom "file://$OUT/index.html" >"$OUT/index.dom" || fail "index: chromium exited with an error"
 browser --window-size=1400,2000 --screenshot="$OUT/index.png" "file://$OUT/index.html" >/dev/null || fail "index: no screenshot"
 files=$(find "$DIR" -name '*.json' | wc -l)
+[ "$render" -eq 1 ] && [ "$unreadable" -eq 0 ] && fail "render-pictures.ts says a file cannot be read, but lists none"
+[ "$((count + unreadable))" -eq "$files" ] || fail "$files file(s) under $DIR, but $count drawn and $unreadable unreadable"
 for f in $(find "$DIR" -name '*.json' | sort); do grep -qF "$f" "$OUT/index.dom" || fail "index: $f is not listed"; done
 [ "$(grep -o '<details id=' "$OUT/index.dom" | wc -l)" -eq "$count" ] || fail "index: not one section per readable file"
 [ "$(grep -o '<svg xmlns' "$OUT/index.dom" | wc -l)" -eq "$count" ] || fail "index: not one picture per readable file"
-echo "index: $files file(s) listed, $count picture(s)"
+echo "index: $files file(s) listed, $count picture(s), $unreadable unreadable"
 
 [ "$count" -gt 0 ] || fail "nothing was drawn"
 echo "$count counterexample(s) drawn and checked in $OUT; $failures failure(s)"

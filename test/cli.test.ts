@@ -31,6 +31,22 @@ describe("list", () => {
     ]);
     expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(["tx-accounting", "lockdep", "irq-state", "sleep-in-atomic", "mutual-exclusion"]));
   });
+
+  it("as text, each table's texts start in one column, past its longest name", async () => {
+    const r = await cli("list");
+    expect(r.code).toBe(0);
+    // A table is a run of indented rows under a heading.
+    const tables: string[][] = [];
+    for (const line of r.out.split("\n")) {
+      if (line.startsWith("    ")) tables[tables.length - 1]!.push(line);
+      else tables.push([]);
+    }
+    const filled = tables.filter((t) => t.length > 0);
+    expect(filled.length).toBeGreaterThan(4);
+    for (const t of filled) expect(new Set(t.map((row) => /^ {4}\S+ +/.exec(row)![0].length)).size, t.join("\n")).toBe(1);
+    expect(r.out).toMatch(/^ {4}synchronize-instead buggy {4}exit: /m);
+    expect(r.out).toMatch(/^ {4}barrier-unload {6}correct {2}exit: /m);
+  });
 });
 
 describe("hunt, replay, show", () => {

@@ -23,11 +23,17 @@ export async function cmdList(args: string[], io: Io): Promise<number> {
   for (const m of data) {
     out(`${m.name}: ${m.description}`);
     out("  variants:");
-    for (const v of m.variants) out(`    ${v.name.padEnd(18)} ${v.correct ? "correct" : "buggy  "}  ${v.description}`);
+    table(m.variants.map((v) => [v.name, `${v.correct ? "correct" : "buggy  "}  ${v.description}`]), out);
     out("  properties:");
-    for (const [p, d] of Object.entries(m.properties)) if (!(p in MACHINE_PROPERTIES)) out(`    ${p.padEnd(18)} ${d}`);
+    table(Object.entries(m.properties).filter(([p]) => !(p in MACHINE_PROPERTIES)), out);
   }
   out("every model is also checked for:");
-  for (const [p, d] of Object.entries(MACHINE_PROPERTIES)) out(`    ${p.padEnd(18)} ${d}`);
+  table(Object.entries(MACHINE_PROPERTIES), out);
   return 0;
+}
+
+/** Rows of a name and its text, the texts in one column: each name padded to the longest name of the table, and a space. */
+function table(rows: [string, string][], out: (line: string) => void): void {
+  const width = Math.max(0, ...rows.map(([name]) => name.length));
+  for (const [name, text] of rows) out(`    ${name.padEnd(width)} ${text}`);
 }

@@ -45,10 +45,11 @@ function groups(palette: Palette, sp: PictureSpans, hasEnv: boolean): LegendGrou
   ];
   if (sp.locks.some((l) => l.owned.includes(false)))
     bars.push({ label: "waiting for the lock", swatch: (s, x, y) => s.rect(x + 4, y, 8, 14, `fill="#ffffff" stroke="#555555" stroke-width="1.5" stroke-dasharray="3 2"`) });
+  bars.push({ label: "a bar starts with the action that set the state and stops at the one that ended it", swatch: () => {} });
 
   const axis: LegendItem[] = [
     { label: "scheduled event 7 (a deviation), its kind", swatch: (s, x, y) => s.text(x + 14, y + 11, "7", `font-weight="bold" text-anchor="end"`) },
-    { label: "default drain", swatch: box(DRAIN_GREY) },
+    { label: "default drain (d7: its action 7)", swatch: box(DRAIN_GREY) },
     { label: "the failing action", swatch: (s, x, y) => s.rect(x, y + 1, 16, 12, `fill="none" stroke="${FAIL_RED}" stroke-width="2"`) },
   ];
   return [

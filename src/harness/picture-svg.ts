@@ -26,13 +26,19 @@ const MIN_WIDTH = 760;
 const ROW_H = 18;
 const AXIS_W = 104;
 const LANE_GAP = 14;
+/** A lane's band: at least wide enough for its heading; one with entries a little wider; none wider than this. */
+const IDLE_BAND_W = 44;
+const MIN_BAND_W = 100;
+const MAX_BAND_W = 640;
+/** Advance of one character of the 13px bold lane headings. */
+const HEADING_CHAR_W = 8.2;
 const BAR_W = 10;
 const COL_W = BAR_W + 3;
 /** Indent of each nested interrupt handler's band. */
 const INSET = 14;
 const LANE_HEAD_H = 66;
-/** How far a state that still holds at the end runs past the last row. */
-const END_TAIL = 8;
+/** Space between the last row and the box that says what broke. */
+const BELOW_ROWS = 14;
 /** Pictures longer than this repeat the lane names under the rows. */
 const REPEAT_HEADINGS_AFTER = 30;
 const TEXT = "#1a1a1a";
@@ -52,15 +58,38 @@ interface Lane {
   bandW: number;
 }
 
-/** Lanes side by side, each band wide enough for its longest entry, within bounds. */
-function lanesOf(sp: PictureSpans, cpus: number): Lane[] {
+const headingOf = (cpu: number) => (cpu < 0 ? "machine (environment)" : `cpu${cpu}`);
+
+/** How deep an entry is drawn: a scheduler entry goes on top of whatever runs on its CPU, so it does not hide the nesting. */
+function depthOf(r: SnapshotReplay, e: TraceEntry): number {
+  return e.cpu < 0 ? 0 : e.ctx === "" ? Math.max(e.depth, r.after[e.step]![e.cpu]!.irqs.length) : e.depth;
+}
+
+/**
+ * Lanes side by side, each band as wide as its own longest entry (up to a
+ * bound), a lane with no entries just wide enough for its name. Width the
+ * picture has to spare (it is never narrower than MIN_WIDTH) goes to the
+ * lanes that have entries, in equal parts.
+ */
+function lanesOf(r: SnapshotReplay, sp: PictureSpans, cpus: number): Lane[] {
   const hasEnv = sp.rows.some((e) => e.cpu < 0);
+  const specs = [...Array.from({ length: cpus }, (_, i) => i), ...(hasEnv ? [-1] : [])].map((cpu) => {
+    const rows = sp.rows.filter((e) => e.cpu === cpu);
+    const heading = Math.ceil(headingOf(cpu).length * HEADING_CHAR_W + 8);
+    const need = Math.max(0, ...rows.map((e) => depthOf(r, e) * INSET + labelOf(e).length * CHAR_W + 10));
+    const gutter = cpu < 0 ? 0 : (2 + sp.lockSlots[cpu]!) * COL_W + 4;
+    const bandW = rows.length === 0 ? Math.max(IDLE_BAND_W, heading) : Math.ceil(Math.min(MAX_BAND_W, Math.max(MIN_BAND_W, heading, need)));
+    return { cpu, gutter, bandW, busy: rows.length > 0 };
+  });
+  const used = MARGIN + AXIS_W + specs.reduce((w, l) => w + l.gutter + l.bandW + LANE_GAP, -LANE_GAP) + MARGIN;
+  const busy = specs.filter((l) => l.busy);
+  if (used < MIN_WIDTH && busy.length > 0) {
+    const spare = MIN_WIDTH - used;
+    busy.forEach((l, i) => (l.bandW += Math.floor(spare / busy.length) + (i < spare % busy.length ? 1 : 0)));
+  }
   const lanes: Lane[] = [];
   let x = MARGIN + AXIS_W;
-  for (const cpu of [...Array.from({ length: cpus }, (_, i) => i), ...(hasEnv ? [-1] : [])]) {
-    const need = Math.max(0, ...sp.rows.filter((e) => e.cpu === cpu).map((e) => e.depth * INSET + labelOf(e).length * CHAR_W + 10));
-    const gutter = cpu < 0 ? 0 : (2 + sp.lockSlots[cpu]!) * COL_W + 4;
-    const bandW = Math.round(Math.min(cpu < 0 ? 420 : 560, Math.max(cpu < 0 ? 220 : 240, need)));
+  for (const { cpu, gutter, bandW } of specs) {
     lanes.push({ cpu, x, bandX: x + gutter, bandW });
     x += gutter + bandW + LANE_GAP;
   }
@@ -93,7 +122,7 @@ class Timeline {
   ) {
     this.sp = pictureSpans(replay);
     this.palette = paletteOf(replay, this.sp);
-    this.lanes = lanesOf(this.sp, replay.run.machine.cpus.length);
+    this.lanes = lanesOf(replay, this.sp, replay.run.machine.cpus.length);
     const last = this.lanes[this.lanes.length - 1]!;
     this.width = Math.max(MIN_WIDTH, last.bandX + last.bandW + MARGIN);
     this.textChars = Math.floor((this.width - 2 * MARGIN) / CHAR_W);
@@ -107,15 +136,24 @@ class Timeline {
     return this.rowsTop + r * ROW_H;
   }
 
-  /** Where the state after action `a` begins: the middle of its last row (a = -1: before the first action). */
+  /**
+   * Where the state after action `a` begins: at the top of that action's
+   * rows, so that the bar runs beside the action that changed the state (an
+   * action with no rows: where the next one's begin). a = -1: before the
+   * first action, the top of the rows; a = the number of actions: after the
+   * last, the bottom of the rows.
+   */
   stateY(a: number): number {
-    for (let k = a; k >= 0; k--) if (this.sp.lastRowOf[k]! >= 0) return this.rowY(this.sp.lastRowOf[k]!) + ROW_H / 2;
+    const { lastRowOf } = this.sp;
+    if (a < 0) return this.rowsTop;
+    // Rows are in the order of their actions: action a's rows begin right after the last row of any action before it.
+    for (let k = a - 1; k >= 0; k--) if (lastRowOf[k]! >= 0) return this.rowY(lastRowOf[k]! + 1);
     return this.rowsTop;
   }
 
-  /** Where a state that holds through action `to` ends; one that never ends runs a little past the rows. */
+  /** Where a state that holds through action `to` ends: where the action that ended it begins; one that never ends, at the bottom of the rows. */
   endY(to: number): number {
-    return to + 1 < this.sp.actions ? this.stateY(to + 1) : this.rowsBottom + END_TAIL;
+    return this.stateY(to + 1);
   }
 
   lane(cpu: number): Lane {
@@ -151,7 +189,7 @@ class Timeline {
   laneHeadings(top: number, withColumns: boolean): void {
     const { s } = this;
     for (const lane of this.lanes) {
-      s.text(lane.bandX + 4, top + 14, lane.cpu < 0 ? "machine (environment)" : `cpu${lane.cpu}`, `font-size="13" font-weight="bold"`);
+      s.text(lane.bandX + 4, top + 14, headingOf(lane.cpu), `font-size="13" font-weight="bold"`);
       if (!withColumns || lane.cpu < 0) continue;
       const cols = ["irqs off", "preempt", ...(this.sp.lockSlots[lane.cpu]! > 0 ? ["locks"] : [])];
       cols.forEach((c, i) => {
@@ -195,9 +233,7 @@ class Timeline {
     const { cx, s } = this;
     this.sp.rows.forEach((e, r) => {
       const lane = this.lane(e.cpu);
-      // A scheduler entry goes on top of whatever runs on its CPU, so it does not hide the nesting.
-      const depth = e.cpu < 0 ? 0 : e.ctx === "" ? Math.max(e.depth, this.replay.after[e.step]![e.cpu]!.irqs.length) : e.depth;
-      const inset = depth * INSET;
+      const inset = depthOf(this.replay, e) * INSET;
       const x = lane.bandX + inset;
       const w = lane.bandW - inset;
       const y = this.rowY(r);
@@ -255,7 +291,7 @@ class Timeline {
     }
   }
 
-  /** Each scheduled action's event index and kind; the drain's start, with a dashed line across. */
+  /** Each scheduled action's event index and kind, each drained action's number (dN); the drain's start, with a dashed line across. */
   axis(): void {
     const { cx, s, sp } = this;
     const firstDrainRow = sp.rows.findIndex((e) => e.event < 0);
@@ -271,7 +307,13 @@ class Timeline {
             `<text x="${MARGIN + 38}" y="${y}" font-size="10" fill="${KIND_COLOUR[ev.kind]}">${esc(kind)}</text></g>`,
         );
       } else {
-        s.text(MARGIN + 34, y, r === firstDrainRow ? "drain" : "·", `text-anchor="end" fill="#777777" font-size="10"`, `the default drain, action ${e.step}`);
+        // In the drain, each action's number (dN), as the text trace and failure messages ("drain action N") give it.
+        s.raw(
+          `<g class="krh-axis-drain"><title>${esc(`the default drain, action ${e.step}`)}</title>` +
+            `<text x="${MARGIN + 34}" y="${y}" text-anchor="end" fill="#555555">d${e.step}</text>` +
+            (r === firstDrainRow ? `<text x="${MARGIN + 38}" y="${y}" font-size="10" fill="#777777">drain</text>` : "") +
+            `</g>`,
+        );
       }
     });
     if (firstDrainRow > 0) s.line(MARGIN, this.width - MARGIN, this.rowY(firstDrainRow), `stroke="#777777" stroke-dasharray="6 3"`);
@@ -317,7 +359,7 @@ export function renderSvg(cx: Counterexample, model: AnyModel): string {
   t.entries();
   t.stateBars();
   t.axis();
-  y = t.failure(replay.run.failure, t.rowsBottom + END_TAIL + 6);
+  y = t.failure(replay.run.failure, t.rowsBottom + BELOW_ROWS);
   if (t.sp.rows.length > REPEAT_HEADINGS_AFTER) {
     t.laneHeadings(y - 4, false);
     y += 24;

@@ -26,6 +26,7 @@ const items: IndexItem[] = files.map((file) => {
 });
 
 const byClass = (root: XmlElement, cls: string) => findAll(root, (e) => (e.attrs.class ?? "").split(" ").includes(cls));
+const rectOf = (e: XmlElement) => ({ x: Number(e.attrs.x), y: Number(e.attrs.y), w: Number(e.attrs.width), h: Number(e.attrs.height) });
 const titleOf = (e: XmlElement) => textOf(e.children.find((c): c is XmlElement => typeof c !== "string" && c.name === "title") ?? "");
 
 describe("the strict XML checker", () => {
@@ -92,6 +93,27 @@ describe("every committed counterexample as a picture", () => {
   });
 });
 
+describe("the lanes' widths", () => {
+  it("each lane is as wide as its own entries: channel's machine texts are whole, and an idle CPU's lane is narrow", () => {
+    const item = items.find((it) => it.file.includes(`${path.sep}channel${path.sep}no-recheck--`));
+    expect(item?.cx).toBeDefined();
+    const root = parseXml(renderSvg(item!.cx!, item!.model!));
+    const drawn = byClass(root, "krh-entry");
+    expect(drawn.length).toBeGreaterThan(0);
+    for (const g of drawn) {
+      const text = g.children.find((c): c is XmlElement => typeof c !== "string" && c.name === "text")!;
+      // The title is "<when>, <lane>: <label>"; the cell shows the whole label.
+      expect(titleOf(g).endsWith(`: ${textOf(text)}`), titleOf(g)).toBe(true);
+      expect(textOf(text)).not.toContain("…");
+    }
+    expect(drawn.map(titleOf).filter((t) => t.endsWith(", machine: time 0 -> 100 us (a stall: something else could have gone on)")).length).toBe(1);
+    // The lane headings' positions: cpu1 runs nothing, so cpu2 begins soon after it.
+    const headings = findAll(root, (e) => e.name === "text" && e.attrs["font-size"] === "13");
+    const x = (name: string) => Number(headings.find((h) => textOf(h) === name)!.attrs.x);
+    expect(x("cpu2") - x("cpu1")).toBeLessThan(120);
+  });
+});
+
 /** spinlock's plain-lock-in-irq bug, built here: T0 takes priv->lock, the interrupt comes, and the handler spins on it. */
 function plainLockInIrq(message = "deadlock"): Counterexample {
   const model = findModel("spinlock")!;
@@ -140,6 +162,38 @@ describe("what the picture knows of the machine", () => {
     // The axis names the two scheduled events, then the drain.
     const axis = byClass(root, "krh-axis").map(titleOf);
     expect(axis).toEqual(["event 0 of the schedule: step cpu0", "event 1 of the schedule: irq nic on cpu0"]);
+    // The drained action by its number, as the text trace and failure messages give it.
+    const drained = byClass(root, "krh-axis-drain");
+    expect(drained.map(titleOf)).toEqual(["the default drain, action 2"]);
+    expect(findAll(drained[0]!, (e) => e.name === "text").map(textOf)).toEqual(["d2", "drain"]);
+  });
+
+  it("draws each bar beside the rows it describes: from the top of the action that set the state, a state that never ends to the bottom of the last row", () => {
+    const root = parseXml(renderSvg(plainLockInIrq(), model));
+    // The three rows: T0 takes the lock (0), the interrupt comes (1), the handler spins (2, the failing action).
+    const rows = byClass(root, "krh-entry").map((g) => rectOf(g.children.find((c): c is XmlElement => typeof c !== "string" && c.name === "rect")!));
+    expect(rows.length).toBe(3);
+    const top = (r: number) => rows[r]!.y - 1;
+    const bottom = rows[2]!.y + rows[2]!.h + 1;
+    const bar = (cls: string, title?: string) => {
+      const found = byClass(root, cls).filter((e) => title === undefined || titleOf(e) === title);
+      expect(found.length, `${cls} ${title ?? ""}`).toBe(1);
+      return rectOf(found[0]!);
+    };
+    const irqsOff = bar("krh-irqs-off");
+    expect([irqsOff.y, irqsOff.y + irqsOff.h]).toEqual([top(1), bottom]);
+    // Lock bars keep a pixel clear at each end.
+    const held = bar("krh-lock", "T0 holds priv->lock");
+    expect([held.y, held.y + held.h]).toEqual([top(0) + 1, bottom - 1]);
+    const waits = bar("krh-lock", "nic#1 waits for priv->lock");
+    expect([waits.y, waits.y + waits.h]).toEqual([top(2) + 1, bottom - 1]);
+    // Preemption goes off with the lock, one deeper with the handler's spin_lock.
+    const preempt = byClass(root, "krh-preempt-off").map(rectOf);
+    expect(preempt[0]!.y).toBe(top(0));
+    expect(Math.max(...preempt.map((p) => p.y + p.h))).toBe(bottom);
+    // Nothing runs past the red outline of the failing action.
+    const fail = rectOf(byClass(root, "krh-fail")[0]!.children.find((c): c is XmlElement => typeof c !== "string" && c.name === "rect")!);
+    expect([fail.y, fail.y + fail.h]).toEqual([top(2), bottom]);
   });
 
   it("escapes what the texts hold", () => {
