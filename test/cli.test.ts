@@ -63,7 +63,7 @@ describe("hunt, replay, show", () => {
     expect(r.out).toContain("as expected");
     const s = await cli("show", file);
     expect(s.code).toBe(0);
-    expect(s.out).toMatch(/^>> +\| /m);
+    expect(s.out).toMatch(/^>> +(d?\d+ )?\| /m);
     expect(s.out).toContain(">> page-accounting broken at the drain (T0): pg0->nalloc is 0, but 1 of its objects are allocated");
     expect(s.out).toMatch(/^ +21 \| ⚡virtio#1: interrupt virtio taken$/m);
   });
