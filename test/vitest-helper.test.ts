@@ -45,7 +45,7 @@ describe("src/vitest.ts", () => {
     }
     expect(message).toMatch(/^ticket-lock\/irqs-on broke deadlock after \d+ run\(s\) \(seed 1\): deadlock: nic#1 /);
     expect(message).toContain(`saved ${path.join(dir, "ticket-lock", "irqs-on--deadlock--")}`);
-    expect(message).toMatch(/^>>drain \| ⚡nic#1: spins until tx_lock serves ticket 1/m);
+    expect(message).toMatch(/^>> +d2 \| ⚡nic#1: spins until tx_lock serves ticket 1/m);
     expect(fs.readdirSync(path.join(dir, "ticket-lock"))).toHaveLength(1);
   });
 
