@@ -3,6 +3,7 @@
 // and the right channel survives in every mode with doorbells lost.
 import { runsFromEnv } from "../src/vitest.ts";
 import { describe, expect, it } from "vitest";
+import type { Counterexample } from "../src/harness/counterexample.ts";
 import { hunt } from "../src/harness/hunt.ts";
 import { Run, runSchedule } from "../src/harness/run.ts";
 import { removableEvents } from "../src/harness/minimize.ts";
@@ -12,7 +13,18 @@ import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
 
 const model = findModel("channel")!;
-const correctRuns = runsFromEnv(3000);
+const correctRuns = runsFromEnv(2000);
+
+/** What the fixed-seed hunt of a buggy variant finds, hunted once for all the tests that read it. */
+const found = new Map<string, Counterexample | undefined>();
+function caught(variant: string, memory?: string, strategy?: string): Counterexample | undefined {
+  const key = `${variant}/${memory ?? "default"}/${strategy ?? "fast-check"}`;
+  if (!found.has(key)) {
+    const config = variantConfig(model, variant, memory === undefined ? {} : { memory });
+    found.set(key, hunt({ model, variant, config, runs: 3000, seed: 1, strategy }).counterexample);
+  }
+  return found.get(key);
+}
 
 describe("channel: broken channels are caught", () => {
   const cases: { variant: string; memory: string; expect: string; why: string; strategy?: string }[] = [
@@ -27,7 +39,7 @@ describe("channel: broken channels are caught", () => {
   for (const c of cases) {
     it(`${c.variant} under ${c.memory}: ${c.why}`, () => {
       const config = variantConfig(model, c.variant, { memory: c.memory });
-      const cx = hunt({ model, variant: c.variant, config, runs: 3000, seed: 1, strategy: c.strategy }).counterexample;
+      const cx = caught(c.variant, c.memory, c.strategy);
       expect(cx?.property).toBe(c.expect);
       expect(cx!.config.memory).toBe(c.memory);
       expect(replayCounterexample(cx!, model).every((v) => v.ok)).toBe(true);
@@ -36,7 +48,7 @@ describe("channel: broken channels are caught", () => {
   }
 
   it("no-wmb: the trace shows req.id leaving the store buffer before the payload it follows", () => {
-    const cx = hunt({ model, variant: "no-wmb", config: variantConfig(model, "no-wmb"), runs: 3000, seed: 1 }).counterexample!;
+    const cx = caught("no-wmb", "pso")!;
     const lines = renderTrace(cx, model).split("\n");
     const [, id, value] = /^request (\d+) executes .* its requester wrote reg \d+ = (\d+)$/.exec(cx.failure.message)!;
     const written = lines.findIndex((l) => l.includes(`request ${id}: reg`));
@@ -50,7 +62,7 @@ describe("channel: broken channels are caught", () => {
   });
 
   it("no-recheck: the responder was stalled past the requester's timeout, then executed the old id with the new payload", () => {
-    const cx = hunt({ model, variant: "no-recheck", config: variantConfig(model, "no-recheck"), runs: 3000, seed: 1, strategy: "pct" }).counterexample!;
+    const cx = caught("no-recheck", "sc", "pct")!;
     const texts = renderTrace(cx, model).split("\n");
     const timesOut = texts.findIndex((l) => /request 1 times out/.test(l));
     expect(timesOut).toBeGreaterThan(0);
@@ -60,7 +72,7 @@ describe("channel: broken channels are caught", () => {
   });
 
   it("no-resend: the call that times out lost its only doorbell", () => {
-    const cx = hunt({ model, variant: "no-resend", config: variantConfig(model, "no-resend"), runs: 3000, seed: 1 }).counterexample!;
+    const cx = caught("no-resend", "sc")!;
     expect(cx.schedule.some((e) => e.kind === "env" && e.source === "doorbell" && String(e.arg).startsWith("lose:"))).toBe(true);
     expect(cx.failure.message).toContain("1 doorbell(s) lost");
   });
@@ -69,9 +81,9 @@ describe("channel: broken channels are caught", () => {
 describe("channel: the write barrier matters only where stores can pass each other", () => {
   for (const memory of ["sc", "tso"]) {
     it(`no-wmb survives under ${memory}`, () => {
-      const r = hunt({ model, variant: "no-wmb", config: variantConfig(model, "no-wmb", { memory }), runs: 3000, seed: 5 });
+      const r = hunt({ model, variant: "no-wmb", config: variantConfig(model, "no-wmb", { memory }), runs: 2000, seed: 5 });
       expect(r.counterexample?.failure.message).toBeUndefined();
-      expect(r.runs).toBe(3000);
+      expect(r.runs).toBe(2000);
     });
   }
 });
@@ -121,9 +133,9 @@ describe("channel: the right channel survives", () => {
 
   for (const memory of ["sc", "pso"]) {
     it(`correct survives PCT's stalls under ${memory} (PCT catches no-recheck in a few runs)`, () => {
-      const r = hunt({ model, variant: "correct", config: variantConfig(model, "correct", { memory }), runs: 2000, seed: 4, strategy: "pct" });
+      const r = hunt({ model, variant: "correct", config: variantConfig(model, "correct", { memory }), runs: 1500, seed: 4, strategy: "pct" });
       expect(r.counterexample?.failure.message).toBeUndefined();
-      expect(r.runs).toBe(2000);
+      expect(r.runs).toBe(1500);
     });
   }
 
