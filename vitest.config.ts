@@ -1,3 +1,4 @@
+import * as os from "node:os";
 import { defineConfig } from "vitest/config";
 
 /** KRH_JUNIT=path: a JUnit XML report there too, for CI dashboards. */
@@ -9,6 +10,8 @@ export function junit(env: Record<string, string | undefined>) {
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "properties/**/*.test.ts", "examples/**/*.test.ts"],
+    // Every core: the test files are CPU-bound hunts, and vitest's default leaves one core idle.
+    maxWorkers: os.availableParallelism(),
     testTimeout: 60_000,
     hookTimeout: 60_000,
     ...junit(process.env),
