@@ -3,7 +3,7 @@
 # writes the same files (only `found` differs, and an identical file is kept).
 set -u
 cd "$(dirname "$0")/.."
-hunt() { npx tsx src/cli.ts hunt "$@" --out counterexamples | grep -E "^  (saved|already saved as) |passed"; }
+hunt() { npx tsx src/cli.ts hunt "$@" --out counterexamples --quiet | grep -E "^  (saved|already saved as) |passed"; }
 
 # The interrupt lands in the thread's free(), between its load and store of nalloc.
 hunt mempool --variant preempt-lock --seed 22

@@ -11,15 +11,13 @@ import { HuntProgress, wantsLiveLine } from "../harness/progress.ts";
 import type { AnyModel, MachineConfig } from "../kernel/model.ts";
 import { KERNEL_SETTINGS, allProperties, variantConfig } from "../kernel/model.ts";
 import { MODELS } from "../models/index.ts";
+import { isMemoryModel, MEMORY_MODELS } from "../sim/memory.ts";
 import { STRATEGIES, findStrategy } from "../strategies/index.ts";
 import type { Io } from "./common.ts";
 import { UsageError, oneOf, parse, wholeNumber } from "./common.ts";
 import { modelToHunt } from "./models.ts";
 
 const STRATEGY_NAMES = ["fast-check", ...STRATEGIES.map((s) => s.name)];
-
-/** The memory models a model with a `memory` setting may be hunted under. */
-export const MEMORY_MODELS = ["sc", "tso", "pso"] as const;
 
 /** A hunt as the command line asked for it, checked. */
 export interface HuntPlan {
@@ -115,7 +113,7 @@ function settings(model: AnyModel, values: Record<string, unknown>): Partial<Mac
       const withOne = MODELS.filter((m) => "memory" in m.defaults).map((m) => m.name);
       throw new UsageError(`model ${model.name} has no memory setting, so ${key} does not apply (models with one: ${withOne.length > 0 ? withOne.join(", ") : "none built in"})`);
     }
-    if (!(MEMORY_MODELS as readonly string[]).includes(value)) throw new UsageError(`${key} takes ${oneOf(MEMORY_MODELS)}, got '${value}'`);
+    if (!isMemoryModel(value)) throw new UsageError(`${key} takes ${oneOf(MEMORY_MODELS)}, got '${value}'`);
     return value;
   };
   if (values.memory !== undefined) overrides.memory = memory("--memory", values.memory as string);

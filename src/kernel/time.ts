@@ -28,7 +28,7 @@ export function clock_stalls(): number {
 
 function clocked() {
   const m = current().machine;
-  if (!m.envSources.some((s) => s.name === "clock")) throw new Error("a deadline needs the clock: call timekeeping_init() in the model's setup");
+  if (!m.hasClock()) throw new Error("a deadline needs the clock: call timekeeping_init() in the model's setup");
   return m;
 }
 

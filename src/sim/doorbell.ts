@@ -15,8 +15,6 @@ interface Doorbell {
   inFlight: boolean;
   /** The ringing CPU's stores that must be visible before the ring arrives. */
   after: StoreMark | undefined;
-  rung: number;
-  coalesced: number;
   lost: number;
 }
 
@@ -35,16 +33,12 @@ export class Doorbells {
   route(line: string, cpu: number): void {
     if (this.bells.has(line)) throw new Error(`doorbell '${line}' routed twice`);
     if (line.includes(":")) throw new Error(`doorbell '${line}': a name may not contain ':'`);
-    this.bells.set(line, { line, cpu, inFlight: false, after: undefined, rung: 0, coalesced: 0, lost: 0 });
+    this.bells.set(line, { line, cpu, inFlight: false, after: undefined, lost: 0 });
   }
 
   ring(line: string, after: StoreMark): "sent" | "coalesced" {
     const b = this.bell(line);
-    b.rung++;
-    if (b.inFlight) {
-      b.coalesced++;
-      return "coalesced";
-    }
+    if (b.inFlight) return "coalesced";
     b.inFlight = true;
     b.after = after;
     return "sent";

@@ -297,7 +297,8 @@ export class Machine {
   /** Threads that may be moved to another CPU now, in creation order. */
   migratable(): Context[] {
     return this.threads.filter((t) => {
-      if (t.done || t.pinned || this.migrationTargets(t).length === 0) return false;
+      // Somewhere to go: another CPU of its host (no list built: this runs at every step of a strategy).
+      if (t.done || t.pinned || this.hostOf(t.cpu).cpus.length < 2) return false;
       const cpu = this.cpus[t.cpu]!;
       return cpu.current !== t || cpu.preemptible();
     });
