@@ -14,3 +14,5 @@ export { renderTrace } from "./harness/trace-text.ts";
 export { loadModelFile, modelShapeError, ModelFileError } from "./harness/model-file.ts";
 // fast-check itself, at the version the harness pins: a model's workload is one of its arbitraries.
 export { default as fc } from "fast-check";
+export { litmusOutcomes } from "./harness/litmus.ts";
+export type { LitmusTest } from "./harness/litmus.ts";

@@ -78,8 +78,8 @@ describe("hunt", () => {
 
 describe("--memory on a model with a memory setting", () => {
   table([
-    [["hunt", "--model-file", rel(fixture("memory.ts")), "--memory", "arm"], /--memory takes sc, tso or pso, got 'arm'/],
-    [["hunt", "--model-file", rel(fixture("memory.ts")), "--set", "memory=arm"], /--set memory takes sc, tso or pso, got 'arm'/],
+    [["hunt", "--model-file", rel(fixture("memory.ts")), "--memory", "arm"], /--memory takes sc, tso, pso or weak, got 'arm'/],
+    [["hunt", "--model-file", rel(fixture("memory.ts")), "--set", "memory=arm"], /--set memory takes sc, tso, pso or weak, got 'arm'/],
     [["hunt", "--model-file", rel(fixture("memory.ts")), "--memory", "tso", "--set", "memory=pso"], /give the memory model once: --memory or --set memory, not both/],
   ]);
 });

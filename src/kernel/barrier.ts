@@ -7,15 +7,17 @@ import { current, currentMachine, isRunning } from "../sim/current.ts";
 import type { Machine } from "../sim/machine.ts";
 import type { Region } from "../sim/memory.ts";
 
-/** A word of shared memory. */
-export interface shared_t {
-  readonly addr: string;
+/** A word of shared memory, holding a number or (shared_t<T | null>) a pointer. */
+export class shared_t<T = number> {
+  /** Only for the type: what READ_ONCE returns. */
+  declare readonly __value?: T;
+  constructor(readonly addr: string) {}
 }
 
 /** Declares a shared word with its initial value (at boot). */
-export function DEFINE_SHARED(addr: string, initial = 0, region?: Region): shared_t {
+export function DEFINE_SHARED<T = number>(addr: string, initial: T = 0 as T, region?: Region): shared_t<T> {
   currentMachine().memory.declare(addr, initial, region);
-  return { addr };
+  return new shared_t<T>(addr);
 }
 
 // A wait's condition is evaluated by the machine between steps; it reads
@@ -38,34 +40,50 @@ export function as_seen_here<T>(cond: () => T): () => T {
   };
 }
 
-function accessor(what: string): { machine: Machine; cpu: number } {
+/** Who reads: the CPU of the step, or of the waiting context; `cpu: -1` outside both (a check, or boot). */
+function accessor(): { machine: Machine; cpu: number } {
   if (isRunning()) {
     const r = current();
     return { machine: r.machine, cpu: r.cpu.id };
   }
   if (waitReader !== null) return { machine: waitReader.machine, cpu: waitReader.cpu() };
-  throw new Error(`${what} outside a step: in a wait condition, use a kernel wait (spin_until, spin_until_timeout, wait_event)`);
+  return { machine: currentMachine(), cpu: -1 };
 }
 
 /** A CPU reaches only the memory of its own host and what its host maps. */
-function checkReach(machine: Machine, cpu: number, w: shared_t, what: string): void {
+function checkReach(machine: Machine, cpu: number, w: shared_t<unknown>, what: string): void {
   const region = machine.memory.region(w.addr);
-  if (region === undefined) return;
+  if (region === undefined || cpu < 0) return;
   const host = machine.hostOf(cpu).name;
   if (region.host !== host && !region.mappedBy.includes(host))
     throw new Error(`cpu${cpu} (host ${host}) ${what} ${w.addr}, but region ${region.name} of host ${region.host} is not mapped there`);
 }
 
-export function READ_ONCE(w: shared_t): number {
-  const { machine, cpu } = accessor("READ_ONCE");
+const isPointer = (v: unknown) => typeof v === "object" && v !== null;
+
+/**
+ * READ_ONCE(): in a step, what this CPU sees. Outside one (a model's
+ * invariant or final check, or its setup) it reads memory itself: every
+ * store that has left its buffer, which after the drain is every store.
+ * Loading a pointer orders the loads made through it after it (an address
+ * dependency; modelled as Alpha's smp_read_barrier_depends(), which is
+ * stronger: it orders every later load).
+ */
+export function READ_ONCE<T>(w: shared_t<T>): T {
+  const { machine, cpu } = accessor();
   checkReach(machine, cpu, w, "reads");
-  return machine.memory.load(cpu, w.addr);
+  if (cpu < 0) return machine.memory.committed(w.addr) as T;
+  const v = machine.memory.load(cpu, w.addr) as T;
+  if (isPointer(v) && isRunning()) machine.memory.rmb(cpu);
+  return v;
 }
 
-export function WRITE_ONCE(w: shared_t, value: number): void {
-  const { machine, cpu } = accessor("WRITE_ONCE");
+/** WRITE_ONCE(): a store, through this CPU's store buffer. At boot it initialises the word. */
+export function WRITE_ONCE<T>(w: shared_t<T>, value: T): void {
+  const { machine, cpu } = accessor();
   checkReach(machine, cpu, w, "writes");
-  machine.memory.store(cpu, w.addr, value);
+  if (cpu < 0) machine.memory.initialise(w.addr, value);
+  else machine.memory.store(cpu, w.addr, value);
 }
 
 /** Stores before it become visible to other CPUs before stores after it. */
@@ -74,24 +92,42 @@ export function smp_wmb(): void {
   r.machine.memory.wmb(r.cpu.id);
 }
 
-/** Loads before it are done before loads after it: loads are never reordered here, so nothing to do. */
+/** Loads before it are done before loads after it: no load after it reads a copy older than memory holds now. */
 export function smp_rmb(): void {
-  current();
+  const r = current();
+  r.machine.memory.rmb(r.cpu.id);
 }
 
-/** A full barrier: this CPU's buffered stores are visible to all before it goes on. */
+/** A full barrier: this CPU's buffered stores are visible to all before it goes on, and it reads afresh. */
 export function smp_mb(): void {
   const r = current();
   r.machine.memory.mb(r.cpu.id);
 }
 
-/** A release store: every earlier store is visible before this one. */
-export function smp_store_release(w: shared_t, value: number): void {
+/** smp_mb__before_atomic() / smp_mb__after_atomic(): make an unordered atomic (atomic_inc, set_bit) fully ordered. */
+export function smp_mb__before_atomic(): void {
+  smp_mb();
+}
+
+export function smp_mb__after_atomic(): void {
+  smp_mb();
+}
+
+/** smp_store_mb(): a store followed by a full barrier. */
+export function smp_store_mb<T>(w: shared_t<T>, value: T): void {
+  WRITE_ONCE(w, value);
+  smp_mb();
+}
+
+/** A release store: every earlier access is visible before this one (loads here are never done late). */
+export function smp_store_release<T>(w: shared_t<T>, value: T): void {
   smp_wmb();
   WRITE_ONCE(w, value);
 }
 
-/** An acquire load: later accesses happen after it, as every load here already does. */
-export function smp_load_acquire(w: shared_t): number {
-  return READ_ONCE(w);
+/** An acquire load: later loads read nothing older than memory held when it was done. */
+export function smp_load_acquire<T>(w: shared_t<T>): T {
+  const v = READ_ONCE(w);
+  smp_rmb();
+  return v;
 }

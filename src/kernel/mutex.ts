@@ -1,4 +1,6 @@
 // Sleeping locks (include/linux/mutex.h): a waiter sleeps and gives up its CPU.
+import { current } from "../sim/current.ts";
+import type { StoreMark } from "../sim/memory.ts";
 import { current_name } from "./smp.ts";
 import type { Gen } from "../sim/step.ts";
 import { sleepWait } from "../sim/step.ts";
@@ -8,6 +10,8 @@ import { might_sleep } from "./sleep.ts";
 
 export class mutex implements Lockable {
   locked = false;
+  /** The unlock is a release: another CPU sees the mutex free only once the stores before it are visible. */
+  released: StoreMark | null = null;
   constructor(
     readonly name: string,
     readonly lockClass?: string,
@@ -22,8 +26,11 @@ export function* mutex_lock(m: mutex): Gen {
   might_sleep(`mutex_lock(${m.name})`);
   lock_acquire(m, "mutex_lock");
   const holder = holder_of(m);
-  while (m.locked) yield sleepWait(() => !m.locked, () => `${m.name} is unlocked (held by ${holder() ?? "nobody"})`, holder);
+  const { machine, ctx } = current();
+  const free = () => !m.locked && (m.released === null || m.released.cpu === ctx.cpu || machine.memory.visible(m.released));
+  while (!free()) yield sleepWait(free, () => `${m.name} is unlocked (held by ${holder() ?? "nobody"})`, holder);
   m.locked = true;
+  machine.memory.rmb(ctx.cpu); // an acquire
   lock_acquired(m);
   yield `mutex_lock(${m.name})`;
 }
@@ -31,6 +38,8 @@ export function* mutex_lock(m: mutex): Gen {
 export function* mutex_unlock(m: mutex): Gen {
   if (!m.locked) throw new Error(`mutex_unlock(${m.name}) by ${current_name()}: not locked`);
   lock_released(m);
+  const r = current();
+  m.released = r.machine.memory.mark(r.cpu.id);
   m.locked = false;
   yield `mutex_unlock(${m.name})`;
 }

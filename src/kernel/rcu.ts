@@ -3,11 +3,12 @@
 // (one starts, each CPU reports a quiescent state, it ends), callbacks
 // invoked later, in order, by a per-CPU kthread (rcuc/N), synchronize_rcu()
 // and rcu_barrier().
-import { current, currentMachine } from "../sim/current.ts";
+import { current, currentMachine, isRunning } from "../sim/current.ts";
 import type { EnvEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
 import type { Gen } from "../sim/step.ts";
 import { atomic_dec_and_test, atomic_inc, atomic_set, atomic_sub_and_test, atomic_t } from "./atomic.ts";
+import { READ_ONCE, shared_t, smp_mb, smp_rmb, smp_store_release } from "./barrier.ts";
 import { complete, completion, init_completion, wait_for_completion } from "./completion.ts";
 import { local_irq_restore, local_irq_save } from "./irqflags.ts";
 import type { Code } from "./module.ts";
@@ -147,6 +148,10 @@ class RcuState {
       return `grace period ${this.completed} ends`;
     }
     const cpu = Number(arg.slice("qs-cpu".length));
+    // A quiescent state is reported through a full barrier on that CPU
+    // (rcu_report_qs_rdp() under the node's lock, after a context switch or
+    // the tick): its earlier stores are visible, its later loads fresh.
+    this.m.memory.mb(cpu);
     this.reported.add(cpu);
     return `cpu${cpu} passes a quiescent state for grace period ${this.started}`;
   }
@@ -184,6 +189,7 @@ function* rcu_cpu_kthread(s: RcuState, cpu: number): Gen {
   for (;;) {
     const batch = s.cbs[cpu]!.splice(0, countReady(s, cpu));
     s.inFlight[cpu]!.push(...batch);
+    smp_mb(); // the callbacks see what was stored before call_rcu() and by the readers the grace period waited for
     yield `rcu_do_batch: ${batch.length} callback(s) ready`;
     for (const cb of batch) {
       preempt_disable(); // callbacks run with bottom halves disabled: they must not sleep
@@ -244,15 +250,43 @@ export function rcu_read_unlock(): void {
   s.nesting.set(ctx.name, d - 1);
 }
 
-/** rcu_dereference(): the pointer, as a reader loads it; loading freed memory is a use after free. */
-export function rcu_dereference<T extends object | null>(p: T, what: string): T {
-  if (p !== null) check_not_freed(p, what);
+/**
+ * rcu_dereference(): loads an RCU-protected pointer, as a reader does;
+ * loading freed memory is a use after free. Given a shared word
+ * (shared_t<T | null>) it is a load through the memory model, ordered before
+ * the loads made through the pointer (an address dependency, modelled as
+ * Alpha's smp_read_barrier_depends()). Given the pointer itself (a plain
+ * field the model read), it only checks it.
+ */
+export function rcu_dereference<T extends object | null>(p: shared_t<T>, what?: string): T;
+export function rcu_dereference<T extends object | null>(p: T, what: string): T;
+export function rcu_dereference<T extends object | null>(p: T | shared_t<T>, what?: string): T {
+  if (p instanceof shared_t) {
+    const v = READ_ONCE(p);
+    smp_rmb();
+    if (v !== null) check_not_freed(v, what ?? p.addr);
+    return v;
+  }
+  if (p !== null) check_not_freed(p, what ?? "an RCU-protected pointer");
   return p;
 }
 
-/** rcu_assign_pointer(): publishes `v` in obj[key] (a release store). Part of the caller's step. */
-export function rcu_assign_pointer<T, K extends keyof T>(obj: T, key: K, v: T[K]): void {
-  obj[key] = v;
+/**
+ * rcu_assign_pointer(): publishes `v`, a release store: everything the
+ * caller stored before (the new object's fields) is visible before the
+ * pointer is. On a shared word it goes through the memory model; on a
+ * plain field obj[key] it is seen by all at once, after the caller's
+ * earlier stores. Part of the caller's step.
+ */
+export function rcu_assign_pointer<T>(gp: shared_t<T>, v: T): void;
+export function rcu_assign_pointer<T, K extends keyof T>(obj: T, key: K, v: T[K]): void;
+export function rcu_assign_pointer(a: unknown, b: unknown, c?: unknown): void {
+  if (a instanceof shared_t) {
+    smp_store_release(a, b);
+    return;
+  }
+  if (isRunning()) current().machine.memory.beforeRmw(current().cpu.id);
+  (a as Record<PropertyKey, unknown>)[b as PropertyKey] = c;
 }
 
 // ---- updaters ----
@@ -266,13 +300,22 @@ export function call_rcu(head: object, func: Code<[object]>): void {
 }
 
 /** synchronize_rcu(): sleeps until a grace period begun after the call has ended. */
+/**
+ * synchronize_rcu(): sleeps until a grace period begun after the call has
+ * ended. It implies a full barrier on entry and on return
+ * (Documentation/RCU/whatisRCU.rst): a store before it is visible before the
+ * grace period starts, and nothing after it reads a copy older than the
+ * grace period's end.
+ */
 export function* synchronize_rcu(): Gen {
   might_sleep("synchronize_rcu()");
   const s = rcu();
+  smp_mb();
   const target = s.started + 1;
   s.syncWaiters++;
   yield wait_event(() => s.completed >= target, `grace period ${target} ends`);
   s.syncWaiters--;
+  smp_mb();
   yield "synchronize_rcu() returns";
 }
 
@@ -314,6 +357,7 @@ const barrierCallback: Code<[object]> = Object.assign(
 function* barrier(start: number, queue_barrier_callbacks: (s: RcuState) => Gen): Gen {
   might_sleep("rcu_barrier()");
   const s = rcu();
+  smp_mb(); // a full barrier on entry and on return, as synchronize_rcu()
   const before = pendingNow(s);
   yield* mutex_lock(s.barrier_mutex);
   init_completion(s.barrier_completion);
@@ -324,6 +368,7 @@ function* barrier(start: number, queue_barrier_callbacks: (s: RcuState) => Gen):
   yield* wait_for_completion(s.barrier_completion);
   yield* mutex_unlock(s.barrier_mutex);
   checkBarrier(s, before, "rcu_barrier()");
+  smp_mb();
   yield "rcu_barrier() returns";
 }
 

@@ -37,12 +37,28 @@ function seen_free(lock: spinlock_t, m: Machine, cpu: number): boolean {
   return !lock.locked && (r === null || r.cpu === cpu || m.memory.visible(r));
 }
 
-/** arch_spin_trylock: one atomic test-and-set. */
+/**
+ * arch_spin_trylock: one atomic test-and-set, an acquire when it takes the
+ * lock: nothing after it reads a copy older than memory holds then.
+ */
 function test_and_set(lock: spinlock_t): boolean {
   const { machine, cpu } = current();
   if (!seen_free(lock, machine, cpu.id)) return false;
   lock.locked = true;
+  machine.memory.rmb(cpu.id);
   return true;
+}
+
+/** spin_is_locked(): whether this CPU sees the lock held (or its release not yet visible). Part of the caller's step. */
+export function spin_is_locked(lock: spinlock_t): boolean {
+  const { machine, cpu } = current();
+  return !seen_free(lock, machine, cpu.id);
+}
+
+/** smp_mb__after_spinlock(): makes the lock acquisition before it a full barrier. */
+export function smp_mb__after_spinlock(): void {
+  const { machine, cpu } = current();
+  machine.memory.mb(cpu.id);
 }
 
 /** spin_acquire() for lockdep, then do_raw_spin_lock: test-and-set until it succeeds, each failed attempt a step. */

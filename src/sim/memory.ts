@@ -1,26 +1,42 @@
 // Shared memory words and the order in which stores become visible.
 //
-// sc:  every store is visible to every CPU at once.
-// tso: each CPU has a FIFO store buffer (x86): a store waits there until the
-//      schedule flushes the oldest entry; the CPU reads its own buffered
-//      stores first. Loads are never reordered.
-// pso: as tso, but stores to different addresses leave the buffer in any
-//      order (SPARC PSO, or x86 write-combining mappings such as a PCIe BAR
-//      mapped WC); stores to one address stay in order. smp_wmb() puts a
-//      fence in the buffer that later stores cannot pass.
+// sc:   every store is visible to every CPU at once.
+// tso:  each CPU has a FIFO store buffer (x86): a store waits there until the
+//       schedule flushes the oldest entry; the CPU reads its own buffered
+//       stores first. Loads are never reordered.
+// pso:  as tso, but stores to different addresses leave the buffer in any
+//       order (SPARC PSO, or x86 write-combining mappings such as a PCIe BAR
+//       mapped WC); stores to one address stay in order. smp_wmb() puts a
+//       fence in the buffer that later stores cannot pass.
+// weak: as pso, and loads may be satisfied out of order too: every CPU keeps
+//       an invalidation queue (McKenney, "Memory Barriers: a Hardware View
+//       for Software Hackers"). When a store reaches memory, each other CPU
+//       may go on reading the old value from its cache until the schedule
+//       lets that CPU apply the invalidation (`env memory inv:cpuN:ADDR`).
+//       Invalidations are applied in any order; smp_rmb(), an acquire and
+//       a full barrier apply all of the CPU's pending ones at once.
 //
-// Loads are performed in program order in all three modes, so smp_rmb() and
-// acquire loads cost nothing here, as on x86 and SPARC.
+// Memory itself is one: a store that has left its buffer is visible to every
+// CPU that has no invalidation pending for it, so every mode is multi-copy
+// atomic, and a load never reads a value from a store not yet made, so no
+// mode reorders a load with a later store. docs/memory-model.md says where
+// the modes stand against the Linux kernel memory model.
 import type { EnvEvent } from "./events.ts";
 
-export const MEMORY_MODELS = ["sc", "tso", "pso"] as const;
+export const MEMORY_MODELS = ["sc", "tso", "pso", "weak"] as const;
 export type MemoryModel = (typeof MEMORY_MODELS)[number];
 
 export function isMemoryModel(v: unknown): v is MemoryModel {
   return typeof v === "string" && (MEMORY_MODELS as readonly string[]).includes(v);
 }
 
-type Entry = { addr: string; value: number; seq: number } | { fence: true };
+/** What a word holds: a number, or a pointer (an object, or null). */
+export type Word = unknown;
+
+type Entry = { addr: string; value: Word; seq: number } | { fence: true };
+
+/** How an atomic read-modify-write orders the accesses around it (Documentation/atomic_t.txt). */
+export type RmwOrder = "relaxed" | "acquire" | "release" | "mb";
 
 /** A point in one CPU's stream of stores: everything it stored up to there. */
 export interface StoreMark {
@@ -37,11 +53,16 @@ export interface Region {
 
 export class Memory {
   readonly name = "memory";
-  private readonly words = new Map<string, number>();
-  private readonly regionOf = new Map<string, Region>();
-  private readonly buffers: Entry[][];
+  private words = new Map<string, Word>();
+  private regionOf = new Map<string, Region>();
+  private buffers: Entry[][];
   /** Stores issued so far, per CPU (their sequence numbers). */
-  private readonly issued: number[];
+  private issued: number[];
+  /**
+   * weak: per CPU, the words it may still read stale, with the value its
+   * cache holds (the oldest not yet invalidated), in arrival order.
+   */
+  private stale: Map<string, Word>[];
 
   constructor(
     readonly model: MemoryModel,
@@ -49,10 +70,11 @@ export class Memory {
   ) {
     this.buffers = Array.from({ length: cpus }, () => []);
     this.issued = new Array<number>(cpus).fill(0);
+    this.stale = Array.from({ length: cpus }, () => new Map());
   }
 
   /** Declares a word with its initial value (visible to all). */
-  declare(addr: string, initial: number, region?: Region): void {
+  declare(addr: string, initial: Word, region?: Region): void {
     if (this.words.has(addr)) throw new Error(`memory word '${addr}' declared twice`);
     if (addr.includes(":")) throw new Error(`memory word '${addr}': a name may not contain ':'`);
     this.words.set(addr, initial);
@@ -63,40 +85,115 @@ export class Memory {
     return this.regionOf.get(addr);
   }
 
-  /** What `cpu` reads: its own newest buffered store to `addr`, else memory. */
-  load(cpu: number, addr: string): number {
+  /** Whether the word is declared. */
+  has(addr: string): boolean {
+    return this.words.has(addr);
+  }
+
+  /** What `cpu` reads: its own newest buffered store to `addr`, else its stale copy, else memory. */
+  load(cpu: number, addr: string): Word {
     const buf = this.buffers[cpu]!;
     for (let i = buf.length - 1; i >= 0; i--) {
       const e = buf[i]!;
       if ("addr" in e && e.addr === addr) return e.value;
     }
+    const stale = this.stale[cpu]!;
+    if (stale.size > 0 && stale.has(addr)) return stale.get(addr);
     return this.committed(addr);
   }
 
-  /** What every CPU without a buffered store to `addr` reads. */
-  committed(addr: string): number {
+  /**
+   * A load whose address depends on an earlier load (`*r0`): it cannot be
+   * satisfied from a copy older than what memory held when that load was,
+   * so the CPU applies the invalidation of this word first, if one is
+   * pending, and reads memory.
+   */
+  loadDependent(cpu: number, addr: string): Word {
+    this.stale[cpu]!.delete(addr);
+    return this.load(cpu, addr);
+  }
+
+  /** What every CPU without a buffered store or a stale copy of `addr` reads. */
+  committed(addr: string): Word {
     const v = this.words.get(addr);
-    if (v === undefined) throw new Error(`memory word '${addr}' is not declared`);
+    if (v === undefined && !this.words.has(addr)) throw new Error(`memory word '${addr}' is not declared`);
     return v;
   }
 
-  store(cpu: number, addr: string, value: number): void {
+  /** An initialising write, outside any CPU (at boot): visible to all at once. */
+  initialise(addr: string, value: Word): void {
     this.committed(addr);
-    if (this.model === "sc") this.words.set(addr, value);
+    this.words.set(addr, value);
+  }
+
+  store(cpu: number, addr: string, value: Word): void {
+    this.committed(addr);
+    if (this.model === "sc") this.commit(cpu, addr, value);
     else this.buffers[cpu]!.push({ addr, value, seq: ++this.issued[cpu]! });
+  }
+
+  /** A store reaches memory: in weak mode every other CPU may keep its old copy until it applies the invalidation. */
+  private commit(cpu: number, addr: string, value: Word): void {
+    if (this.model === "weak") {
+      const old = this.words.get(addr);
+      for (let c = 0; c < this.stale.length; c++) {
+        if (c !== cpu && !this.stale[c]!.has(addr)) this.stale[c]!.set(addr, old);
+      }
+      this.stale[cpu]!.delete(addr);
+    }
+    this.words.set(addr, value);
   }
 
   /** smp_wmb(): stores before it become visible before stores after it. */
   wmb(cpu: number): void {
     const buf = this.buffers[cpu]!;
-    if (this.model === "pso" && buf.length > 0 && !("fence" in buf[buf.length - 1]!)) buf.push({ fence: true });
+    if ((this.model === "pso" || this.model === "weak") && buf.length > 0 && !("fence" in buf[buf.length - 1]!)) buf.push({ fence: true });
   }
 
-  /** smp_mb() and everything that implies it: the CPU waits until its buffer has drained. */
+  /** smp_rmb(), and the load part of an acquire: loads after it read nothing older than memory holds now. */
+  rmb(cpu: number): void {
+    this.stale[cpu]!.clear();
+  }
+
+  /** smp_mb() and everything that implies it: the CPU waits until its buffer has drained, and reads afresh. */
   mb(cpu: number): void {
+    this.flushAll(cpu);
+    this.rmb(cpu);
+  }
+
+  private flushAll(cpu: number): void {
     const buf = this.buffers[cpu]!;
-    for (const e of buf) if ("addr" in e) this.words.set(e.addr, e.value);
+    for (const e of buf) if ("addr" in e) this.commit(cpu, e.addr, e.value);
     buf.length = 0;
+  }
+
+  /**
+   * An atomic read-modify-write (xchg, cmpxchg, atomic_*_return ...): `f`
+   * gets the value in memory and returns the new one, or undefined to store
+   * nothing (a failed cmpxchg). It reads and writes memory itself, so the
+   * CPU's earlier stores leave their buffer first, as a locked instruction
+   * drains it on x86. An acquire or fully ordered one that stores lets
+   * nothing after it read stale; a failed cmpxchg orders nothing. Returns
+   * the old value.
+   */
+  rmw(cpu: number, addr: string, f: (old: Word) => Word | undefined, order: RmwOrder): Word {
+    this.beforeRmw(cpu);
+    this.stale[cpu]!.delete(addr);
+    const old = this.committed(addr);
+    const next = f(old);
+    if (next !== undefined) this.commit(cpu, addr, next);
+    this.afterRmw(cpu, order, next !== undefined);
+    return old;
+  }
+
+  /** What an atomic operation on a location outside these words (a plain field) does first: drain the buffer. */
+  beforeRmw(cpu: number): void {
+    this.flushAll(cpu);
+  }
+
+  /** And after: an acquire or fully ordered one that stored lets nothing after it read stale. */
+  afterRmw(cpu: number, order: RmwOrder, stored: boolean): void {
+    if (stored && (order === "acquire" || order === "mb")) this.rmb(cpu);
   }
 
   /** Marks everything `cpu` has stored so far (a release, a doorbell write ordered after them). */
@@ -114,7 +211,12 @@ export class Memory {
     return this.buffers[cpu]!.filter((e) => "addr" in e).length;
   }
 
-  // ---- the flushes, as environment events ----
+  /** Words `cpu` may still read stale (weak mode). */
+  staleWords(cpu: number): string[] {
+    return [...this.stale[cpu]!.keys()];
+  }
+
+  // ---- the flushes and invalidations, as environment events ----
 
   /** Buffer entries that may become visible next, per CPU, in buffer order. */
   private flushable(cpu: number): number[] {
@@ -140,24 +242,70 @@ export class Memory {
         out.push({ kind: "env", source: this.name, arg: this.model === "tso" ? `cpu${c}` : `cpu${c}:${e.addr}` });
       }
     }
+    for (let c = 0; c < this.stale.length; c++) {
+      for (const addr of this.stale[c]!.keys()) out.push({ kind: "env", source: this.name, arg: `inv:cpu${c}:${addr}` });
+    }
     return out;
   }
 
   apply(ev: EnvEvent): string {
     const arg = String(ev.arg);
+    if (arg.startsWith("inv:")) {
+      const [, cpuName, addr] = arg.split(":");
+      const cpu = Number(cpuName!.slice(3));
+      if (!this.stale[cpu]?.delete(addr!)) throw new Error(`memory: no invalidation pending for '${arg}'`);
+      return `cpu${cpu} applies the invalidation of ${addr}: it sees ${show(this.committed(addr!))}`;
+    }
     const colon = arg.indexOf(":");
     const cpu = Number((colon < 0 ? arg : arg.slice(0, colon)).slice(3));
     const buf = this.buffers[cpu]!;
     const i = colon < 0 ? 0 : buf.findIndex((e) => "addr" in e && e.addr === arg.slice(colon + 1));
     if (i < 0 || !("addr" in buf[i]!)) throw new Error(`memory: no store to flush for '${arg}'`);
-    const e = buf.splice(i, 1)[0] as { addr: string; value: number };
-    this.words.set(e.addr, e.value);
+    const e = buf.splice(i, 1)[0] as { addr: string; value: Word };
+    this.commit(cpu, e.addr, e.value);
     while (buf.length > 0 && "fence" in buf[0]!) buf.shift();
-    return `cpu${cpu}'s store ${e.addr} = ${e.value} becomes visible`;
+    return `cpu${cpu}'s store ${e.addr} = ${show(e.value)} becomes visible`;
   }
 
-  /** The drain flushes the oldest store of the lowest CPU that has one. */
+  /** The drain flushes the oldest store of the lowest CPU that has one, then applies invalidations. */
   drainMove(): EnvEvent | undefined {
     return this.enabled()[0];
   }
+
+  // ---- for a search that visits states rather than schedules ----
+
+  /** An independent copy. */
+  clone(): Memory {
+    const m = new Memory(this.model, this.buffers.length);
+    m.words = new Map(this.words);
+    m.regionOf = this.regionOf;
+    m.buffers = this.buffers.map((b) => b.slice());
+    m.issued = this.issued.slice();
+    m.stale = this.stale.map((s) => new Map(s));
+    return m;
+  }
+
+  /** A text that two memories share exactly when every future of theirs is the same. */
+  key(name: (v: Word) => string = show): string {
+    const parts: string[] = [];
+    for (const [a, v] of this.words) parts.push(`${a}=${name(v)}`);
+    for (let c = 0; c < this.buffers.length; c++) {
+      parts.push(`|${c}#${this.issued[c]}:`);
+      for (const e of this.buffers[c]!) parts.push("fence" in e ? "F" : `${e.addr}@${e.seq}=${name(e.value)}`);
+      for (const [a, v] of this.stale[c]!) parts.push(`~${a}=${name(v)}`);
+    }
+    return parts.join(" ");
+  }
+
+  /** The values in memory, by word, in declaration order. */
+  snapshot(): Map<string, Word> {
+    return new Map(this.words);
+  }
+}
+
+/** A word's value for a trace: a number, NULL, or the name of what a pointer points to. */
+export function show(v: Word): string {
+  if (v === null) return "NULL";
+  if (typeof v === "object") return String((v as { name?: unknown; addr?: unknown }).name ?? (v as { addr?: unknown }).addr ?? "an object");
+  return String(v);
 }
