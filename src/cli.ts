@@ -1,4 +1,4 @@
-// The command line: list, hunt, replay, show (each in src/cli/).
+// The command line: list, hunt, replay, show, litmus (each in src/cli/).
 // Exit codes: 0 nothing found / replay as expected; 1 a property failed;
 // 2 bad usage or unreadable input, with a one-line reason.
 import * as fs from "node:fs";
@@ -8,13 +8,14 @@ import type { Io } from "./cli/common.ts";
 import { UsageError } from "./cli/common.ts";
 import { cmdHunt } from "./cli/hunt.ts";
 import { cmdList } from "./cli/list.ts";
+import { cmdLitmus } from "./cli/litmus.ts";
 import { cmdReplay } from "./cli/replay.ts";
 import { cmdShow } from "./cli/show.ts";
 import { USAGE } from "./cli/usage.ts";
 
 export { UsageError } from "./cli/common.ts";
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { list: cmdList, hunt: cmdHunt, replay: cmdReplay, show: cmdShow };
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { list: cmdList, hunt: cmdHunt, replay: cmdReplay, show: cmdShow, litmus: cmdLitmus };
 
 /**
  * Runs the command line; resolves to the exit code. `tty` is where a hunt

@@ -31,8 +31,8 @@ const table = (cases: [string[], RegExp][]) => {
 
 describe("commands and options", () => {
   table([
-    [[], /no command given \(commands: list, hunt, replay, show, help\)/],
-    [["frobnicate"], /unknown command 'frobnicate' \(commands: list, hunt, replay, show, help\)/],
+    [[], /no command given \(commands: list, hunt, replay, show, litmus, help\)/],
+    [["frobnicate"], /unknown command 'frobnicate' \(commands: list, hunt, replay, show, litmus, help\)/],
     [["hunt", "mempool", "--bogus"], /unknown option '--bogus' \(options of hunt: --model-file, --variant, --correct, --runs, .*, --quiet; see 'help'\)/],
     [["list", "--bogus"], /unknown option '--bogus' \(options of list: --json, --model-file; see 'help'\)/],
     [["hunt", "mempool", "--runs"], /^error: --runs needs a value$/],

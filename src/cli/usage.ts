@@ -9,6 +9,7 @@ export const USAGE = `usage:
   npx tsx src/cli.ts replay <file|dir>... [--model-file FILE.ts]...
   npx tsx src/cli.ts show <file> [--svg OUT.svg] [--html OUT.html] [--model-file FILE.ts]...
   npx tsx src/cli.ts show <dir> --html OUT.html [--model-file FILE.ts]...
+  npx tsx src/cli.ts litmus <file|dir>... [--memory M]...
 
 hunt options:
   --model-file F  hunt the model a TypeScript module exports (its default export, or its one named
@@ -29,7 +30,7 @@ hunt options:
   --shard I/N     hunt part I (1 to N) of a hunt split N ways, as one job of a CI matrix: disjoint
                   seed streams (exhaustive: disjoint workloads), --runs split among the parts
   --cpus N        CPUs of the simulated machine (default: the variant's own setting)
-  --memory M      the memory model, sc, tso or pso, for a model that has a memory setting
+  --memory M      the memory model, sc, tso, pso or weak, for a model that has a memory setting
   --property P    count only failures of property P (default: the first property that fails)
   --max-steps N   actions after which a run counts as a hang (default: the model's)
   --set K=V       a setting (see 'list --json': each variant's config), for example --set signalThreshold=256,
@@ -39,4 +40,10 @@ hunt options:
 
 replay and show find a model of your own through the file its counterexample records; --model-file
 overrides that. show --svg and --html draw the run as a picture; show <dir> --html writes one page
-for every counterexample file under the folder.`;
+for every counterexample file under the folder.
+
+litmus reads litmus tests in the Linux kernel's C format (tools/memory-model/litmus-tests) and
+searches each completely under every memory mode (--memory M, repeatable, picks some): its verdict
+(Always, Sometimes, Never) and the states visited, beside the file's Result for the Linux kernel
+memory model. Exit 1 if a verdict contradicts it (a mode showed what LKMM forbids), 2 if a file
+could not be read (one line naming the file, the line and the construct; the others still run).`;

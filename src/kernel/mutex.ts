@@ -39,6 +39,7 @@ export function* mutex_unlock(m: mutex): Gen {
   if (!m.locked) throw new Error(`mutex_unlock(${m.name}) by ${current_name()}: not locked`);
   lock_released(m);
   const r = current();
+  r.machine.memory.wmb(r.cpu.id); // as spin_unlock: stores before it leave before stores after it
   m.released = r.machine.memory.mark(r.cpu.id);
   m.locked = false;
   yield `mutex_unlock(${m.name})`;

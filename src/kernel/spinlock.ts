@@ -75,6 +75,9 @@ function release(lock: spinlock_t): Held {
   if (!lock.locked) throw new Error(`unlock of ${lock.name}, which is not locked`);
   const took = lock_released(lock);
   const r = current();
+  // A release, and more: stores before it reach memory before any store
+  // after it (LKMM orders an unlock and a later lock on the same CPU so).
+  r.machine.memory.wmb(r.cpu.id);
   lock.released = r.machine.memory.mark(r.cpu.id);
   lock.locked = false;
   return took;
