@@ -28,7 +28,7 @@ export type Instr =
   | { op: "load"; dst: string; addr: Pure; how: "once" | "acquire"; dependent: boolean; line: number }
   | { op: "store"; addr: Pure; value: Pure; how: "once" | "release"; line: number }
   | { op: "fence"; how: "mb" | "wmb" | "rmb" }
-  | { op: "rmw"; dst: string; addr: Pure; args: Pure[]; kind: RmwKind; order: RmwOrder; line: number }
+  | { op: "rmw"; dst: string; addr: Pure; args: Pure[]; kind: RmwKind; order: RmwOrder; locArg: number; line: number }
   | { op: "lock" | "unlock"; lock: Pure; line: number }
   | { op: "trylock" | "is_locked"; dst: string; lock: Pure; line: number }
   | { op: "rcu_read_lock" | "rcu_read_unlock" | "synchronize_rcu"; line: number };
@@ -206,7 +206,7 @@ class Compiler {
     if (r === undefined) throw new LitmusError(line, `unknown construct '${f}'`);
     const addr = this.pure(this.arg(args, r.loc, f, line));
     const rest = args.filter((_, i) => i !== r.loc).map((a) => this.pure(a));
-    this.code.push({ op: "rmw", dst, addr, args: rest, kind: r.kind, order: r.order, line });
+    this.code.push({ op: "rmw", dst, addr, args: rest, kind: r.kind, order: r.order, locArg: r.loc, line });
     return true;
   }
 

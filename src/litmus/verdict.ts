@@ -27,9 +27,9 @@ export interface ModeVerdict {
   ms: number;
 }
 
-const varName = (v: Var) => (v.thread === undefined ? v.name : `${v.thread}:${v.name}`);
+export const varName = (v: Var) => (v.thread === undefined ? v.name : `${v.thread}:${v.name}`);
 
-function propVars(p: Prop | undefined, out: Var[]): Var[] {
+export function propVars(p: Prop | undefined, out: Var[]): Var[] {
   if (p === undefined) return out;
   if (p.k === "atom") out.push(p.v);
   else if (p.k === "and" || p.k === "or") (propVars(p.a, out), propVars(p.b, out));
@@ -61,7 +61,7 @@ export function contradicts(result: string | undefined, v: Verdict): boolean {
 }
 
 /** The locations of a test: declared, initialised, named by a process or by the condition. */
-function locationsOf(f: LitmusFile): { locs: Map<string, Value>; locks: string[] } {
+export function locationsOf(f: LitmusFile): { locs: Map<string, Value>; locks: string[] } {
   const locs = new Map<string, Value>();
   const types = new Map<string, string>(f.declared);
   for (const [name] of f.declared) locs.set(name, 0);
@@ -75,15 +75,26 @@ function locationsOf(f: LitmusFile): { locs: Map<string, Value>; locks: string[]
   return { locs, locks };
 }
 
-/** Runs a parsed test under each mode. Throws LitmusError for a construct it does not know. */
-export function judge(f: LitmusFile, modes: readonly MemoryModel[]): ModeVerdict[] {
+/** What a test looks at in a final state: its `locations`, and what its filter and condition name. */
+export function observedVars(f: LitmusFile): Var[] {
+  const seen = new Set<string>();
+  return [...f.locations, ...propVars(f.filter, []), ...propVars(f.cond, [])].filter((v) => !seen.has(varName(v)) && seen.add(varName(v)));
+}
+
+/** A test compiled: its locations with their initial values, its locks, each process's instructions and initial registers. */
+export function compile(f: LitmusFile) {
   const { locs, locks } = locationsOf(f);
   const names = new Set([...locs.keys(), ...locks]);
   const programs = f.threads.map((t) => compileThread(t, names));
   const registers = f.threads.map(() => new Map<string, Value>());
   for (const i of f.init) if (i.v.thread !== undefined) registers[i.v.thread]?.set(i.v.name, i.value);
-  const seen = new Set<string>();
-  const observed = [...f.locations, ...propVars(f.filter, []), ...propVars(f.cond, [])].filter((v) => !seen.has(varName(v)) && seen.add(varName(v)));
+  return { locs, locks, programs, registers };
+}
+
+/** Runs a parsed test under each mode. Throws LitmusError for a construct it does not know. */
+export function judge(f: LitmusFile, modes: readonly MemoryModel[]): ModeVerdict[] {
+  const { locs, locks, programs, registers } = compile(f);
+  const observed = observedVars(f);
   return modes.map((mode) => {
     const t0 = performance.now();
     const ex = explore(programs, { locations: locs, registers }, locks, mode, { observed });
