@@ -14,6 +14,8 @@ import { MODELS, findModel } from "../src/models/index.ts";
 import { STRATEGIES } from "../src/strategies/index.ts";
 import { MEMORY_MODELS } from "../src/sim/memory.ts";
 import { floorEventsPerSecond } from "./floor.ts";
+import { parseLitmus } from "../src/litmus/parse.ts";
+import { judge } from "../src/litmus/verdict.ts";
 import { peerRunsToFailure } from "./peer-fc-scheduler.ts";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "string" }, strategies: { type: "string" }, models: { type: "string" } } });
@@ -157,6 +159,16 @@ if (!extras) {
   parallel = { runs: parallelRuns, oneThreadRunsPerSec: one.runs / (one.elapsedMs / 1000), twoWorkersRunsPerSec: two.runs / (two.elapsedMs / 1000) };
 }
 
+// Litmus: the project's own litmus tests, each searched completely under every memory mode.
+const litmusDir = new URL("../litmus/", import.meta.url);
+const litmusFiles = fs.readdirSync(litmusDir).filter((f) => f.endsWith(".litmus")).sort();
+const litmusTests = litmusFiles.map((f) => parseLitmus(fs.readFileSync(new URL(f, litmusDir), "utf8")));
+const litmusStart = performance.now();
+let litmusStates = 0;
+for (const t of litmusTests) for (const v of judge(t, MEMORY_MODELS)) litmusStates += v.states;
+const litmusSecs = (performance.now() - litmusStart) / 1000;
+const litmus = { tests: litmusTests.length, modes: MEMORY_MODELS.length, seconds: litmusSecs, testsPerSec: litmusTests.length / litmusSecs, statesPerSec: litmusStates / litmusSecs };
+
 // ---- the table ----
 const fmtN = (n: number) => (n === Infinity ? `>${budget}` : String(n));
 const fmtRuns = (r: BugRow) => `${fmtN(r.runs.median)} [${fmtN(r.runs.min)}-${fmtN(r.runs.max)}]`;
@@ -208,4 +220,9 @@ if (parallel !== undefined) {
       (quick ? "; too short a hunt to gain: starting the workers takes about half a second." : "."),
   );
 }
-if (values.json) fs.writeFileSync(values.json, JSON.stringify({ seeds, budget, throughputRuns, floor, bugs, speeds, peer, parallel }, (_k, v) => (v === Infinity ? null : v), 2) + "\n");
+console.log("");
+console.log(
+  `Litmus: ${litmus.tests} tests of litmus/ x ${litmus.modes} memory modes, every search complete, in ${litmus.seconds.toFixed(2)} s: ` +
+    `${litmus.testsPerSec.toFixed(0)} tests/s (all modes each), ${(litmus.statesPerSec / 1000).toFixed(0)} k states/s.`,
+);
+if (values.json) fs.writeFileSync(values.json, JSON.stringify({ seeds, budget, throughputRuns, floor, bugs, speeds, peer, parallel, litmus }, (_k, v) => (v === Infinity ? null : v), 2) + "\n");

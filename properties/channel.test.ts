@@ -30,6 +30,7 @@ describe("channel: broken channels are caught", () => {
   const cases: { variant: string; memory: string; expect: string; why: string; strategy?: string }[] = [
     { variant: "id-before-payload", memory: "sc", expect: "exact-payload", why: "the polling responder sees the new id with the old payload" },
     { variant: "no-wmb", memory: "pso", expect: "exact-payload", why: "the id becomes visible before the payload" },
+    { variant: "no-rmb", memory: "weak", expect: "exact-payload", why: "the responder reads the new id, then its stale copy of the payload" },
     { variant: "no-lock", memory: "sc", expect: "one-caller", why: "two requesters are inside the channel at once" },
     { variant: "no-resend", memory: "sc", expect: "no-timeout", why: "one lost doorbell and the call times out" },
     { variant: "no-duplicate-check", memory: "sc", expect: "at-most-once", why: "a late doorbell makes the responder execute a served request again" },
@@ -88,8 +89,30 @@ describe("channel: the write barrier matters only where stores can pass each oth
   }
 });
 
-describe("channel: the right channel survives", () => {
+describe("channel: the read barrier matters only where loads can pass each other", () => {
   for (const memory of ["sc", "tso", "pso"]) {
+    it(`no-rmb survives under ${memory}`, () => {
+      const r = hunt({ model, variant: "no-rmb", config: variantConfig(model, "no-rmb", { memory }), runs: 2000, seed: 5 });
+      expect(r.counterexample?.failure.message).toBeUndefined();
+      expect(r.runs).toBe(2000);
+    });
+  }
+
+  it("no-rmb: the trace shows the responder reading the new id while its copy of the payload is stale", () => {
+    const cx = caught("no-rmb", "weak")!;
+    const lines = renderTrace(cx, model).split("\n");
+    const idSeen = lines.findIndex((l) => /cpu2 applies the invalidation of req\.id/.test(l));
+    const readId = lines.findIndex((l, i) => i > idSeen && /ntb-daemon: req\.id = [1-9]/.test(l));
+    const readReg = lines.findIndex((l, i) => i > readId && l.includes("ntb-daemon: req.reg ="));
+    expect(idSeen).toBeGreaterThan(0);
+    expect(readId).toBeGreaterThan(idSeen);
+    expect(readReg).toBeGreaterThan(readId);
+    expect(lines.slice(idSeen, readReg).some((l) => /cpu2 applies the invalidation of req\.(reg|value)/.test(l))).toBe(false);
+  });
+});
+
+describe("channel: the right channel survives", () => {
+  for (const memory of ["sc", "tso", "pso", "weak"]) {
     it(`correct under ${memory}, doorbells lost, ${correctRuns} runs`, () => {
       const r = hunt({ model, variant: "correct", config: variantConfig(model, "correct", { memory }), runs: correctRuns, seed: 7 });
       expect(r.counterexample?.failure.message).toBeUndefined();

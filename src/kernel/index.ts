@@ -4,7 +4,7 @@ export { local_irq_save, local_irq_restore, local_irq_disable, local_irq_enable,
 export { lock_acquire, lock_acquired, lock_released, held_locks, holder_of, installKernel, check_irq_restore } from "./lockdep.ts";
 export type { Lockable, Held, Usage } from "./lockdep.ts";
 export { might_sleep, schedule, msleep, kmalloc, kfree, check_not_freed, GFP_KERNEL, GFP_ATOMIC } from "./sleep.ts";
-export { atomic_t, atomic_set, atomic_read, atomic_inc, atomic_dec_and_test, atomic_sub_and_test } from "./atomic.ts";
+export * from "./atomic.ts";
 export { completion, init_completion, complete, wait_for_completion } from "./completion.ts";
 export { module, module_function, module_unload, module_code } from "./module.ts";
 export type { Code } from "./module.ts";
@@ -23,7 +23,6 @@ export { kthread_run, kthread_stop, wait_event, spin_until } from "./sched.ts";
 export type { ThreadOptions } from "./sched.ts";
 export { request_irq, free_irq, raise_irq, request_threaded_irq, IRQ_HANDLED, IRQ_WAKE_THREAD, IRQ_THREAD_PRIO } from "./irq.ts";
 export type { IrqOptions, irqreturn_t } from "./irq.ts";
-export { xchg, cmpxchg } from "./atomic.ts";
 export { violation, BUG } from "./bug.ts";
 export { linearize } from "./linearize.ts";
 export {
@@ -37,11 +36,26 @@ export {
   spin_unlock_irqrestore,
   spin_trylock,
   spin_trylock_irqsave,
+  spin_is_locked,
+  smp_mb__after_spinlock,
 } from "./spinlock.ts";
 export * from "./model.ts";
 export type { Gen, Step, Wait } from "../sim/step.ts";
 export type { Violation } from "../sim/failure.ts";
-export { DEFINE_SHARED, READ_ONCE, WRITE_ONCE, smp_wmb, smp_rmb, smp_mb, smp_store_release, smp_load_acquire, as_seen_here } from "./barrier.ts";
-export type { shared_t } from "./barrier.ts";
+export {
+  shared_t,
+  DEFINE_SHARED,
+  READ_ONCE,
+  WRITE_ONCE,
+  smp_wmb,
+  smp_rmb,
+  smp_mb,
+  smp_mb__before_atomic,
+  smp_mb__after_atomic,
+  smp_store_mb,
+  smp_store_release,
+  smp_load_acquire,
+  as_seen_here,
+} from "./barrier.ts";
 export { timekeeping_init, ktime_get, spin_until_timeout, udelay, clock_stalls } from "./time.ts";
 export { ntb_hosts, ntb_region, ntb_db_request, ntb_peer_db_set, ntb_db_lost } from "./ntb.ts";

@@ -50,6 +50,8 @@ export interface EnvSource {
   apply(e: EnvEvent): string;
   /** The event the default policy takes in the drain when no CPU can go on, if any. */
   drainMove?(): EnvEvent | undefined;
+  /** An event the default policy takes before anything else (so that the drain never chooses it late), if any. */
+  eagerMove?(): EnvEvent | undefined;
 }
 
 interface IrqLine {
@@ -348,7 +350,8 @@ export class Machine {
   }
 
   /**
-   * The event the default policy takes next: an interrupt already pending
+   * The event the default policy takes next: an environment source's eager
+   * move (a CPU applying an invalidation); an interrupt already pending
    * where interrupts are on; else a step of the CPU that ran last, if it can
    * go on, else of the lowest CPU that can; else a preemption of a thread that
    * spins while preemptible, for a ready one (the tick would do it); else the
@@ -357,6 +360,10 @@ export class Machine {
    * Undefined when none of these is possible.
    */
   defaultNext(withoutClock = false): ScheduleEvent | undefined {
+    for (const s of this.envSources) {
+      const e = s.eagerMove?.();
+      if (e !== undefined) return e;
+    }
     for (const c of this.cpus) {
       const line = this.deliverableLines(c).find((l) => c.pending.has(l));
       if (line !== undefined) return { kind: "irq", cpu: c.id, line };

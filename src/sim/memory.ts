@@ -267,9 +267,21 @@ export class Memory {
     return `cpu${cpu}'s store ${e.addr} = ${show(e.value)} becomes visible`;
   }
 
-  /** The drain flushes the oldest store of the lowest CPU that has one, then applies invalidations. */
+  /** The drain flushes the oldest store of the lowest CPU that has one (when no CPU can step). */
   drainMove(): EnvEvent | undefined {
     return this.enabled()[0];
+  }
+
+  /**
+   * The drain applies invalidations before anything else: a stale read is
+   * a deviation the schedule chooses (by stepping the CPU before `inv`),
+   * never the default policy's.
+   */
+  eagerMove(): EnvEvent | undefined {
+    for (let c = 0; c < this.stale.length; c++) {
+      for (const addr of this.stale[c]!.keys()) return { kind: "env", source: this.name, arg: `inv:cpu${c}:${addr}` };
+    }
+    return undefined;
   }
 
   // ---- for a search that visits states rather than schedules ----

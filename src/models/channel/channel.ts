@@ -22,6 +22,7 @@ export interface Variant {
   noLock: boolean;
   idBeforePayload: boolean;
   noWmb: boolean;
+  noRmb: boolean;
   noResend: boolean;
   noDuplicateCheck: boolean;
   noRecheck: boolean;

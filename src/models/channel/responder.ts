@@ -18,15 +18,16 @@ export function* ntb_db_event(ch: Channel): Gen {
  * register, answers. Returns false when the request changed while read.
  */
 function* serve(ch: Channel, id: number, v: Variant): Gen<boolean> {
-  smp_rmb();
+  const rmb = v.noRmb ? "" : "smp_rmb(), ";
+  if (!v.noRmb) smp_rmb();
   const reg = READ_ONCE(ch.req.reg);
-  yield `smp_rmb(), req.reg = ${reg}`;
+  yield `${rmb}req.reg = ${reg}`;
   const value = READ_ONCE(ch.req.value);
   yield `req.value = ${value}`;
   if (!v.noRecheck) {
-    smp_rmb();
+    if (!v.noRmb) smp_rmb();
     const again = READ_ONCE(ch.req.id);
-    yield `smp_rmb(), req.id = ${again}${again === id ? "" : ": it changed, read it again"}`;
+    yield `${rmb}req.id = ${again}${again === id ? "" : ": it changed, read it again"}`;
     if (again !== id) return false;
   }
 
