@@ -29,10 +29,17 @@ function queues(m: Machine): Call[][] {
       LINE,
       function* () {
         // generic_smp_call_function_single_interrupt: run what is queued here.
-        const mine = qs[current().cpu.id]!;
+        // The queue is taken with llist_del_all() (xchg: a full barrier), so
+        // the function sees what the caller stored before queueing it; the
+        // call is marked done with a release, so a waiting caller sees what
+        // the function stored.
+        const { machine, cpu } = current();
+        machine.memory.mb(cpu.id);
+        const mine = qs[cpu.id]!;
         while (mine.length > 0) {
           const call = mine.shift()!;
           yield* call.func();
+          machine.memory.mb(current().cpu.id);
           call.done = true;
         }
       },
@@ -50,7 +57,8 @@ function* run_locally(func: smp_call_func_t): Gen {
 
 /** Queues func on `cpu` and raises the IPI there; returns the call, to wait on. */
 function send(cpu: number, func: smp_call_func_t): Call {
-  const m = current().machine;
+  const { machine: m, cpu: me } = current();
+  m.memory.mb(me.id); // llist_add() onto the target's queue: a full barrier before the IPI
   const call: Call = { func, done: false };
   queues(m)[cpu]!.push(call);
   m.raiseIrq(cpu, LINE);
@@ -65,7 +73,10 @@ export function* smp_call_function_single(cpu: number, func: smp_call_func_t, wa
   } else {
     const call = send(cpu, func);
     yield `IPI to cpu${cpu}`;
-    if (wait) yield spinWait(() => call.done, `cpu${cpu} has run the call`);
+    if (wait) {
+      yield spinWait(() => call.done, `cpu${cpu} has run the call`);
+      current().machine.memory.rmb(current().cpu.id); // csd_lock_wait() is an acquire
+    }
   }
   preempt_enable(); // put_cpu()
   yield "smp_call_function_single() returns";
@@ -80,6 +91,7 @@ export function* on_each_cpu(func: smp_call_func_t, wait: boolean): Gen {
   yield `IPIs to ${calls.length} other cpu(s)`;
   yield* run_locally(func);
   if (wait) for (const c of calls) if (!c.done) yield spinWait(() => c.done, "every cpu has run the call");
+  if (wait) m.memory.rmb(current().cpu.id);
   preempt_enable();
   yield "on_each_cpu() returns";
 }

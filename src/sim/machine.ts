@@ -467,6 +467,7 @@ export class Machine {
       ctx = cpu.firstReady()!;
       cpu.runqueue.splice(cpu.runqueue.indexOf(ctx), 1);
       cpu.current = ctx;
+      this.memory.mb(cpu.id); // a context switch is a full barrier (__schedule())
       // A thread switched out while spinning is put back on the CPU still spinning, not let through.
       if (ctx.waiting !== null && !ctx.waiting.until()) {
         this.record(cpu.id, ctx.name, 0, `is back on cpu${cpu.id}, spins until ${ctx.waiting.what()}`);
@@ -547,6 +548,7 @@ export class Machine {
     cpu.runqueue.splice(cpu.runqueue.indexOf(next), 1);
     cpu.runqueue.push(prev);
     cpu.current = next;
+    this.memory.mb(cpu.id); // a context switch is a full barrier (__schedule())
     this.record(cpu.id, "", 0, `${prev.name} ${why}, ${next.name} runs`);
   }
 
