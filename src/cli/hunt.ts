@@ -130,11 +130,11 @@ function settings(model: AnyModel, values: Record<string, unknown>): Partial<Mac
   return overrides;
 }
 
-/** The output folder must be a folder we can write in, before any hunting: it is created now if missing (not its parents). */
+/** The output folder must be a folder we can write in, before any hunting: it is created now if missing, with its parents. */
 function usableOutDir(dir: string): void {
   if (dir.trim() === "") throw new UsageError("--out needs a folder name");
   try {
-    if (!fs.existsSync(dir)) fs.mkdirSync(dir);
+    if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
     if (!fs.statSync(dir).isDirectory()) throw new Error("not a folder");
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (err) {

@@ -59,8 +59,10 @@ export class Run {
     } finally {
       setBooting(null);
     }
-    if (typeof instance !== "object" || instance === null)
-      throw new Error(`model ${model.name}: setup() returned ${String(instance)}; it must return { invariants?, finals?, sequential? }`);
+    // A model with no checks of its own (the machine's are enough) returns nothing.
+    if (instance === undefined || instance === null) instance = {};
+    if (typeof instance !== "object")
+      throw new Error(`model ${model.name}: setup() returned ${String(instance)}; it must return nothing or { invariants?, finals?, sequential? }`);
     const declared = allProperties(model);
     for (const name of [...Object.keys(instance.invariants ?? {}), ...Object.keys(instance.finals ?? {}), ...(instance.sequential ? [instance.sequential.property] : [])])
       if (!declared.includes(name)) throw new Error(`model ${model.name}: its setup() checks '${name}', which is not one of its properties (declared: ${Object.keys(model.properties).join(", ") || "none"})`);

@@ -60,7 +60,7 @@ export interface ModelDefinition<W = unknown> {
    * (kthread_run), interrupt lines (request_irq) and per-CPU data; return the
    * checks. Must be deterministic in (variant, workload, config).
    */
-  setup(variant: string, workload: W, config: MachineConfig): ModelInstance;
+  setup(variant: string, workload: W, config: MachineConfig): ModelInstance | void;
 }
 
 /**
@@ -90,11 +90,11 @@ export const MACHINE_PROPERTIES: Record<string, string> = {
 /** Kernel settings every config has: `lockdep` 1 runs the validator, 0 leaves the hunt to find the deadlocks. */
 export const KERNEL_SETTINGS: Record<string, number> = { lockdep: 1 };
 
-const NAME = /^[a-z][a-z0-9-]*$/;
+const NAME = /^[a-z][a-z0-9_-]*$/;
 
 /** Declares a model, checking that its names are usable in file names and on the command line. */
 export function defineModel<W>(def: ModelDefinition<W>): ModelDefinition<W> {
-  const bad = (what: string, n: string) => new Error(`model ${def.name}: ${what} '${n}' must be lower-case letters, digits and dashes`);
+  const bad = (what: string, n: string) => new Error(`model ${def.name}: ${what} '${n}' must be lower-case letters, digits, dashes and underscores`);
   if (!NAME.test(def.name)) throw bad("name", def.name);
   for (const v of Object.keys(def.variants)) if (!NAME.test(v)) throw bad("variant", v);
   for (const p of Object.keys(def.properties)) {
