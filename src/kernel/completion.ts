@@ -28,7 +28,43 @@ export function complete(c: completion): void {
 export function* wait_for_completion(c: completion): Gen {
   might_sleep(`wait_for_completion(${c.name})`);
   if (c.done === 0) yield sleepWait(() => c.done > 0, `${c.name} is completed`);
-  c.done--;
+  if (c.done !== Number.MAX_SAFE_INTEGER) c.done--; // complete_all() stays done
   current().machine.memory.rmb(current().cpu.id); // an acquire: it reads what the completer stored
   yield `wait_for_completion(${c.name}) returns`;
+}
+
+/** reinit_completion(): makes the completion usable again (done = 0). */
+export function reinit_completion(c: completion): void {
+  c.done = 0;
+}
+
+/** complete_all(): lets every waiter, now and later, through. Part of the caller's step. */
+export function complete_all(c: completion): void {
+  if (isRunning()) current().machine.memory.mb(current().cpu.id);
+  c.done = Number.MAX_SAFE_INTEGER;
+}
+
+/** completion_done(): whether a wait would return at once. */
+export const completion_done = (c: completion): boolean => c.done > 0;
+
+/**
+ * wait_for_completion_timeout(): sleeps until complete() or until `timeout`
+ * microseconds of virtual time have passed (the model calls
+ * timekeeping_init()). Returns the time left, at least 1, or 0 on a timeout.
+ */
+export function* wait_for_completion_timeout(c: completion, timeout: number): Gen<number> {
+  might_sleep(`wait_for_completion_timeout(${c.name})`);
+  const m = current().machine;
+  if (!m.hasClock()) throw new Error("wait_for_completion_timeout() needs the clock: call timekeeping_init() in the model's setup");
+  const end = m.now + timeout;
+  if (c.done === 0) yield { kind: "wait", until: () => c.done > 0 || m.now >= end, what: () => `${c.name} is completed or ${end} us`, sleep: true, deadline: end };
+  if (c.done === 0) {
+    yield `wait_for_completion_timeout(${c.name}) times out`;
+    return 0;
+  }
+  if (c.done !== Number.MAX_SAFE_INTEGER) c.done--;
+  current().machine.memory.rmb(current().cpu.id);
+  const left = Math.max(1, end - m.now);
+  yield `wait_for_completion_timeout(${c.name}) returns ${left}`;
+  return left;
 }

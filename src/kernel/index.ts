@@ -5,7 +5,9 @@ export { lock_acquire, lock_acquired, lock_released, held_locks, holder_of, inst
 export type { Lockable, Held, Usage } from "./lockdep.ts";
 export { might_sleep, schedule, msleep, kmalloc, kfree, check_not_freed, GFP_KERNEL, GFP_ATOMIC } from "./sleep.ts";
 export * from "./atomic.ts";
-export { completion, init_completion, complete, wait_for_completion } from "./completion.ts";
+export * from "./refcount.ts";
+export * from "./llist.ts";
+export * from "./completion.ts";
 export { module, module_function, module_unload, module_code } from "./module.ts";
 export type { Code } from "./module.ts";
 export { smp_call_function_single, on_each_cpu } from "./smp_call.ts";
