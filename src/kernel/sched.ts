@@ -7,6 +7,7 @@ import type { Code } from "./module.ts";
 import { run_module_code } from "./module.ts";
 import { might_sleep } from "./sleep.ts";
 import { sleepWait, spinWait } from "../sim/step.ts";
+import { wait_event_wq, wait_queue_head_t } from "./wait.ts";
 
 export interface ThreadOptions {
   /** The CPU whose run queue it starts on. */
@@ -38,14 +39,23 @@ export function* kthread_stop(t: Context): Gen {
 }
 
 /**
- * wait_event: `yield wait_event(cond, what)` puts the thread to sleep until
- * `cond` holds; it gives up its CPU meanwhile. The step after the yield
- * starts with `cond` true. Like Linux's, it may sleep, so might_sleep()
- * checks the caller's context at once, whatever `cond` is.
+ * wait_event, two ways. `yield* wait_event(wq, cond)` is Linux's: on a wait
+ * queue, woken by wake_up(wq), step by step (wait.ts), so a wake-up can be
+ * lost. `yield wait_event(cond, what)` is the machine's shorthand: the thread
+ * sleeps until `cond` holds, which the machine re-checks between steps (no
+ * wake-up is needed, none can be lost); the step after the yield starts with
+ * `cond` true. Both may sleep, so might_sleep() checks the caller at once.
  */
-export function wait_event(cond: () => boolean, what: string | (() => string), holder?: () => string | null): Wait {
+export function wait_event(wq: wait_queue_head_t, cond: () => boolean): Gen<number>;
+export function wait_event(cond: () => boolean, what: string | (() => string), holder?: () => string | null): Wait;
+export function wait_event(a: wait_queue_head_t | (() => boolean), b: (() => boolean) | string | (() => string), holder?: () => string | null): Wait | Gen<number> {
+  if (a instanceof wait_queue_head_t) {
+    might_sleep(`wait_event(${a.name})`);
+    return wait_event_wq(a, b as () => boolean);
+  }
+  const what = b as string | (() => string);
   might_sleep(`wait_event(${typeof what === "string" ? what : what()})`);
-  return sleepWait(as_seen_here(cond), what, holder);
+  return sleepWait(as_seen_here(a), what, holder);
 }
 
 /** `yield spin_until(cond, what)`: busy-waits, keeping the CPU, until `cond` holds; `holder` names who can make it hold. */

@@ -26,12 +26,6 @@ export function might_sleep(fn: string): void {
   });
 }
 
-/** schedule(): gives the CPU to the next ready thread. */
-export function* schedule(): Gen {
-  might_sleep("schedule()");
-  yield yieldWait("schedule()");
-}
-
 /**
  * msleep(): sleeps. On a machine with virtual time (timekeeping_init()) the
  * thread sleeps until `ms` have passed; without it, it gives up its CPU and

@@ -498,6 +498,12 @@ export class Machine {
     } else if (typeof r.value === "string") {
       ctx.lastLabel = r.value;
       this.record(cpu.id, ctx.name, depth, r.value);
+    } else if ((r.value as { kind?: unknown } | null)?.kind !== "wait") {
+      // `yield spin_lock(l)` for `yield* spin_lock(l)`: the call would never run.
+      const what = typeof (r.value as Generator | null)?.next === "function" ? "a kernel call's generator: drive it with yield*, not yield" : `${String(r.value)}`;
+      ctx.done = true;
+      this.record(cpu.id, ctx.name, depth, `oops: yielded ${what}`);
+      this.fail("oops", { message: `${ctx.name} on cpu${cpu.id} yielded ${what}` });
     } else {
       const w = r.value as NonNullable<Context["waiting"]>;
       ctx.waiting = w;
@@ -643,7 +649,8 @@ export class Machine {
       }
     }
     const why = live.map((c) => this.blockedBy(c).why);
-    this.fail("deadlock", { message: `nothing can make progress: ${why.join("; ")}`, contexts: live.map((c) => c.name) });
+    const stuck = live.map((c) => c.waiting?.stuck).find((p) => p !== undefined) ?? "deadlock";
+    this.fail(stuck, { message: `nothing can make progress: ${why.join("; ")}`, contexts: live.map((c) => c.name) });
   }
 
   private record(cpu: number, ctx: string, depth: number, text: string): void {

@@ -20,6 +20,12 @@ export interface Wait {
    * clock jumps to the nearest deadline once nothing else can progress.
    */
   readonly deadline?: number;
+  /**
+   * The property broken when the run ends with the context still waiting
+   * here and nothing else able to go on (default: deadlock): a sleeper on a
+   * wait queue that nobody will wake is a lost wakeup.
+   */
+  readonly stuck?: string;
 }
 
 export type Step = string | Wait;

@@ -1,0 +1,120 @@
+// Wait queues: a sleeper registers, tests, sleeps; a waker sets the
+// condition and wakes the queue. Written in the wrong order, the wake-up is
+// lost and the sleeper never wakes: the run ends in `lost-wakeup`.
+import { describe, expect, it } from "vitest";
+import {
+  DECLARE_WAIT_QUEUE_HEAD,
+  DEFINE_WAIT,
+  TASK_UNINTERRUPTIBLE,
+  defineModel,
+  fc,
+  finish_wait,
+  hunt,
+  kthread_run,
+  ktime_get,
+  prepare_to_wait,
+  schedule,
+  timekeeping_init,
+  variantConfig,
+  wait_event,
+  wait_event_timeout,
+  wake_up,
+} from "../../src/index.ts";
+import type { Gen } from "../../src/index.ts";
+
+const sleeper = defineModel<number>({
+  name: "wait_queue",
+  description: "a consumer waits on a queue for a flag a producer sets",
+  variants: {
+    "wait-event": { description: "yield* wait_event(wq, () => ready)", correct: true },
+    "open-coded": { description: "prepare_to_wait, test, schedule, finish_wait: the order Linux requires", correct: true },
+    "test-then-register": { description: "tests the flag before it is on the queue, then sleeps: a wake-up in between is lost", correct: false },
+    "yield-not-yield-star": { description: "yield wait_event(wq, cond): the call is never driven", correct: false },
+  },
+  properties: {},
+  defaults: { cpus: 2, maxSteps: 200 },
+  workload: () => fc.constant(0),
+  setup(variant) {
+    const wq = DECLARE_WAIT_QUEUE_HEAD("dev->wq");
+    const dev = { ready: false };
+    kthread_run(function* producer() {
+      dev.ready = true;
+      yield "dev->ready = 1";
+      wake_up(wq);
+      yield "wake_up(&dev->wq)";
+    }, "producer", { cpu: 0 });
+    kthread_run(function* consumer(): Gen {
+      if (variant === "wait-event") {
+        yield* wait_event(wq, () => dev.ready);
+      } else if (variant === "open-coded") {
+        const wait = DEFINE_WAIT();
+        for (;;) {
+          prepare_to_wait(wq, wait, TASK_UNINTERRUPTIBLE);
+          yield "prepare_to_wait(&dev->wq, &wait, TASK_UNINTERRUPTIBLE)";
+          if (dev.ready) break;
+          yield* schedule();
+        }
+        finish_wait(wq, wait);
+        yield "finish_wait(&dev->wq, &wait)";
+      } else if (variant === "test-then-register") {
+        const wait = DEFINE_WAIT();
+        while (!dev.ready) {
+          yield "dev->ready == 0";
+          prepare_to_wait(wq, wait, TASK_UNINTERRUPTIBLE);
+          yield "prepare_to_wait(&dev->wq, &wait, TASK_UNINTERRUPTIBLE)";
+          yield* schedule();
+        }
+        finish_wait(wq, wait);
+        yield "finish_wait(&dev->wq, &wait)";
+      } else {
+        yield wait_event(wq, () => dev.ready) as unknown as string;
+      }
+      yield "consume";
+    }, "consumer", { cpu: 1 });
+  },
+});
+
+describe("wait queues", () => {
+  it.each(["wait-event", "open-coded"])("%s never loses the wake-up", (variant) => {
+    const r = hunt({ model: sleeper, variant, config: variantConfig(sleeper, variant), runs: 500, seed: 1 });
+    expect(r.counterexample?.failure.message).toBeUndefined();
+  });
+
+  it("testing the condition before registering loses the wake-up: the consumer sleeps for ever on the queue it names", () => {
+    const cx = hunt({ model: sleeper, variant: "test-then-register", config: variantConfig(sleeper, "test-then-register"), runs: 500, seed: 1 }).counterexample!;
+    expect(cx.property).toBe("lost-wakeup");
+    expect(cx.failure.message).toMatch(/^nothing can make progress: consumer on cpu\d sleeps until woken on wait queue dev->wq$/);
+    // The wake-up came between the test and the registration.
+    expect(cx.schedule.length).toBeGreaterThan(0);
+  });
+
+  it("yield instead of yield* is an oops that says so", () => {
+    const cx = hunt({ model: sleeper, variant: "yield-not-yield-star", config: variantConfig(sleeper, "yield-not-yield-star"), runs: 10, seed: 1 }).counterexample!;
+    expect(cx.property).toBe("oops");
+    expect(cx.failure.message).toBe("consumer on cpu1 yielded a kernel call's generator: drive it with yield*, not yield");
+  });
+
+  it("wait_event_timeout() returns 0 when nobody wakes it, after the timeout on the virtual clock", () => {
+    const lonely = defineModel<number>({
+      name: "wait_timeout",
+      description: "a wait nobody ends",
+      variants: { only: { description: "-", correct: true } },
+      properties: { "times-out": "the wait returns 0 at its deadline" },
+      defaults: { cpus: 1, maxSteps: 100 },
+      workload: () => fc.constant(0),
+      setup() {
+        timekeeping_init();
+        const wq = DECLARE_WAIT_QUEUE_HEAD("wq");
+        let got = -1;
+        let at = -1;
+        kthread_run(function* () {
+          got = yield* wait_event_timeout(wq, () => false, 250);
+          at = ktime_get();
+        }, "waiter", { cpu: 0 });
+        return { finals: { "times-out": () => (got === 0 && at === 250 ? undefined : `returned ${got} at ${at} us`) } };
+      },
+    });
+    const r = hunt({ model: lonely, variant: "only", config: variantConfig(lonely, "only"), runs: 20, seed: 1 });
+    expect(r.counterexample?.failure.message).toBeUndefined();
+  });
+});
