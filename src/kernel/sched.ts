@@ -1,5 +1,5 @@
 // Threads and waiting (include/linux/kthread.h, include/linux/wait.h).
-import { currentMachine } from "../sim/current.ts";
+import { current, currentMachine } from "../sim/current.ts";
 import { as_seen_here } from "./barrier.ts";
 import type { Context } from "../sim/context.ts";
 import type { Gen, Wait } from "../sim/step.ts";
@@ -7,7 +7,7 @@ import type { Code } from "./module.ts";
 import { run_module_code } from "./module.ts";
 import { might_sleep } from "./sleep.ts";
 import { sleepWait, spinWait } from "../sim/step.ts";
-import { wait_event_wq, wait_queue_head_t } from "./wait.ts";
+import { task_started, wait_event_wq, wait_queue_head_t, wake_up_process } from "./wait.ts";
 
 export interface ThreadOptions {
   /** The CPU whose run queue it starts on. */
@@ -32,8 +32,33 @@ export function kthread_run(fn: Code, name: string, opts: ThreadOptions): Contex
   return currentMachine().spawn(name, body, { ...rest, parked: parkedUntil && sleepWait(parkedUntil.cond, parkedUntil.what) });
 }
 
-/** kthread_stop(): sleeps until the thread has returned (threads here run to an end of their own). */
+/**
+ * kthread_create(): makes a thread, from setup or from a running thread; it
+ * stays asleep until wake_up_process() starts it. (kthread_run() makes one
+ * that is runnable at once.)
+ */
+export function kthread_create(fn: Code, name: string, opts: Omit<ThreadOptions, "parkedUntil">): Context {
+  let t: Context | undefined = undefined;
+  t = kthread_run(fn, name, { ...opts, parkedUntil: { cond: () => t !== undefined && task_started(t), what: "wake_up_process() starts it" } });
+  return t;
+}
+
+/** Threads asked to stop. */
+const stopping = new WeakSet<Context>();
+
+/** kthread_should_stop(): whether kthread_stop() has been called on the current thread. */
+export function kthread_should_stop(): boolean {
+  return stopping.has(current().ctx);
+}
+
+/**
+ * kthread_stop(): asks the thread to stop (kthread_should_stop() turns
+ * true), wakes it, and sleeps until it has returned. A thread that never
+ * looks at kthread_should_stop() must return on its own.
+ */
 export function* kthread_stop(t: Context): Gen {
+  stopping.add(t);
+  if (!t.done) wake_up_process(t);
   yield wait_event(() => t.done, `${t.name} has exited`);
   yield `kthread_stop(${t.name})`;
 }

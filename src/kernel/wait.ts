@@ -126,10 +126,18 @@ export const wake_up_all = (wq: wait_queue_head_t): void => __wake_up(wq, 0);
 export const wake_up_interruptible = wake_up;
 export const wake_up_interruptible_all = wake_up_all;
 
-/** wake_up_process(): sets a task running. */
+/** Threads made by kthread_create() that wake_up_process() has started. */
+const started = new WeakSet<Context>();
+
+/** Whether a thread made by kthread_create() has been started. */
+export const task_started = (ctx: Context): boolean => started.has(ctx);
+
+/** wake_up_process(): sets a task running (or starts one kthread_create() made). */
 export function wake_up_process(ctx: Context): boolean {
   current().machine.memory.mb(current().cpu.id);
-  return wake(new wait_queue_entry(ctx));
+  const first = !started.has(ctx);
+  started.add(ctx);
+  return wake(new wait_queue_entry(ctx)) || first;
 }
 
 /** waitqueue_active(): whether anyone is on the queue (without a barrier, as Linux warns). */
