@@ -9,7 +9,7 @@ import { recordedModelFile } from "../harness/model-lookup.ts";
 import { huntParallel } from "../harness/parallel.ts";
 import { HuntProgress, wantsLiveLine } from "../harness/progress.ts";
 import type { AnyModel, MachineConfig } from "../kernel/model.ts";
-import { KERNEL_SETTINGS, allProperties, variantConfig } from "../kernel/model.ts";
+import { KERNEL_SETTINGS, OPTIONAL_KERNEL_SETTINGS, allProperties, variantConfig } from "../kernel/model.ts";
 import { MODELS } from "../models/index.ts";
 import { isMemoryModel, MEMORY_MODELS } from "../sim/memory.ts";
 import { STRATEGIES, findStrategy } from "../strategies/index.ts";
@@ -107,7 +107,7 @@ function settings(model: AnyModel, values: Record<string, unknown>): Partial<Mac
   if (cpus !== undefined) overrides.cpus = cpus;
   const maxSteps = wholeNumber("--max-steps", values["max-steps"] as string | undefined, 1);
   if (maxSteps !== undefined) overrides.maxSteps = maxSteps;
-  const known = { ...KERNEL_SETTINGS, ...model.defaults };
+  const known = { ...KERNEL_SETTINGS, ...OPTIONAL_KERNEL_SETTINGS, ...model.defaults };
   const memory = (key: string, value: string) => {
     if (!("memory" in model.defaults)) {
       const withOne = MODELS.filter((m) => "memory" in m.defaults).map((m) => m.name);

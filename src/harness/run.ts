@@ -2,6 +2,7 @@
 // then the drain and the final checks.
 import { takeLinearized } from "../kernel/linearize.ts";
 import { installKernel } from "../kernel/lockdep.ts";
+import { failslab_init } from "../kernel/sleep.ts";
 import type { AnyModel, MachineConfig } from "../kernel/model.ts";
 import { allProperties } from "../kernel/model.ts";
 import { setBooting } from "../sim/current.ts";
@@ -52,6 +53,7 @@ export class Run {
     if (memory !== undefined && !isMemoryModel(memory)) throw new Error(`memory must be one of ${MEMORY_MODELS.join(", ")}, got '${memory}'`);
     this.machine = new Machine({ cpus: config.cpus, maxSteps: config.maxSteps, trace: opts.trace ?? false, memory });
     installKernel(this.machine, { lockdep: config.lockdep !== 0 });
+    failslab_init(this.machine, Number(config.failslab ?? 0));
     setBooting(this.machine);
     let instance;
     try {

@@ -3,7 +3,7 @@ export { preempt_disable, preempt_enable, preempt_count, preemptible } from "./p
 export { local_irq_save, local_irq_restore, local_irq_disable, local_irq_enable, irqs_disabled } from "./irqflags.ts";
 export { lock_acquire, lock_acquired, lock_released, held_locks, holder_of, installKernel, check_irq_restore } from "./lockdep.ts";
 export type { Lockable, Held, Usage } from "./lockdep.ts";
-export { might_sleep, msleep, kmalloc, kfree, check_not_freed, GFP_KERNEL, GFP_ATOMIC } from "./sleep.ts";
+export { might_sleep, msleep, kmalloc, kzalloc, failslab_init, kfree, check_not_freed, GFP_KERNEL, GFP_ATOMIC } from "./sleep.ts";
 export * from "./atomic.ts";
 export * from "./refcount.ts";
 export * from "./llist.ts";

@@ -92,6 +92,13 @@ export const MACHINE_PROPERTIES: Record<string, string> = {
 /** Kernel settings every config has: `lockdep` 1 runs the validator, 0 leaves the hunt to find the deadlocks. */
 export const KERNEL_SETTINGS: Record<string, number> = { lockdep: 1 };
 
+/**
+ * Kernel settings any model takes but a config holds only when given:
+ * `failslab` N lets the schedule make up to N allocations fail in a run
+ * (the kernel's fault injection), so that error paths are explored.
+ */
+export const OPTIONAL_KERNEL_SETTINGS: Record<string, number> = { failslab: 0 };
+
 const NAME = /^[a-z][a-z0-9_-]*$/;
 
 /** Declares a model, checking that its names are usable in file names and on the command line. */

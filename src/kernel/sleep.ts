@@ -3,6 +3,8 @@
 // from invalid context" when the caller is in an interrupt handler, holds a
 // spinlock, or runs with preemption or interrupts disabled.
 import { current } from "../sim/current.ts";
+import type { EnvEvent } from "../sim/events.ts";
+import type { EnvSource, Machine } from "../sim/machine.ts";
 import type { Gen } from "../sim/step.ts";
 import { yieldWait } from "../sim/step.ts";
 import { held_locks } from "./lockdep.ts";
@@ -46,12 +48,63 @@ export const GFP_KERNEL = "GFP_KERNEL";
 export const GFP_ATOMIC = "GFP_ATOMIC";
 export type gfp_t = typeof GFP_KERNEL | typeof GFP_ATOMIC;
 
-/** kmalloc(): GFP_KERNEL may sleep to reclaim memory; GFP_ATOMIC never sleeps. */
-export function* kmalloc(size: number, gfp: gfp_t): Gen<{ size: number }> {
+/**
+ * Fault injection (failslab): with the `failslab` setting N, the schedule
+ * may arm a failure up to N times in a run (`env failslab fail`); the next
+ * allocation then returns NULL. The drain never arms one, so a failure is
+ * always a deviation the schedule chose, and shrinks away when not needed.
+ */
+class FailSlab implements EnvSource {
+  readonly name = "failslab";
+  armed = false;
+  constructor(private left: number) {}
+  enabled(): EnvEvent[] {
+    return this.left > 0 && !this.armed ? [{ kind: "env", source: this.name, arg: "fail" }] : [];
+  }
+  apply(): string {
+    this.armed = true;
+    this.left--;
+    return "failslab: the next allocation fails";
+  }
+  /** Whether this allocation fails (and disarms). */
+  take(): boolean {
+    const was = this.armed;
+    this.armed = false;
+    return was;
+  }
+}
+
+const FAILSLAB = {};
+
+/** Lets the schedule make up to `times` allocations fail in a run (at boot; the harness does it for the `failslab` setting). */
+export function failslab_init(m: Machine, times: number): void {
+  if (times <= 0 || m.ext.has(FAILSLAB)) return;
+  const f = new FailSlab(times);
+  m.ext.set(FAILSLAB, f);
+  m.addEnvSource(f);
+}
+
+/** should_failslab(): whether the allocation under way fails. */
+function should_failslab(m: Machine): boolean {
+  return (m.ext.get(FAILSLAB) as FailSlab | undefined)?.take() ?? false;
+}
+
+/**
+ * kmalloc(): GFP_KERNEL may sleep to reclaim memory; GFP_ATOMIC never
+ * sleeps. Returns NULL when fault injection makes it fail (`failslab`).
+ */
+export function* kmalloc(size: number, gfp: gfp_t): Gen<{ size: number } | null> {
   if (gfp === GFP_KERNEL) might_sleep(`kmalloc(${size}, GFP_KERNEL)`);
+  if (should_failslab(current().machine)) {
+    yield `kmalloc(${size}, ${gfp}) = NULL (failslab)`;
+    return null;
+  }
   yield `kmalloc(${size}, ${gfp})`;
   return { size };
 }
+
+/** kzalloc(): kmalloc() of zeroed memory, failing as it does. */
+export const kzalloc = kmalloc;
 
 const FREED = {};
 
