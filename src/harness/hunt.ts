@@ -9,6 +9,7 @@ import type { Counterexample } from "./counterexample.ts";
 import { FORMAT } from "./counterexample.ts";
 import type { EventCommand, HuntState } from "./events-arb.ts";
 import { RunFailed, commandArbitraries } from "./events-arb.ts";
+import { checkDeterministic } from "./determinism.ts";
 import { minimize } from "./minimize.ts";
 import { searchOnline } from "./online.ts";
 import { Run, runSchedule } from "./run.ts";
@@ -115,6 +116,7 @@ export function search(opts: HuntOptions): SearchResult {
  */
 export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEvent[], property: string, runs: number, shard?: Shard): Counterexample {
   const t = { model: opts.model, variant: opts.variant, config: opts.config, workload, property };
+  checkDeterministic(opts.model, opts.variant, opts.config, workload, schedule);
   const reduced = minimize(opts.model.workload(opts.config), t, schedule);
   const final = runSchedule(opts.model, opts.variant, opts.config, reduced.workload, reduced.schedule).failure!;
   return {
