@@ -193,9 +193,12 @@ export async function cmdHunt(args: string[], io: Io): Promise<number> {
     const secs = (r.elapsedMs / 1000).toFixed(1);
     if (r.counterexample === undefined) {
       const what = p.property === undefined ? "no failure" : `no failure of ${p.property}`;
-      if (r.exhausted) say(`${where}: ${what} with up to ${r.report?.bound} deviations: ${r.report?.schedules} schedules over ${r.report?.workloads} workload(s), all tried, in ${secs} s`);
-      else if (strategy === "exhaustive") say(`${where}: passed ${r.runs} schedules in ${secs} s, not all tried: raise --runs to finish`);
-      else say(`${where}: passed ${r.runs} runs in ${secs} s`);
+      // With --property, runs that another property ended before it could be reached are said, never hidden in "passed".
+      const early = Object.entries(r.endedEarly ?? {});
+      const cut = early.length === 0 ? "" : `; ${early.reduce((n, [, k]) => n + k, 0)} run(s) ended early on another property (${early.map(([q, k]) => `${q}: ${k}`).join(", ")})`;
+      if (r.exhausted) say(`${where}: ${what} with up to ${r.report?.bound} deviations: ${r.report?.schedules} schedules over ${r.report?.workloads} workload(s), all tried, in ${secs} s${cut}`);
+      else if (strategy === "exhaustive") say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} schedules in ${secs} s, not all tried: raise --runs to finish${cut}`);
+      else say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} runs in ${secs} s${cut}`);
       continue;
     }
     failed = true;

@@ -14,8 +14,8 @@ export class NondeterminismError extends Error {}
 const show = (e: TraceEntry | undefined) => (e === undefined ? "the run ended" : `${e.ctx || "the machine"} on cpu${e.cpu}: ${e.text}`);
 
 /** Runs the schedule twice; throws NondeterminismError at the first step where the runs differ. */
-export function checkDeterministic(model: AnyModel, variant: string, config: MachineConfig, workload: unknown, schedule: readonly ScheduleEvent[]): void {
-  const runs = [0, 1].map(() => runSchedule(model, variant, config, workload, schedule, { trace: true }));
+export function checkDeterministic(model: AnyModel, variant: string, config: MachineConfig, workload: unknown, schedule: readonly ScheduleEvent[], focus?: string): void {
+  const runs = [0, 1].map(() => runSchedule(model, variant, config, workload, schedule, { trace: true, focus }));
   const [a, b] = runs.map((r) => r.machine.trace) as [TraceEntry[], TraceEntry[]];
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const x = a[i];

@@ -56,6 +56,8 @@ export interface SearchResult {
   shrinks?: number;
   /** An exhaustive search that ran out of schedules: nothing was found within its bound. */
   exhausted?: boolean;
+  /** With `property`: runs that ended early on another property (one the run cannot go on after), by property. */
+  endedEarly?: Record<string, number>;
   /** What the strategy says of its search (PCT's bound, the schedules explored). */
   report?: Record<string, number | string | boolean>;
   /** The part of the hunt this search was, when the hunt was split. */
@@ -116,9 +118,9 @@ export function search(opts: HuntOptions): SearchResult {
  */
 export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEvent[], property: string, runs: number, shard?: Shard): Counterexample {
   const t = { model: opts.model, variant: opts.variant, config: opts.config, workload, property };
-  checkDeterministic(opts.model, opts.variant, opts.config, workload, schedule);
+  checkDeterministic(opts.model, opts.variant, opts.config, workload, schedule, property);
   const reduced = minimize(opts.model.workload(opts.config), t, schedule);
-  const final = runSchedule(opts.model, opts.variant, opts.config, reduced.workload, reduced.schedule).failure!;
+  const final = runSchedule(opts.model, opts.variant, opts.config, reduced.workload, reduced.schedule, { focus: property }).failure!;
   return {
     format: FORMAT,
     model: opts.model.name,
@@ -141,7 +143,7 @@ export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEve
 
 /** Runs one generated case to the end. */
 function execute(opts: HuntOptions, workload: unknown, cmds: Iterable<EventCommand>): Run {
-  const state: HuntState = { run: new Run(opts.model, opts.variant, opts.config, workload), staged: undefined };
+  const state: HuntState = { run: new Run(opts.model, opts.variant, opts.config, workload, { focus: opts.property }), staged: undefined };
   try {
     fc.modelRun(() => ({ model: state, real: state }), cmds);
   } catch (err) {
@@ -159,6 +161,7 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
   let runsDone = 0;
   let actions = 0;
   let found = false;
+  const endedEarly: Record<string, number> = {};
   const workloadArb = opts.model.workload(opts.config);
   // Environment events are generated only for a model that has an environment (looked for in a few workloads).
   const env = fc.sample(workloadArb, { numRuns: 5, seed: 0 }).some((w) => new Run(opts.model, opts.variant, opts.config, w).machine.envSources.length > 0);
@@ -174,6 +177,7 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
       opts.onRun?.(runsDone, actions);
     }
     const f = run.failure;
+    if (f !== undefined && !found && opts.property !== undefined && f.property !== opts.property) endedEarly[f.property] = (endedEarly[f.property] ?? 0) + 1;
     if (f === undefined || (target.property !== undefined && f.property !== target.property)) return true;
     if (!found) {
       found = true;
@@ -185,7 +189,7 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
     return false;
   });
   const details = fc.check(property, { numRuns: opts.runs, seed: opts.seed });
-  if (!details.failed) return { runs: runsDone, actions };
+  if (!details.failed) return { runs: runsDone, actions, endedEarly };
   if (!found || details.counterexample === null) throw details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
   const [workload, cmds] = details.counterexample[0];
   const shrunk = execute(opts, workload, cmds as Iterable<EventCommand>);

@@ -16,13 +16,13 @@ export interface Target {
 
 /** The events a run of `schedule` really applies, if it still breaks the property; else undefined. */
 export function stillFails(t: Target, schedule: readonly ScheduleEvent[]): ScheduleEvent[] | undefined {
-  const r = runSchedule(t.model, t.variant, t.config, t.workload, schedule);
+  const r = runSchedule(t.model, t.variant, t.config, t.workload, schedule, { focus: t.property });
   return r.failure?.property === t.property ? r.applied : undefined;
 }
 
 /** The context each event of a schedule ran (the handler, for an interrupt), by event index. */
 function contextsOf(t: Target, schedule: readonly ScheduleEvent[]): Map<string, number[]> {
-  const run = runSchedule(t.model, t.variant, t.config, t.workload, schedule, { trace: true });
+  const run = runSchedule(t.model, t.variant, t.config, t.workload, schedule, { trace: true, focus: t.property });
   const byCtx = new Map<string, number[]>();
   const seen = new Set<number>();
   for (const e of run.machine.trace) {

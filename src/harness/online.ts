@@ -31,6 +31,8 @@ export interface OnlineResult {
   /** The scheduler had nothing left to try before the run budget ran out. */
   exhausted: boolean;
   report: Record<string, number | string | boolean>;
+  /** With `property`: runs another property ended first (one the run cannot go on after). */
+  endedEarly?: Record<string, number>;
 }
 
 export function searchOnline(
@@ -41,11 +43,12 @@ export function searchOnline(
   const workloads = new Workloads(o.model.workload(o.config), o.seed);
   const limit = Math.min(4 * (o.model.maxEvents ?? 100), Math.floor(o.config.maxSteps / 2));
   let actions = 0;
+  const endedEarly: Record<string, number> = {};
   for (let r = 0; r < o.runs; r++) {
     const choice = scheduler.newRun();
-    if (choice === undefined) return { runs: r, actions, exhausted: true, report: scheduler.report?.() ?? {} };
+    if (choice === undefined) return { runs: r, actions, exhausted: true, report: scheduler.report?.() ?? {}, endedEarly };
     const workload = structuredClone(workloads.at(choice.workload)); // a model may not change what the next run gets
-    const run = new Run(o.model, o.variant, o.config, workload);
+    const run = new Run(o.model, o.variant, o.config, workload, { focus: o.property });
     // A scheduler may starve a context for ever (two migrations back and forth);
     // past this many events the default drain finishes the run instead.
     for (let k = 0; k < limit && run.failure === undefined; k++) {
@@ -59,6 +62,7 @@ export function searchOnline(
     o.onRun?.(r + 1, actions);
     scheduler.endRun?.(f !== undefined);
     if (o.onProgress && (r + 1) % 250 === 0) o.onProgress(r + 1);
+    if (f !== undefined && o.property !== undefined && f.property !== o.property) endedEarly[f.property] = (endedEarly[f.property] ?? 0) + 1;
     if (f !== undefined && (o.property === undefined || f.property === o.property)) {
       return {
         runs: r + 1,
@@ -70,5 +74,5 @@ export function searchOnline(
       };
     }
   }
-  return { runs: o.runs, actions, exhausted: false, report: scheduler.report?.() ?? {} };
+  return { runs: o.runs, actions, exhausted: false, report: scheduler.report?.() ?? {}, endedEarly };
 }

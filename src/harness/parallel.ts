@@ -85,7 +85,9 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
     const exhausted = results.every((r) => r?.exhausted === true);
     const schedules = results.reduce((sum, r) => sum + Number(r?.report?.schedules ?? 0), 0);
     const report = results[0]?.report === undefined ? undefined : { ...results[0].report, schedules, workloads: opts.workloads ?? 20, complete: exhausted };
-    return { runs, actions, elapsedMs: performance.now() - started, exhausted, report };
+    const endedEarly: Record<string, number> = {};
+    for (const r of results) for (const [q, k] of Object.entries(r?.endedEarly ?? {})) endedEarly[q] = (endedEarly[q] ?? 0) + k;
+    return { runs, actions, elapsedMs: performance.now() - started, exhausted, report, endedEarly };
   }
   const won = results[winner]!;
   const f = won.found!;

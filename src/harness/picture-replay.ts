@@ -47,7 +47,7 @@ function snapshot(m: Machine): Snapshot {
 
 /** Replays as runSchedule does, with tracing, taking a snapshot after every action. */
 export function replayWithSnapshots(cx: Counterexample, model: AnyModel): SnapshotReplay {
-  const run = new Run(model, cx.variant, cx.config, cx.workload, { trace: true });
+  const run = new Run(model, cx.variant, cx.config, cx.workload, { trace: true, focus: cx.property });
   const m = run.machine;
   const initial = snapshot(m);
   const after: Snapshot[] = [];

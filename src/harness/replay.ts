@@ -31,7 +31,8 @@ export interface FileReplay {
 export function replayCounterexample(cx: Counterexample, model: AnyModel): VariantReplay[] {
   const out: VariantReplay[] = [];
   const one = (variant: string, expect: "fail" | "pass") => {
-    const r = runSchedule(model, variant, cx.config, cx.workload, cx.schedule);
+    // On its own variant the file's property is the one asked about (as a hunt with --property found it).
+    const r = runSchedule(model, variant, cx.config, cx.workload, cx.schedule, expect === "fail" ? { focus: cx.property } : {});
     const ok = expect === "fail" ? r.failure?.property === cx.property : r.failure === undefined;
     const decisiveSkipped = expect === "pass" && r.skipped.some((s) => s.index === cx.failure.event);
     out.push({ variant, expect, failure: r.failure, skipped: r.skipped, decisiveSkipped, ok });

@@ -13,6 +13,8 @@ import { isMemoryModel, MEMORY_MODELS } from "../sim/memory.ts";
 
 export interface RunOptions {
   trace?: boolean;
+  /** The property asked about: other properties' violations do not end the run where it can go on. */
+  focus?: string;
 }
 
 /**
@@ -52,6 +54,7 @@ export class Run {
     const memory = config.memory;
     if (memory !== undefined && !isMemoryModel(memory)) throw new Error(`memory must be one of ${MEMORY_MODELS.join(", ")}, got '${memory}'`);
     this.machine = new Machine({ cpus: config.cpus, maxSteps: config.maxSteps, trace: opts.trace ?? false, memory });
+    this.machine.focus = opts.focus;
     installKernel(this.machine, { lockdep: config.lockdep !== 0 });
     failslab_init(this.machine, Number(config.failslab ?? 0));
     setBooting(this.machine);
@@ -110,10 +113,8 @@ export class Run {
       if (this.failure === undefined) {
         for (const [name, check] of this.finals) {
           const v = guarded(this.machine, name, check);
-          if (v !== undefined) {
-            this.machine.fail(v.property, v.violation);
-            break;
-          }
+          if (v !== undefined) this.machine.fail(v.property, v.violation);
+          if (this.failure !== undefined) break;
         }
       }
     }

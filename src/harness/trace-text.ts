@@ -12,7 +12,7 @@ function fit(s: string, width: number): string {
 }
 
 export function renderTrace(cx: Counterexample, model: AnyModel): string {
-  const run = runSchedule(model, cx.variant, cx.config, cx.workload, cx.schedule, { trace: true });
+  const run = runSchedule(model, cx.variant, cx.config, cx.workload, cx.schedule, { trace: true, focus: cx.property });
   const f = run.failure;
   const out: string[] = [];
   out.push(`${cx.model} / ${cx.variant}: ${cx.property}`);

@@ -68,6 +68,9 @@ export interface MachineHooks {
   onExit?(ctx: Context, cpu: Cpu, frame?: IrqFrame): void;
 }
 
+/** Failures after which a run cannot go on. */
+const ENDS_A_RUN = new Set(["oops", "deadlock", "hang", "lost-wakeup"]);
+
 export class Machine {
   readonly cpus: Cpu[];
   readonly maxSteps: number;
@@ -93,6 +96,12 @@ export class Machine {
   /** Index of the action under way (its trace entries and failures carry it). */
   private action = 0;
   failure: Failure | undefined;
+  /**
+   * The property a hunt asks about (--property): a violation of another one
+   * does not end the run where the machine can go on; it is counted here.
+   */
+  focus: string | undefined;
+  readonly passedOver = new Map<string, number>();
   private readonly lines = new Map<string, IrqLine>();
   private readonly threadByName = new Map<string, Context>();
   /** Schedule index of the event being applied; -1 in the drain. */
@@ -435,9 +444,17 @@ export class Machine {
     this.afterAction();
   }
 
-  /** Records a broken property; the first one stands. */
+  /**
+   * Records a broken property; the first one stands. With a focus, another
+   * property's violation is only counted, unless the run cannot go on after
+   * it (a crash, a deadlock, a hang, a lost wake-up).
+   */
   fail(property: string, v: Violation): void {
     if (this.failure !== undefined) return;
+    if (this.focus !== undefined && property !== this.focus && !ENDS_A_RUN.has(property)) {
+      this.passedOver.set(property, (this.passedOver.get(property) ?? 0) + 1);
+      return;
+    }
     const message = typeof v === "string" ? v : v.message;
     const named = typeof v === "string" ? [] : (v.contexts ?? []);
     const first = this.stepping?.name;
