@@ -33,7 +33,7 @@ export function* free_irq(line: string): Gen {
 
 /** Raises `line` on `cpu` (an IPI, a doorbell): it stays pending until delivered. */
 export function raise_irq(cpu: number, line: string): void {
-  current().machine.raiseIrq(cpu, line);
+  currentMachine().raiseIrq(cpu, line);
 }
 
 export const IRQ_HANDLED = "IRQ_HANDLED";

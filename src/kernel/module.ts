@@ -55,3 +55,14 @@ export function* run_module_code<R>(mod: module | undefined, what: string, gen: 
   mod.active.delete(me);
   return r.value;
 }
+
+/**
+ * Calls a module's function from a model's own machinery (its own callback
+ * list, its own deferred work): `yield* call_module_function(fn, ...args)`.
+ * The call is checked as the kernel's own callers are: it fails the run
+ * with `module-unload` if the module is gone before any step of it, and the
+ * module cannot be unloaded under it without that being reported.
+ */
+export function call_module_function<A extends unknown[]>(fn: Code<A>, ...args: A): Gen<unknown> {
+  return run_module_code(fn.owner, fn.fname ?? fn.name ?? "a module function", fn(...args));
+}

@@ -1,0 +1,34 @@
+// A model's own environment: a device, a hypervisor or a peer that acts
+// when the schedule says, as the machine's grace periods, timers and
+// doorbells do. A source lists the events it could take now (`enabled`),
+// performs one (`apply`, returning the line for the trace), and may name
+// the event the drain takes when no CPU can go on (`drainMove`). Its events
+// appear in schedules as `env NAME ARG` and are shrunk like any other.
+import { currentMachine, setBooting } from "../sim/current.ts";
+import type { EnvSource } from "../sim/machine.ts";
+
+export type { EnvSource } from "../sim/machine.ts";
+export type { EnvEvent } from "../sim/events.ts";
+
+/**
+ * Adds a source of environment events to the machine being booted (call it
+ * in setup). Names are unique. While an event is applied, the kernel calls
+ * that need only the machine work (raise_irq, ktime_get, READ_ONCE of
+ * memory as it is).
+ */
+export function add_env_source(src: EnvSource): void {
+  const m = currentMachine();
+  m.addEnvSource({
+    name: src.name,
+    enabled: () => src.enabled(),
+    apply: (e) => {
+      setBooting(m);
+      try {
+        return src.apply(e);
+      } finally {
+        setBooting(null);
+      }
+    },
+    ...(src.drainMove ? { drainMove: () => src.drainMove!() } : {}),
+  });
+}
