@@ -10,6 +10,7 @@ export * from "./llist.ts";
 export * from "./wait.ts";
 export * from "./env.ts";
 export * from "./seqlock.ts";
+export * from "./bottom_half.ts";
 export * from "./completion.ts";
 export { module, module_function, module_unload, module_code, call_module_function } from "./module.ts";
 export type { Code } from "./module.ts";
@@ -41,6 +42,8 @@ export {
   spin_unlock_irqrestore,
   spin_trylock,
   spin_trylock_irqsave,
+  spin_lock_bh,
+  spin_unlock_bh,
   spin_is_locked,
   smp_mb__after_spinlock,
 } from "./spinlock.ts";

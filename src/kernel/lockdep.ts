@@ -1,7 +1,8 @@
 // Lock tracking and a validator after Linux's lockdep
 // (Documentation/locking/lockdep-design.rst). Every acquisition is recorded
-// per lock class: whether it happened in hardirq context, whether hardirqs
-// were enabled, and which classes were held at the time. A conflict is
+// per lock class: whether it happened in hardirq or softirq context, whether
+// hardirqs (and softirqs) were enabled, and which classes were held at the
+// time. A conflict is
 // reported the moment one execution shows both sides of it, whether or not
 // that execution deadlocks.
 import type { Machine } from "../sim/machine.ts";
@@ -32,12 +33,19 @@ export interface Held {
   region?: { irqsOn: boolean; at: Usage };
 }
 
+/** The two kinds of interrupt context lockdep tracks. */
+type IrqKind = "HARDIRQ" | "SOFTIRQ";
+
 interface LockClass {
   name: string;
   /** First acquisition in hardirq context ({IN-HARDIRQ-W}). */
   inHardirq?: Usage;
   /** First time held with hardirqs enabled ({HARDIRQ-ON-W}). */
   hardirqOn?: Usage;
+  /** First acquisition in softirq context ({IN-SOFTIRQ-W}). */
+  inSoftirq?: Usage;
+  /** First time held with softirqs (and hardirqs) enabled ({SOFTIRQ-ON-W}). */
+  softirqOn?: Usage;
   /** Dependencies: classes taken while this one was held, with where. */
   readonly after: Map<LockClass, { prev: Usage; next: Usage }>;
 }
@@ -140,51 +148,73 @@ function report(message: string, contexts: string[]): void {
   current().machine.fail("lockdep", { message, contexts });
 }
 
-/** After a usage bit is set on `cls`: does a hardirq-safe class now lead to a hardirq-unsafe one? */
-function checkSafeToUnsafe(k: KernelLocks, cls: LockClass): void {
+const inKey = (kind: IrqKind) => (kind === "HARDIRQ" ? "inHardirq" : "inSoftirq");
+const onKey = (kind: IrqKind) => (kind === "HARDIRQ" ? "hardirqOn" : "softirqOn");
+const ctxName = (kind: IrqKind) => kind.toLowerCase();
+
+/** After a usage bit is set on `cls`: does a KIND-safe class now lead to a KIND-unsafe one? */
+function checkSafeToUnsafe(k: KernelLocks, cls: LockClass, kind: IrqKind): void {
   for (const safe of k.classes.values()) {
-    if (safe.inHardirq === undefined) continue;
+    const taken = safe[inKey(kind)];
+    if (taken === undefined) continue;
     const r = reachable(safe);
     if (!r.has(cls) && safe !== cls) continue;
     for (const unsafe of r) {
-      if (unsafe === safe || unsafe.hardirqOn === undefined) continue;
+      const on = unsafe[onKey(kind)];
+      if (unsafe === safe || on === undefined) continue;
       const p = pathBetween(safe, unsafe)!;
       report(
-        `HARDIRQ-safe -> HARDIRQ-unsafe lock order detected: ${safe.name} is taken in hardirq context (${at(safe.inHardirq)}); ` +
-          `${hops(p)}; ${unsafe.name} is taken with hardirqs enabled (${at(unsafe.hardirqOn)}), so an interrupt can deadlock on ${safe.name}`,
-        [safe.inHardirq.ctx, ...edgesOf(p).map((e) => e.next.ctx), unsafe.hardirqOn.ctx],
+        `${kind}-safe -> ${kind}-unsafe lock order detected: ${safe.name} is taken in ${ctxName(kind)} context (${at(taken)}); ` +
+          `${hops(p)}; ${unsafe.name} is taken with ${ctxName(kind)}s enabled (${at(on)}), so ${kind === "HARDIRQ" ? "an interrupt" : "a softirq"} can deadlock on ${safe.name}`,
+        [taken.ctx, ...edgesOf(p).map((e) => e.next.ctx), on.ctx],
       );
       return;
     }
   }
 }
 
-function markInHardirq(k: KernelLocks, cls: LockClass, u: Usage): void {
-  if (cls.inHardirq !== undefined) return;
-  cls.inHardirq = u;
-  if (cls.hardirqOn !== undefined) {
-    report(
-      `inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage of ${cls.name}: ${at(u)} takes it in hardirq context, ` +
-        `but ${at(cls.hardirqOn)} held it with hardirqs enabled: an interrupt arriving while it is held that way enters its section a second time`,
-      [u.ctx, cls.hardirqOn.ctx],
-    );
-    return;
-  }
-  checkSafeToUnsafe(k, cls);
+function checkBoth(k: KernelLocks, cls: LockClass): void {
+  checkSafeToUnsafe(k, cls, "HARDIRQ");
+  if (current().machine.failure === undefined) checkSafeToUnsafe(k, cls, "SOFTIRQ");
 }
 
-function markHardirqOn(k: KernelLocks, cls: LockClass, u: Usage): void {
-  if (cls.hardirqOn !== undefined) return;
-  cls.hardirqOn = u;
-  if (cls.inHardirq !== undefined) {
+function markIn(k: KernelLocks, cls: LockClass, u: Usage, kind: IrqKind): void {
+  if (cls[inKey(kind)] !== undefined) return;
+  cls[inKey(kind)] = u;
+  const on = cls[onKey(kind)];
+  if (on !== undefined) {
     report(
-      `inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage of ${cls.name}: ${at(u)} holds it with hardirqs enabled, ` +
-        `but ${at(cls.inHardirq)} took it in hardirq context: an interrupt arriving now on cpu${u.cpu} would enter its section a second time`,
-      [u.ctx, cls.inHardirq.ctx],
+      `inconsistent {${kind}-ON-W} -> {IN-${kind}-W} usage of ${cls.name}: ${at(u)} takes it in ${ctxName(kind)} context, ` +
+        `but ${at(on)} held it with ${ctxName(kind)}s enabled: ${kind === "HARDIRQ" ? "an interrupt" : "a softirq"} arriving while it is held that way enters its section a second time`,
+      [u.ctx, on.ctx],
     );
     return;
   }
-  checkSafeToUnsafe(k, cls);
+  checkBoth(k, cls);
+}
+
+function markOn(k: KernelLocks, cls: LockClass, u: Usage, kind: IrqKind): void {
+  if (cls[onKey(kind)] !== undefined) return;
+  cls[onKey(kind)] = u;
+  const taken = cls[inKey(kind)];
+  if (taken !== undefined) {
+    report(
+      `inconsistent {IN-${kind}-W} -> {${kind}-ON-W} usage of ${cls.name}: ${at(u)} holds it with ${ctxName(kind)}s enabled, ` +
+        `but ${at(taken)} took it in ${ctxName(kind)} context: ${kind === "HARDIRQ" ? "an interrupt" : "a softirq"} arriving now on cpu${u.cpu} would enter its section a second time`,
+      [u.ctx, taken.ctx],
+    );
+    return;
+  }
+  checkBoth(k, cls);
+}
+
+/** The usage bits an acquisition (or an enabling of interrupts or bottom halves) sets, as lockdep's mark_irqflags(). */
+function markContext(k: KernelLocks, cls: LockClass, u: Usage, cpu: { inHardirq: boolean; inSoftirq: boolean; irqsEnabled: boolean; softirqsEnabled: boolean }, taking: boolean): void {
+  const m = current().machine;
+  if (taking && cpu.inHardirq) markIn(k, cls, u, "HARDIRQ");
+  if (m.failure === undefined && taking && cpu.inSoftirq && !cpu.inHardirq) markIn(k, cls, u, "SOFTIRQ");
+  if (m.failure === undefined && cpu.irqsEnabled) markOn(k, cls, u, "HARDIRQ");
+  if (m.failure === undefined && cpu.irqsEnabled && cpu.softirqsEnabled) markOn(k, cls, u, "SOFTIRQ");
 }
 
 /**
@@ -210,8 +240,7 @@ export function lock_acquire(lock: Lockable, how: string, opts: { trylock?: bool
       return;
     }
   }
-  if (cpu.inIrq) markInHardirq(k, cls, u);
-  if (cpu.irqsEnabled) markHardirqOn(k, cls, u);
+  markContext(k, cls, u, cpu, !opts.trylock);
   if (opts.trylock || machine.failure !== undefined) return;
   for (const h of mine) {
     const prev = k.classOf(h.lock);
@@ -222,7 +251,7 @@ export function lock_acquire(lock: Lockable, how: string, opts: { trylock?: bool
       return;
     }
     prev.after.set(cls, { prev: h.at, next: u });
-    checkSafeToUnsafe(k, prev);
+    checkBoth(k, prev);
     if (machine.failure !== undefined) return;
   }
 }
@@ -277,17 +306,22 @@ export function check_irq_restore(held: readonly Held[], took: Held, restoring: 
     machine.fail("irq-state", { message: `${how} by ${ctx.name} leaves interrupts ${onOff(restoring)}, but ${region.at.how} at ${region.at.where}, the outermost save, found them ${onOff(region.irqsOn)}` });
 }
 
-/** trace_hardirqs_on(): interrupts were just enabled; every lock still held is now held with them on. */
+/**
+ * trace_hardirqs_on() and trace_softirqs_on(): interrupts or bottom halves
+ * were just enabled; every lock still held is now held with them on.
+ */
 export function lockdep_hardirqs_on(how: string): void {
-  const { machine, ctx } = current();
+  const { machine, ctx, cpu } = current();
   const k = locksOf(machine);
   if (!k.lockdep) return;
   const u = usageHere(how);
   for (const h of k.held.get(ctx.name) ?? []) {
-    markHardirqOn(k, k.classOf(h.lock), u);
+    markContext(k, k.classOf(h.lock), u, cpu, false);
     if (machine.failure !== undefined) return;
   }
 }
+
+export const lockdep_softirqs_on = lockdep_hardirqs_on;
 
 /** A function naming the lock's holder at any later time (for waits and deadlock reports). */
 export function holder_of(lock: Lockable): () => string | null {

@@ -12,6 +12,7 @@ import { irqs_disabled, local_irq_disable, local_irq_enable, local_irq_restore, 
 import { check_irq_restore, held_locks, holder_of, lock_acquire, lock_acquired, lock_released } from "./lockdep.ts";
 import type { Held, Lockable } from "./lockdep.ts";
 import { preempt_disable, preempt_enable } from "./preempt.ts";
+import { local_bh_disable, local_bh_enable } from "./bottom_half.ts";
 
 export class spinlock_t implements Lockable {
   locked = false;
@@ -92,6 +93,18 @@ export function* spin_unlock(lock: spinlock_t): Gen {
   release(lock);
   preempt_enable();
   yield `spin_unlock(${lock.name})`;
+}
+
+/** spin_lock_bh(): bottom halves off (no softirq runs here), then the lock. */
+export function* spin_lock_bh(lock: spinlock_t): Gen {
+  local_bh_disable();
+  yield* acquire(lock, "spin_lock_bh");
+}
+
+export function* spin_unlock_bh(lock: spinlock_t): Gen {
+  release(lock);
+  local_bh_enable(`spin_unlock_bh(${lock.name})`);
+  yield `spin_unlock_bh(${lock.name})`;
 }
 
 export function* spin_lock_irq(lock: spinlock_t): Gen {

@@ -1,8 +1,10 @@
 // Timers (include/linux/timer.h). Time is not modelled here: an armed timer
 // becomes due when the schedule says so (an environment event "timer"), or
 // in the drain once nothing else can happen. Due timers run on the CPU that
-// armed them, from the timer softirq: in interrupt context, with interrupts
-// enabled, so a hard interrupt can land inside a timer function.
+// armed them, from the timer softirq: in softirq context (lockdep's
+// IN-SOFTIRQ, not IN-HARDIRQ), with interrupts enabled, so a hard interrupt
+// can land inside a timer function; never while that CPU has bottom halves
+// disabled.
 import { current, currentMachine } from "../sim/current.ts";
 import type { EnvEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
@@ -56,7 +58,7 @@ function timers(m: Machine): Timers {
       local_irq_disable();
       yield "run_timer_softirq done";
     },
-    { cpus: [], count: 0 },
+    { cpus: [], count: 0, softirq: true },
   );
   const expire = (e: EnvEvent) => {
     const timer = state.all.find((x) => x.name === e.arg)!;

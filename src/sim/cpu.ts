@@ -9,11 +9,15 @@ export interface IrqFrame {
   readonly savedIrqsEnabled: boolean;
   /** The preempt count it found; it must leave it so. */
   readonly entryPreemptCount: number;
+  /** A softirq (bottom half) run on the way out of interrupts, not a hard interrupt handler. */
+  readonly soft?: boolean;
 }
 
 export class Cpu {
   irqsEnabled = true;
   preemptCount = 0;
+  /** local_bh_disable() depth: softirqs do not run here while it is above 0. */
+  bhDisabled = 0;
   /** The thread this CPU is running, or null when idle. */
   current: Context | null = null;
   /** Threads on this CPU that are not running (ready or asleep), in FIFO order. */
@@ -25,8 +29,24 @@ export class Cpu {
 
   constructor(readonly id: number) {}
 
+  /** in_interrupt(): a hard interrupt handler or a softirq is running. */
   get inIrq(): boolean {
     return this.irqStack.length > 0;
+  }
+
+  /** in_hardirq(): a hard interrupt handler is running. */
+  get inHardirq(): boolean {
+    return this.irqStack.some((f) => !f.soft);
+  }
+
+  /** in_serving_softirq(): a softirq is running. */
+  get inSoftirq(): boolean {
+    return this.irqStack.some((f) => f.soft === true);
+  }
+
+  /** Whether softirqs may run here now (lockdep's softirqs_enabled): none running, bottom halves not disabled. */
+  get softirqsEnabled(): boolean {
+    return this.bhDisabled === 0 && !this.inSoftirq;
   }
 
   /** The context a step would advance: the innermost handler, else the running thread. */

@@ -56,6 +56,8 @@ export interface EnvSource {
 
 interface IrqLine {
   readonly handler: () => Gen<unknown>;
+  /** A softirq: run on the way out of interrupts, never nested in one, held off by local_bh_disable(). */
+  readonly soft: boolean;
   /** Deliveries of fresh interrupts left, per CPU. */
   readonly budget: Map<number, number>;
   deliveries: number;
@@ -221,11 +223,11 @@ export class Machine {
   }
 
   /** Registers an interrupt line; `count` fresh interrupts may arrive on each of `cpus`. */
-  requestIrq(line: string, handler: () => Gen<unknown>, opts: { cpus: number[]; count: number }): void {
+  requestIrq(line: string, handler: () => Gen<unknown>, opts: { cpus: number[]; count: number; softirq?: boolean }): void {
     if (this.lines.has(line)) throw new Error(`irq line '${line}' already registered`);
     const budget = new Map<number, number>();
     for (const c of opts.cpus) budget.set(this.cpu(c).id, opts.count);
-    this.lines.set(line, { handler, budget, deliveries: 0 });
+    this.lines.set(line, { handler, budget, deliveries: 0, soft: opts.softirq ?? false });
   }
 
   /** Marks an interrupt pending on a CPU (an IPI, a device); it is delivered by an irq event. */
@@ -282,6 +284,8 @@ export class Machine {
     if (!cpu.irqsEnabled) return [];
     const out: string[] = [];
     for (const [name, l] of this.lines) {
+      // A softirq runs only outside every interrupt and with bottom halves enabled.
+      if (l.soft && (cpu.irqStack.length > 0 || cpu.bhDisabled > 0)) continue;
       if ((cpu.pending.has(name) || (l.budget.get(cpu.id) ?? 0) > 0) && !cpu.irqStack.some((f) => f.line === name)) out.push(name);
     }
     return out.sort();
@@ -561,7 +565,7 @@ export class Machine {
     l.deliveries++;
     const ctx = new Context(`${line}#${l.deliveries}`, "irq", l.handler(), cpu.id, true, false);
     this.stepping = ctx;
-    cpu.irqStack.push({ ctx, line, savedIrqsEnabled: cpu.irqsEnabled, entryPreemptCount: cpu.preemptCount });
+    cpu.irqStack.push({ ctx, line, savedIrqsEnabled: cpu.irqsEnabled, entryPreemptCount: cpu.preemptCount, soft: l.soft });
     cpu.irqsEnabled = false;
     this.record(cpu.id, ctx.name, cpu.irqStack.length, `interrupt ${line} taken`);
   }

@@ -1,0 +1,140 @@
+// Bottom halves (include/linux/bottom_half.h, kernel/softirq.c): softirqs
+// run on the way out of interrupts (a softirq line, delivered when the
+// schedule says or by the drain) with hard interrupts enabled, never nested
+// in an interrupt, and never while the CPU has bottom halves disabled.
+// Tasklets run from a softirq, one CPU at a time each.
+import { current, currentMachine } from "../sim/current.ts";
+import type { Machine } from "../sim/machine.ts";
+import type { Gen } from "../sim/step.ts";
+import { local_irq_disable, local_irq_enable } from "./irqflags.ts";
+import { lockdep_softirqs_on } from "./lockdep.ts";
+import type { Code } from "./module.ts";
+import { run_module_code } from "./module.ts";
+import { might_sleep } from "./sleep.ts";
+import { wait_event } from "./sched.ts";
+
+/** local_bh_disable(): no softirq runs on this CPU until the matching local_bh_enable(); the caller is atomic too. Part of the caller's step. */
+export function local_bh_disable(): void {
+  const cpu = current().cpu;
+  cpu.bhDisabled++;
+  cpu.preemptCount++; // SOFTIRQ_DISABLE_OFFSET: in_atomic() and not preemptible
+}
+
+/** local_bh_enable(): softirqs may run again (those pending run next, as do_softirq() would). Part of the caller's step. */
+export function local_bh_enable(how = "local_bh_enable()"): void {
+  const cpu = current().cpu;
+  if (cpu.bhDisabled === 0) throw new Error("local_bh_enable() with bottom halves enabled (unbalanced)");
+  cpu.bhDisabled--;
+  cpu.preemptCount--;
+  if (cpu.bhDisabled === 0) lockdep_softirqs_on(how);
+}
+
+/** in_softirq(): a softirq is running here or bottom halves are disabled. */
+export function in_softirq(): boolean {
+  const cpu = current().cpu;
+  return cpu.inSoftirq || cpu.bhDisabled > 0;
+}
+
+/** in_serving_softirq(): a softirq is running here. */
+export const in_serving_softirq = (): boolean => current().cpu.inSoftirq;
+
+/** in_hardirq(): a hard interrupt handler is running here. */
+export const in_hardirq = (): boolean => current().cpu.inHardirq;
+
+/**
+ * open_softirq(): a softirq line of the machine, run by `action` with hard
+ * interrupts enabled; raise it with raise_softirq(). Call while setting up.
+ */
+export function open_softirq(line: string, action: () => Gen<unknown>): void {
+  const m = currentMachine();
+  m.requestIrq(
+    line,
+    function* () {
+      local_irq_enable(`__do_softirq (${line})`);
+      yield* action();
+      local_irq_disable();
+      yield `${line} done`;
+    },
+    { cpus: [], count: 0, softirq: true },
+  );
+}
+
+/** raise_softirq(): marks the softirq pending on this CPU; it runs on the way out of interrupts, or when bottom halves are enabled again. */
+export function raise_softirq(line: string): void {
+  const { machine, cpu } = current();
+  machine.raiseIrq(cpu.id, line);
+}
+
+// ---- tasklets (include/linux/interrupt.h) ----
+
+export class tasklet_struct {
+  /** TASKLET_STATE_SCHED: queued to run. */
+  scheduled = false;
+  /** TASKLET_STATE_RUN: running on `cpu`. */
+  running = false;
+  cpu = 0;
+  constructor(
+    readonly name: string,
+    readonly func: Code<[tasklet_struct]>,
+  ) {}
+}
+
+const TASKLETS = {};
+const LINE = "tasklet-softirq";
+
+function tasklets(m: Machine): tasklet_struct[][] {
+  let q = m.ext.get(TASKLETS) as tasklet_struct[][] | undefined;
+  if (q !== undefined) return q;
+  const queues: tasklet_struct[][] = m.cpus.map(() => []);
+  m.ext.set(TASKLETS, (q = queues));
+  m.requestIrq(
+    LINE,
+    function* tasklet_action() {
+      local_irq_enable("tasklet_action");
+      const { cpu } = current();
+      const mine = queues[cpu.id]!;
+      while (mine.length > 0) {
+        const t = mine.shift()!;
+        if (t.running) {
+          // Running on another CPU: it stays scheduled, and runs again later here.
+          mine.push(t);
+          yield `tasklet ${t.name} is running elsewhere: requeued`;
+          break;
+        }
+        t.running = true;
+        t.cpu = cpu.id;
+        t.scheduled = false;
+        yield `tasklet_action: ${t.name}`;
+        yield* run_module_code(t.func.owner, `tasklet ${t.func.fname ?? t.name}`, t.func(t));
+        t.running = false;
+      }
+      local_irq_disable();
+      yield "tasklet_action done";
+    },
+    { cpus: [], count: 0, softirq: true },
+  );
+  return q;
+}
+
+/** tasklet_setup() / tasklet_init(): at boot. */
+export function tasklet_setup(name: string, func: Code<[tasklet_struct]>): tasklet_struct {
+  tasklets(currentMachine());
+  return new tasklet_struct(name, func);
+}
+export const tasklet_init = tasklet_setup;
+
+/** tasklet_schedule(): queues the tasklet on this CPU unless it is queued already; it runs from the tasklet softirq. Part of the caller's step. */
+export function tasklet_schedule(t: tasklet_struct): void {
+  const { machine, cpu } = current();
+  if (t.scheduled) return;
+  t.scheduled = true;
+  tasklets(machine)[cpu.id]!.push(t);
+  machine.raiseIrq(cpu.id, LINE);
+}
+
+/** tasklet_kill(): waits until the tasklet is neither queued nor running. May sleep. */
+export function* tasklet_kill(t: tasklet_struct): Gen {
+  might_sleep(`tasklet_kill(${t.name})`);
+  if (t.scheduled || t.running) yield wait_event(() => !t.scheduled && !t.running, `tasklet ${t.name} is idle`);
+  yield `tasklet_kill(${t.name})`;
+}
