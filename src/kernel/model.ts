@@ -87,6 +87,7 @@ export const MACHINE_PROPERTIES: Record<string, string> = {
   "rcu-stall": "after the run, no RCU callback is left waiting",
   refcount: "a refcount_t never warns: no increment from 0 (use after free), no decrement below 0, no refcount_dec() to 0, no overflow",
   "lost-wakeup": "no thread sleeps on a wait queue that nobody will wake: the run ends with it asleep",
+  workqueue: "no work is queued on a workqueue after it was destroyed",
 };
 
 /** Kernel settings every config has: `lockdep` 1 runs the validator, 0 leaves the hunt to find the deadlocks. */

@@ -22,6 +22,10 @@ export class timer_list {
   /** Its function is running now (base->running_timer). */
   running = false;
   cpu = 0;
+  /** Its expiry on the virtual clock (µs), if it was given one; else it expires when the schedule says. */
+  expires: number | undefined = undefined;
+  /** timer_shutdown(): it can never be armed again. */
+  shutdown = false;
   constructor(
     readonly name: string,
     /** Its function; a module's code if module_function() made it. */
@@ -66,8 +70,13 @@ function timers(m: Machine): Timers {
     m.raiseIrq(timer.cpu, LINE);
     return `timer ${timer.name} expires on cpu${timer.cpu}`;
   };
-  const expirable = () => state.all.filter((x) => x.armed && !x.due).map((x): EnvEvent => ({ kind: "env", source: "timer", arg: x.name }));
-  m.addEnvSource({ name: "timer", enabled: expirable, apply: expire, drainMove: () => expirable()[0] });
+  const expirable = () => state.all.filter((x) => x.armed && !x.due && (x.expires === undefined || m.now >= x.expires)).map((x): EnvEvent => ({ kind: "env", source: "timer", arg: x.name }));
+  const nextDeadline = (now: number) => {
+    let next: number | undefined;
+    for (const x of state.all) if (x.armed && !x.due && x.expires !== undefined && x.expires > now && (next === undefined || x.expires < next)) next = x.expires;
+    return next;
+  };
+  m.addEnvSource({ name: "timer", enabled: expirable, apply: expire, drainMove: () => expirable()[0], nextDeadline });
   return state;
 }
 
@@ -82,11 +91,21 @@ export function timer_setup(name: string, fn: Code<[timer_list]>): timer_list {
   return t;
 }
 
-/** mod_timer(): arms the timer on this CPU (expiry is the schedule's choice). Part of the caller's step. */
-export function mod_timer(t: timer_list): void {
+/**
+ * mod_timer(): arms the timer on this CPU. With `expires` (µs on the
+ * virtual clock, which the model turns on with timekeeping_init()) it
+ * expires at that time or later; without, whenever the schedule says.
+ * Returns whether it was pending. Part of the caller's step.
+ */
+export function mod_timer(t: timer_list, expires?: number): boolean {
+  const was = t.armed;
+  if (t.shutdown) return was; // a shut-down timer is never armed again
+  if (expires !== undefined && !current().machine.hasClock()) throw new Error("mod_timer() with an expiry needs the clock: call timekeeping_init() in the model's setup");
   t.armed = true;
   t.due = false;
   t.cpu = current().cpu.id;
+  t.expires = expires;
+  return was;
 }
 
 /** add_timer_on(): arms the timer on `cpu`; usable while setting up. */
@@ -103,6 +122,15 @@ export function del_timer(t: timer_list): boolean {
   t.due = false;
   return was;
 }
+
+/** timer_shutdown_sync(): as del_timer_sync(), and the timer can never be armed again (its function may re-arm it meanwhile: in vain). */
+export function* timer_shutdown_sync(t: timer_list): Gen<boolean> {
+  t.shutdown = true;
+  return yield* del_timer_sync(t);
+}
+
+/** timer_delete_sync(): del_timer_sync()'s newer name. */
+export const timer_delete_sync = (t: timer_list): Gen<boolean> => del_timer_sync(t);
 
 /**
  * del_timer_sync(): takes the timer off the wheel, and if its function is

@@ -52,6 +52,8 @@ export interface EnvSource {
   drainMove?(): EnvEvent | undefined;
   /** An event the default policy takes before anything else (so that the drain never chooses it late), if any. */
   eagerMove?(): EnvEvent | undefined;
+  /** The nearest virtual time at which it will have an event (a timer's expiry), if any: the clock may jump there. */
+  nextDeadline?(now: number): number | undefined;
 }
 
 interface IrqLine {
@@ -165,6 +167,10 @@ export class Machine {
     };
     for (const t of this.threads) if (!t.done) consider(t);
     for (const cpu of this.cpus) for (const f of cpu.irqStack) consider(f.ctx);
+    for (const s of this.envSources) {
+      const d = s.nextDeadline?.(this.now);
+      if (d !== undefined && d > this.now && (next === undefined || d < next)) next = d;
+    }
     return next;
   }
 
