@@ -12,6 +12,7 @@ import type { Code } from "./module.ts";
 import { run_module_code } from "./module.ts";
 import { might_sleep } from "./sleep.ts";
 import { wait_event } from "./sched.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 /** local_bh_disable(): no softirq runs on this CPU until the matching local_bh_enable(); the caller is atomic too. Part of the caller's step. */
 export function local_bh_disable(): void {
@@ -133,8 +134,10 @@ export function tasklet_schedule(t: tasklet_struct): void {
 }
 
 /** tasklet_kill(): waits until the tasklet is neither queued nor running. May sleep. */
-export function* tasklet_kill(t: tasklet_struct): Gen {
+function* tasklet_kill_impl(t: tasklet_struct): Gen {
   might_sleep(`tasklet_kill(${t.name})`);
   if (t.scheduled || t.running) yield wait_event(() => !t.scheduled && !t.running, `tasklet ${t.name} is idle`);
   yield `tasklet_kill(${t.name})`;
 }
+
+export const tasklet_kill = kernel_call(tasklet_kill_impl);

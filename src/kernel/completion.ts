@@ -3,6 +3,7 @@ import { current, isRunning } from "../sim/current.ts";
 import type { Gen } from "../sim/step.ts";
 import { sleepWait } from "../sim/step.ts";
 import { might_sleep } from "./sleep.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 export class completion {
   done = 0;
@@ -25,7 +26,7 @@ export function complete(c: completion): void {
 }
 
 /** wait_for_completion(): sleeps until complete() was called, and consumes it. */
-export function* wait_for_completion(c: completion): Gen {
+function* wait_for_completion_impl(c: completion): Gen {
   might_sleep(`wait_for_completion(${c.name})`);
   if (c.done === 0) yield sleepWait(() => c.done > 0, `${c.name} is completed`);
   if (c.done !== Number.MAX_SAFE_INTEGER) c.done--; // complete_all() stays done
@@ -52,7 +53,7 @@ export const completion_done = (c: completion): boolean => c.done > 0;
  * microseconds of virtual time have passed (the model calls
  * timekeeping_init()). Returns the time left, at least 1, or 0 on a timeout.
  */
-export function* wait_for_completion_timeout(c: completion, timeout: number): Gen<number> {
+function* wait_for_completion_timeout_impl(c: completion, timeout: number): Gen<number> {
   might_sleep(`wait_for_completion_timeout(${c.name})`);
   const m = current().machine;
   if (!m.hasClock()) throw new Error("wait_for_completion_timeout() needs the clock: call timekeeping_init() in the model's setup");
@@ -68,3 +69,6 @@ export function* wait_for_completion_timeout(c: completion, timeout: number): Ge
   yield `wait_for_completion_timeout(${c.name}) returns ${left}`;
   return left;
 }
+
+export const wait_for_completion = kernel_call(wait_for_completion_impl);
+export const wait_for_completion_timeout = kernel_call(wait_for_completion_timeout_impl);

@@ -5,6 +5,7 @@ import type { Code } from "./module.ts";
 import { run_module_code } from "./module.ts";
 import { kthread_run, wait_event } from "./sched.ts";
 import { might_sleep } from "./sleep.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 export interface IrqOptions {
   /** CPUs the line is routed to. */
@@ -23,7 +24,7 @@ export function request_irq(line: string, handler: Code, opts: IrqOptions): void
  * free_irq(): the line raises no more interrupts, and the call sleeps until
  * handlers already running on other CPUs have returned (synchronize_irq()).
  */
-export function* free_irq(line: string): Gen {
+function* free_irq_impl(line: string): Gen {
   might_sleep(`free_irq(${line})`);
   const m = current().machine;
   m.freeIrqLine(line);
@@ -76,3 +77,5 @@ export function request_threaded_irq(line: string, handler: (() => Gen<irqreturn
     opts,
   );
 }
+
+export const free_irq = kernel_call(free_irq_impl);

@@ -7,6 +7,7 @@ import { sleepWait } from "../sim/step.ts";
 import { holder_of, lock_acquire, lock_acquired, lock_released } from "./lockdep.ts";
 import type { Lockable } from "./lockdep.ts";
 import { might_sleep } from "./sleep.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 export class mutex implements Lockable {
   locked = false;
@@ -22,7 +23,7 @@ export function DEFINE_MUTEX(name: string): mutex {
   return new mutex(name);
 }
 
-export function* mutex_lock(m: mutex): Gen {
+function* mutex_lock_impl(m: mutex): Gen {
   might_sleep(`mutex_lock(${m.name})`);
   lock_acquire(m, "mutex_lock");
   const holder = holder_of(m);
@@ -35,7 +36,7 @@ export function* mutex_lock(m: mutex): Gen {
   yield `mutex_lock(${m.name})`;
 }
 
-export function* mutex_unlock(m: mutex): Gen {
+function* mutex_unlock_impl(m: mutex): Gen {
   if (!m.locked) throw new Error(`mutex_unlock(${m.name}) by ${current_name()}: not locked`);
   lock_released(m);
   const r = current();
@@ -44,3 +45,6 @@ export function* mutex_unlock(m: mutex): Gen {
   m.locked = false;
   yield `mutex_unlock(${m.name})`;
 }
+
+export const mutex_lock = kernel_call(mutex_lock_impl);
+export const mutex_unlock = kernel_call(mutex_unlock_impl);

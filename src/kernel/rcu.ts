@@ -19,6 +19,7 @@ import { kthread_run, wait_event } from "./sched.ts";
 import { read_sides } from "./rcu_nesting.ts";
 import { check_not_freed, might_sleep } from "./sleep.ts";
 import { smp_call_function_single, on_each_cpu } from "./smp_call.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 /**
  * Which RCU: "consolidated" is today's (since v4.20), where code with
@@ -307,7 +308,7 @@ export function call_rcu(head: object, func: Code<[object]>): void {
  * grace period starts, and nothing after it reads a copy older than the
  * grace period's end.
  */
-export function* synchronize_rcu(): Gen {
+function* synchronize_rcu_impl(): Gen {
   might_sleep("synchronize_rcu()");
   const s = rcu();
   smp_mb();
@@ -378,7 +379,7 @@ function* barrier(start: number, queue_barrier_callbacks: (s: RcuState) => Gen):
  * that CPU's last one and counts it; then 2 is taken off, and the caller
  * waits for the last barrier callback to complete.
  */
-export function* rcu_barrier(): Gen {
+function* rcu_barrier_impl(): Gen {
   yield* barrier(2, function* (s) {
     for (let cpu = 0; cpu < s.m.cpus.length; cpu++) {
       if (s.n_cbs(cpu) === 0) {
@@ -420,7 +421,7 @@ function* rcu_barrier_handler(s: RcuState, cpu: number): Gen {
  * disabled in on_each_cpu() to hold grace periods off, which preemptible
  * RCU before v4.20 no longer did.
  */
-export function* rcu_barrier_count_from_zero(): Gen {
+function* rcu_barrier_count_from_zero_impl(): Gen {
   yield* barrier(0, (s) =>
     on_each_cpu(function* rcu_barrier_func() {
       const cpu = current().cpu.id;
@@ -430,3 +431,7 @@ export function* rcu_barrier_count_from_zero(): Gen {
     }, true),
   );
 }
+
+export const synchronize_rcu = kernel_call(synchronize_rcu_impl);
+export const rcu_barrier = kernel_call(rcu_barrier_impl);
+export const rcu_barrier_count_from_zero = kernel_call(rcu_barrier_count_from_zero_impl);

@@ -8,6 +8,7 @@ import { run_module_code } from "./module.ts";
 import { might_sleep } from "./sleep.ts";
 import { sleepWait, spinWait } from "../sim/step.ts";
 import { task_started, wait_event_wq, wait_queue_head_t, wake_up_process } from "./wait.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 export interface ThreadOptions {
   /** The CPU whose run queue it starts on. */
@@ -56,7 +57,7 @@ export function kthread_should_stop(): boolean {
  * true), wakes it, and sleeps until it has returned. A thread that never
  * looks at kthread_should_stop() must return on its own.
  */
-export function* kthread_stop(t: Context): Gen {
+function* kthread_stop_impl(t: Context): Gen {
   stopping.add(t);
   if (!t.done) wake_up_process(t);
   yield wait_event(() => t.done, `${t.name} has exited`);
@@ -87,3 +88,5 @@ export function wait_event(a: wait_queue_head_t | (() => boolean), b: (() => boo
 export function spin_until(cond: () => boolean, what: string | (() => string), holder?: () => string | null): Wait {
   return spinWait(as_seen_here(cond), what, holder);
 }
+
+export const kthread_stop = kernel_call(kthread_stop_impl);

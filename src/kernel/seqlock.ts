@@ -11,6 +11,7 @@ import type { shared_t } from "./barrier.ts";
 import { spin_lock, spin_unlock, DEFINE_SPINLOCK } from "./spinlock.ts";
 import type { spinlock_t } from "./spinlock.ts";
 import { spin_until } from "./sched.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 export class seqcount_t {
   constructor(
@@ -33,7 +34,7 @@ export const raw_read_seqcount = (s: seqcount_t): number => READ_ONCE(s.sequence
  * even), then smp_rmb(): the data reads after it are not done before it.
  * Returns the count to give read_seqcount_retry().
  */
-export function* read_seqcount_begin(s: seqcount_t): Gen<number> {
+function* read_seqcount_begin_impl(s: seqcount_t): Gen<number> {
   let seq = READ_ONCE(s.sequence);
   while (seq % 2 === 1) {
     yield spin_until(() => READ_ONCE(s.sequence) % 2 === 0, `${s.name} has no write in progress`);
@@ -79,15 +80,19 @@ export const read_seqbegin = (sl: seqlock_t): Gen<number> => read_seqcount_begin
 export const read_seqretry = (sl: seqlock_t, start: number): boolean => read_seqcount_retry(sl.seqcount, start);
 
 /** write_seqlock(): takes the writers' lock and begins the write. */
-export function* write_seqlock(sl: seqlock_t): Gen {
+function* write_seqlock_impl(sl: seqlock_t): Gen {
   yield* spin_lock(sl.lock);
   write_seqcount_begin(sl.seqcount);
   yield `write_seqlock(${sl.seqcount.name})`;
 }
 
 /** write_sequnlock(): ends the write and releases the lock. */
-export function* write_sequnlock(sl: seqlock_t): Gen {
+function* write_sequnlock_impl(sl: seqlock_t): Gen {
   write_seqcount_end(sl.seqcount);
   yield `write_seqcount_end(${sl.seqcount.name})`;
   yield* spin_unlock(sl.lock);
 }
+
+export const read_seqcount_begin = kernel_call(read_seqcount_begin_impl);
+export const write_seqlock = kernel_call(write_seqlock_impl);
+export const write_sequnlock = kernel_call(write_sequnlock_impl);

@@ -9,6 +9,7 @@ import type { Gen } from "../sim/step.ts";
 import { yieldWait } from "../sim/step.ts";
 import { held_locks } from "./lockdep.ts";
 import { read_sides } from "./rcu_nesting.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 /** might_sleep(): the caller is about to do something that can sleep. */
 export function might_sleep(fn: string): void {
@@ -33,7 +34,7 @@ export function might_sleep(fn: string): void {
  * thread sleeps until `ms` have passed; without it, it gives up its CPU and
  * is ready again at once: what matters then is that it may sleep.
  */
-export function* msleep(ms: number): Gen {
+function* msleep_impl(ms: number): Gen {
   might_sleep(`msleep(${ms})`);
   const m = current().machine;
   if (!m.hasClock()) {
@@ -93,7 +94,7 @@ function should_failslab(m: Machine): boolean {
  * kmalloc(): GFP_KERNEL may sleep to reclaim memory; GFP_ATOMIC never
  * sleeps. Returns NULL when fault injection makes it fail (`failslab`).
  */
-export function* kmalloc(size: number, gfp: gfp_t): Gen<{ size: number } | null> {
+function* kmalloc_impl(size: number, gfp: gfp_t): Gen<{ size: number } | null> {
   if (gfp === GFP_KERNEL) might_sleep(`kmalloc(${size}, GFP_KERNEL)`);
   if (should_failslab(current().machine)) {
     yield `kmalloc(${size}, ${gfp}) = NULL (failslab)`;
@@ -103,8 +104,6 @@ export function* kmalloc(size: number, gfp: gfp_t): Gen<{ size: number } | null>
   return { size };
 }
 
-/** kzalloc(): kmalloc() of zeroed memory, failing as it does. */
-export const kzalloc = kmalloc;
 
 const FREED = {};
 
@@ -127,3 +126,10 @@ export function kfree(p: object | null): void {
 export function check_not_freed(p: object, what: string): void {
   if (freedSet().has(p)) current().machine.fail("use-after-free", `${current().ctx.name} dereferences ${what}, which was freed`);
 }
+
+export const msleep = kernel_call(msleep_impl);
+export const kmalloc = kernel_call(kmalloc_impl);
+/** kzalloc(): kmalloc() of zeroed memory, failing as it does. */
+export const kzalloc = kernel_call(function* kzalloc(size: number, gfp: gfp_t) {
+  return yield* kmalloc_impl(size, gfp);
+});

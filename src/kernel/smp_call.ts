@@ -8,6 +8,7 @@ import { spinWait } from "../sim/step.ts";
 import { local_irq_restore, local_irq_save } from "./irqflags.ts";
 import { preempt_disable, preempt_enable } from "./preempt.ts";
 import type { Machine } from "../sim/machine.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 export type smp_call_func_t = () => Gen<unknown>;
 
@@ -66,7 +67,7 @@ function send(cpu: number, func: smp_call_func_t): Call {
 }
 
 /** smp_call_function_single(): runs func on `cpu`; with `wait`, spins until it has run. */
-export function* smp_call_function_single(cpu: number, func: smp_call_func_t, wait: boolean): Gen {
+function* smp_call_function_single_impl(cpu: number, func: smp_call_func_t, wait: boolean): Gen {
   preempt_disable(); // get_cpu()
   if (cpu === current().cpu.id) {
     yield* run_locally(func);
@@ -83,7 +84,7 @@ export function* smp_call_function_single(cpu: number, func: smp_call_func_t, wa
 }
 
 /** on_each_cpu(): IPIs to every other CPU, then func here with interrupts off; with `wait`, spins until all have run. */
-export function* on_each_cpu(func: smp_call_func_t, wait: boolean): Gen {
+function* on_each_cpu_impl(func: smp_call_func_t, wait: boolean): Gen {
   preempt_disable();
   const m = current().machine;
   const me = current().cpu.id;
@@ -95,3 +96,6 @@ export function* on_each_cpu(func: smp_call_func_t, wait: boolean): Gen {
   preempt_enable();
   yield "on_each_cpu() returns";
 }
+
+export const smp_call_function_single = kernel_call(smp_call_function_single_impl);
+export const on_each_cpu = kernel_call(on_each_cpu_impl);

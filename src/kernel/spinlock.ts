@@ -13,6 +13,7 @@ import { check_irq_restore, held_locks, holder_of, lock_acquire, lock_acquired, 
 import type { Held, Lockable } from "./lockdep.ts";
 import { preempt_disable, preempt_enable } from "./preempt.ts";
 import { local_bh_disable, local_bh_enable } from "./bottom_half.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 export class spinlock_t implements Lockable {
   locked = false;
@@ -84,30 +85,30 @@ function release(lock: spinlock_t): Held {
   return took;
 }
 
-export function* spin_lock(lock: spinlock_t): Gen {
+function* spin_lock_impl(lock: spinlock_t): Gen {
   preempt_disable();
   yield* acquire(lock, "spin_lock");
 }
 
-export function* spin_unlock(lock: spinlock_t): Gen {
+function* spin_unlock_impl(lock: spinlock_t): Gen {
   release(lock);
   preempt_enable();
   yield `spin_unlock(${lock.name})`;
 }
 
 /** spin_lock_bh(): bottom halves off (no softirq runs here), then the lock. */
-export function* spin_lock_bh(lock: spinlock_t): Gen {
+function* spin_lock_bh_impl(lock: spinlock_t): Gen {
   local_bh_disable();
   yield* acquire(lock, "spin_lock_bh");
 }
 
-export function* spin_unlock_bh(lock: spinlock_t): Gen {
+function* spin_unlock_bh_impl(lock: spinlock_t): Gen {
   release(lock);
   local_bh_enable(`spin_unlock_bh(${lock.name})`);
   yield `spin_unlock_bh(${lock.name})`;
 }
 
-export function* spin_lock_irq(lock: spinlock_t): Gen {
+function* spin_lock_irq_impl(lock: spinlock_t): Gen {
   const wereOn = !irqs_disabled();
   local_irq_disable();
   preempt_disable();
@@ -119,7 +120,7 @@ export function* spin_lock_irq(lock: spinlock_t): Gen {
  * spin_lock_irq: if they were off then, or another lock taken with them off
  * is still held, that breaks the interrupt state discipline.
  */
-export function* spin_unlock_irq(lock: spinlock_t): Gen {
+function* spin_unlock_irq_impl(lock: spinlock_t): Gen {
   const held = held_locks();
   const took = release(lock);
   check_irq_restore(held, took, true, `spin_unlock_irq(${lock.name})`);
@@ -128,7 +129,7 @@ export function* spin_unlock_irq(lock: spinlock_t): Gen {
   yield `spin_unlock_irq(${lock.name})`;
 }
 
-export function* spin_lock_irqsave(lock: spinlock_t): Gen<IrqFlags> {
+function* spin_lock_irqsave_impl(lock: spinlock_t): Gen<IrqFlags> {
   const flags = local_irq_save();
   preempt_disable();
   yield* acquire(lock, "spin_lock_irqsave", flags.irqsEnabled);
@@ -140,7 +141,7 @@ export function* spin_lock_irqsave(lock: spinlock_t): Gen<IrqFlags> {
  * is restored must keep interrupts off while a lock taken with them off is
  * held, and give back what the outermost save found once the last goes.
  */
-export function* spin_unlock_irqrestore(lock: spinlock_t, flags: IrqFlags): Gen {
+function* spin_unlock_irqrestore_impl(lock: spinlock_t, flags: IrqFlags): Gen {
   const held = held_locks();
   const took = release(lock);
   check_irq_restore(held, took, flags.irqsEnabled, `spin_unlock_irqrestore(${lock.name})`);
@@ -150,7 +151,7 @@ export function* spin_unlock_irqrestore(lock: spinlock_t, flags: IrqFlags): Gen 
 }
 
 /** spin_trylock: one attempt; on failure preemption is enabled again. */
-export function* spin_trylock(lock: spinlock_t): Gen<boolean> {
+function* spin_trylock_impl(lock: spinlock_t): Gen<boolean> {
   preempt_disable();
   if (test_and_set(lock)) {
     lock_acquire(lock, "spin_trylock", { trylock: true });
@@ -164,7 +165,7 @@ export function* spin_trylock(lock: spinlock_t): Gen<boolean> {
 }
 
 /** spin_trylock_irqsave: on failure, interrupts and preemption are as they were. */
-export function* spin_trylock_irqsave(lock: spinlock_t): Gen<IrqFlags | null> {
+function* spin_trylock_irqsave_impl(lock: spinlock_t): Gen<IrqFlags | null> {
   const flags = local_irq_save();
   preempt_disable();
   if (test_and_set(lock)) {
@@ -178,3 +179,14 @@ export function* spin_trylock_irqsave(lock: spinlock_t): Gen<IrqFlags | null> {
   yield `spin_trylock_irqsave(${lock.name}) = 0`;
   return null;
 }
+
+export const spin_lock = kernel_call(spin_lock_impl);
+export const spin_unlock = kernel_call(spin_unlock_impl);
+export const spin_lock_bh = kernel_call(spin_lock_bh_impl);
+export const spin_unlock_bh = kernel_call(spin_unlock_bh_impl);
+export const spin_lock_irq = kernel_call(spin_lock_irq_impl);
+export const spin_unlock_irq = kernel_call(spin_unlock_irq_impl);
+export const spin_lock_irqsave = kernel_call(spin_lock_irqsave_impl);
+export const spin_unlock_irqrestore = kernel_call(spin_unlock_irqrestore_impl);
+export const spin_trylock = kernel_call(spin_trylock_impl);
+export const spin_trylock_irqsave = kernel_call(spin_trylock_irqsave_impl);

@@ -6,6 +6,7 @@ import { current, currentMachine } from "../sim/current.ts";
 import type { Gen, Wait } from "../sim/step.ts";
 import { spinWaitDeadline } from "../sim/step.ts";
 import { as_seen_here } from "./barrier.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 /** Turns on the clock for this machine (at boot): a model with timeouts calls it in setup. */
 export function timekeeping_init(): void {
@@ -39,8 +40,10 @@ export function spin_until_timeout(cond: () => boolean, deadline: number, what: 
 }
 
 /** udelay(): busy-waits `us` microseconds, keeping the CPU. */
-export function* udelay(us: number): Gen {
+function* udelay_impl(us: number): Gen {
   const m = clocked();
   const end = m.now + us;
   if (us > 0) yield spinWaitDeadline(() => false, end, () => m.now, `udelay(${us}) ends at ${end} us`);
 }
+
+export const udelay = kernel_call(udelay_impl);

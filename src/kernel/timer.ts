@@ -13,6 +13,7 @@ import { spinWait } from "../sim/step.ts";
 import { local_irq_disable, local_irq_enable } from "./irqflags.ts";
 import type { Code } from "./module.ts";
 import { run_module_code } from "./module.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 export class timer_list {
   /** Pending: armed, and not yet taken off the wheel to run. */
@@ -124,7 +125,7 @@ export function del_timer(t: timer_list): boolean {
 }
 
 /** timer_shutdown_sync(): as del_timer_sync(), and the timer can never be armed again (its function may re-arm it meanwhile: in vain). */
-export function* timer_shutdown_sync(t: timer_list): Gen<boolean> {
+function* timer_shutdown_sync_impl(t: timer_list): Gen<boolean> {
   t.shutdown = true;
   return yield* del_timer_sync(t);
 }
@@ -137,7 +138,7 @@ export const timer_delete_sync = (t: timer_list): Gen<boolean> => del_timer_sync
  * running, spins until it has returned and takes it off again (it may have
  * re-armed itself).
  */
-export function* del_timer_sync(t: timer_list): Gen<boolean> {
+function* del_timer_sync_impl(t: timer_list): Gen<boolean> {
   let was = false;
   for (;;) {
     was = del_timer(t) || was;
@@ -147,3 +148,6 @@ export function* del_timer_sync(t: timer_list): Gen<boolean> {
   yield `del_timer_sync(${t.name})`;
   return was;
 }
+
+export const timer_shutdown_sync = kernel_call(timer_shutdown_sync_impl);
+export const del_timer_sync = kernel_call(del_timer_sync_impl);

@@ -10,6 +10,7 @@ import { current } from "../sim/current.ts";
 import type { Gen, Wait } from "../sim/step.ts";
 import { as_seen_here } from "./barrier.ts";
 import { might_sleep } from "./sleep.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 export const TASK_RUNNING = 0;
 export const TASK_INTERRUPTIBLE = 1;
@@ -163,7 +164,7 @@ function sleeping(ctx: Context, deadline?: number): Wait {
  * schedule(): a task whose state is not TASK_RUNNING sleeps until it is
  * woken; a running one only gives up its CPU. Either way it is running after.
  */
-export function* schedule(): Gen {
+function* schedule_impl(): Gen {
   might_sleep("schedule()");
   const { ctx } = current();
   const t = task(ctx);
@@ -173,7 +174,7 @@ export function* schedule(): Gen {
 }
 
 /** schedule_timeout(): as schedule(), for at most `timeout` µs of virtual time; returns the time left (0: it timed out). */
-export function* schedule_timeout(timeout: number): Gen<number> {
+function* schedule_timeout_impl(timeout: number): Gen<number> {
   might_sleep("schedule_timeout()");
   const { ctx, machine: m } = current();
   if (!m.hasClock()) throw new Error("schedule_timeout() needs the clock: call timekeeping_init() in the model's setup");
@@ -190,7 +191,7 @@ export function* schedule_timeout(timeout: number): Gen<number> {
  * `timeout` (µs, on the virtual clock) makes it wait_event_timeout(): the
  * result is the time left (at least 1) or 0 if `cond` still does not hold.
  */
-export function* wait_event_wq(wq: wait_queue_head_t, cond: () => boolean, opts: { timeout?: number; state?: task_state } = {}): Gen<number> {
+function* wait_event_wq_impl(wq: wait_queue_head_t, cond: () => boolean, opts: { timeout?: number; state?: task_state } = {}): Gen<number> {
   const { machine: m } = current();
   const seen = as_seen_here(cond);
   const end = opts.timeout === undefined ? undefined : m.now + opts.timeout;
@@ -220,9 +221,14 @@ export function* wait_event_wq(wq: wait_queue_head_t, cond: () => boolean, opts:
 /** wait_event_timeout(wq, cond, timeout): the time left, or 0 on a timeout. */
 export const wait_event_timeout = (wq: wait_queue_head_t, cond: () => boolean, timeout: number): Gen<number> => wait_event_wq(wq, cond, { timeout });
 /** wait_event_interruptible(wq, cond): no signals arrive here, so it returns 0 when `cond` holds. */
-export function* wait_event_interruptible(wq: wait_queue_head_t, cond: () => boolean): Gen<number> {
+function* wait_event_interruptible_impl(wq: wait_queue_head_t, cond: () => boolean): Gen<number> {
   yield* wait_event_wq(wq, cond, { state: TASK_INTERRUPTIBLE });
   return 0;
 }
 /** wait_event_interruptible_timeout(wq, cond, timeout): the time left, or 0 on a timeout. */
 export const wait_event_interruptible_timeout = (wq: wait_queue_head_t, cond: () => boolean, timeout: number): Gen<number> => wait_event_wq(wq, cond, { timeout, state: TASK_INTERRUPTIBLE });
+
+export const schedule = kernel_call(schedule_impl);
+export const schedule_timeout = kernel_call(schedule_timeout_impl);
+export const wait_event_wq = kernel_call(wait_event_wq_impl);
+export const wait_event_interruptible = kernel_call(wait_event_interruptible_impl);

@@ -16,6 +16,7 @@ import { kthread_run, wait_event } from "./sched.ts";
 import { might_sleep } from "./sleep.ts";
 import type { timer_list } from "./timer.ts";
 import { del_timer_sync, mod_timer, timer_setup } from "./timer.ts";
+import { kernel_call } from "./kernel_call.ts";
 
 export class work_struct {
   /** WORK_STRUCT_PENDING: queued and not yet taken off by a worker. */
@@ -138,7 +139,7 @@ export const work_pending = (w: work_struct): boolean => w.pending;
 export const work_busy = (w: work_struct): boolean => w.pending || w.running;
 
 /** flush_work(): sleeps until the instance queued last before the call has run; true if it had to wait. */
-export function* flush_work(w: work_struct): Gen<boolean> {
+function* flush_work_impl(w: work_struct): Gen<boolean> {
   might_sleep(`flush_work(${w.name})`);
   const target = w.queued;
   const waited = w.completed < target || w.running;
@@ -151,7 +152,7 @@ export function* flush_work(w: work_struct): Gen<boolean> {
 }
 
 /** cancel_work_sync(): takes a pending item off its queue and waits for a running one to end; true if it was pending. */
-export function* cancel_work_sync(w: work_struct): Gen<boolean> {
+function* cancel_work_sync_impl(w: work_struct): Gen<boolean> {
   might_sleep(`cancel_work_sync(${w.name})`);
   const was = w.pending;
   if (w.pending && w.wq !== null) {
@@ -169,7 +170,7 @@ export function* cancel_work_sync(w: work_struct): Gen<boolean> {
 }
 
 /** flush_workqueue(): sleeps until every item queued before the call has run. */
-export function* flush_workqueue(wq: workqueue_struct): Gen {
+function* flush_workqueue_impl(wq: workqueue_struct): Gen {
   might_sleep(`flush_workqueue(${wq.name})`);
   const items = new Map<work_struct, number>();
   for (const q of wq.queues) for (const w of q) items.set(w, w.queued);
@@ -180,7 +181,7 @@ export function* flush_workqueue(wq: workqueue_struct): Gen {
 }
 
 /** destroy_workqueue(): drains the queue (work queued meanwhile counts too), then stops its workers. */
-export function* destroy_workqueue(wq: workqueue_struct): Gen {
+function* destroy_workqueue_impl(wq: workqueue_struct): Gen {
   might_sleep(`destroy_workqueue(${wq.name})`);
   if (wq.busy()) yield wait_event(() => !wq.busy(), `${wq.name} is drained`);
   wq.destroyed = true;
@@ -221,8 +222,14 @@ export function queue_delayed_work(wq: workqueue_struct, dw: delayed_work, delay
 }
 
 /** cancel_delayed_work_sync(): the timer off, the work off, and neither running when it returns. */
-export function* cancel_delayed_work_sync(dw: delayed_work): Gen<boolean> {
+function* cancel_delayed_work_sync_impl(dw: delayed_work): Gen<boolean> {
   const timer = yield* del_timer_sync(dw.timer);
   const work = yield* cancel_work_sync(dw.work);
   return timer || work;
 }
+
+export const flush_work = kernel_call(flush_work_impl);
+export const cancel_work_sync = kernel_call(cancel_work_sync_impl);
+export const flush_workqueue = kernel_call(flush_workqueue_impl);
+export const destroy_workqueue = kernel_call(destroy_workqueue_impl);
+export const cancel_delayed_work_sync = kernel_call(cancel_delayed_work_sync_impl);

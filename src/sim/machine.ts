@@ -106,6 +106,8 @@ export class Machine {
    */
   focus: string | undefined;
   readonly passedOver = new Map<string, number>();
+  /** Waiting kernel calls made in the step under way and not yet driven (see kernel_call). */
+  readonly undriven = new Set<string>();
   private readonly lines = new Map<string, IrqLine>();
   private readonly threadByName = new Map<string, Context>();
   /** Schedule index of the event being applied; -1 in the drain. */
@@ -516,6 +518,16 @@ export class Machine {
       return;
     }
     setRunning(null);
+    const yieldedGenerator = !r.done && typeof (r.value as Generator | null)?.next === "function";
+    if (yieldedGenerator) this.undriven.clear(); // reported below, as what it is: a yield for a yield*
+    if (this.undriven.size > 0) {
+      // A waiting kernel call made in this step and never driven: it did nothing.
+      const [what] = this.undriven;
+      this.undriven.clear();
+      this.record(cpu.id, ctx.name, cpu.irqStack.length, `oops: ${what!}`);
+      this.fail("oops", { message: what! });
+      return;
+    }
     // The step may have moved the context (a sleep) or ended it; take the CPU it ran on.
     const depth = ctx.kind === "irq" ? cpu.irqStack.length : 0;
     if (r.done) {

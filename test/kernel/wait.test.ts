@@ -3,6 +3,9 @@
 // lost and the sleeper never wakes: the run ends in `lost-wakeup`.
 import { describe, expect, it } from "vitest";
 import {
+  DEFINE_SPINLOCK,
+  spin_lock,
+  spin_unlock,
   DECLARE_WAIT_QUEUE_HEAD,
   DEFINE_WAIT,
   TASK_UNINTERRUPTIBLE,
@@ -116,5 +119,29 @@ describe("wait queues", () => {
     });
     const r = hunt({ model: lonely, variant: "only", config: variantConfig(lonely, "only"), runs: 20, seed: 1 });
     expect(r.counterexample?.failure.message).toBeUndefined();
+  });
+});
+
+describe("a waiting kernel call never driven", () => {
+  const forgot = defineModel<number>({
+    name: "forgot_yield_star",
+    description: "spin_unlock(lock); where yield* spin_unlock(lock); belongs",
+    variants: { forgot: { description: "the unlock is called, not driven", correct: false } },
+    properties: {},
+    defaults: { cpus: 1, maxSteps: 50 },
+    workload: () => fc.constant(0),
+    setup() {
+      const lock = DEFINE_SPINLOCK("l");
+      kthread_run(function* (): Gen {
+        yield* spin_lock(lock);
+        spin_unlock(lock);
+        yield "unlock (or so it seems)";
+      }, "T0", { cpu: 0 });
+    },
+  });
+  it("is an oops at the step that made it, naming the call", () => {
+    const cx = hunt({ model: forgot, variant: "forgot", config: variantConfig(forgot, "forgot"), runs: 5, seed: 1 }).counterexample!;
+    expect(cx.property).toBe("oops");
+    expect(cx.failure.message).toBe("T0 called spin_unlock() without yield*: it never ran");
   });
 });
