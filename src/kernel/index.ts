@@ -11,6 +11,7 @@ export * from "./wait.ts";
 export * from "./env.ts";
 export * from "./seqlock.ts";
 export * from "./bottom_half.ts";
+export * from "./rwlock.ts";
 export * from "./completion.ts";
 export { module, module_function, module_unload, module_code, call_module_function } from "./module.ts";
 export type { Code } from "./module.ts";

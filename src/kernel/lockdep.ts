@@ -31,6 +31,8 @@ export interface Held {
   irqsWereOn?: boolean;
   /** For those forms: the outermost of the nested ones, and whether interrupts were on when it took its lock. */
   region?: { irqsOn: boolean; at: Usage };
+  /** A read acquisition of a reader-writer lock (read_lock, down_read): shared, and recursive for rwlock_t. */
+  read?: boolean;
 }
 
 /** The two kinds of interrupt context lockdep tracks. */
@@ -46,6 +48,11 @@ interface LockClass {
   inSoftirq?: Usage;
   /** First time held with softirqs (and hardirqs) enabled ({SOFTIRQ-ON-W}). */
   softirqOn?: Usage;
+  /** The same four for read acquisitions ({IN-HARDIRQ-R}, {HARDIRQ-ON-R} ...). */
+  inHardirqRead?: Usage;
+  hardirqOnRead?: Usage;
+  inSoftirqRead?: Usage;
+  softirqOnRead?: Usage;
   /** Dependencies: classes taken while this one was held, with where. */
   readonly after: Map<LockClass, { prev: Usage; next: Usage }>;
 }
@@ -148,8 +155,10 @@ function report(message: string, contexts: string[]): void {
   current().machine.fail("lockdep", { message, contexts });
 }
 
-const inKey = (kind: IrqKind) => (kind === "HARDIRQ" ? "inHardirq" : "inSoftirq");
-const onKey = (kind: IrqKind) => (kind === "HARDIRQ" ? "hardirqOn" : "softirqOn");
+type UsageKey = "inHardirq" | "hardirqOn" | "inSoftirq" | "softirqOn" | "inHardirqRead" | "hardirqOnRead" | "inSoftirqRead" | "softirqOnRead";
+const inKey = (kind: IrqKind, read = false): UsageKey => `${kind === "HARDIRQ" ? "inHardirq" : "inSoftirq"}${read ? "Read" : ""}` as UsageKey;
+const onKey = (kind: IrqKind, read = false): UsageKey => `${kind === "HARDIRQ" ? "hardirqOn" : "softirqOn"}${read ? "Read" : ""}` as UsageKey;
+const rw = (read: boolean) => (read ? "R" : "W");
 const ctxName = (kind: IrqKind) => kind.toLowerCase();
 
 /** After a usage bit is set on `cls`: does a KIND-safe class now lead to a KIND-unsafe one? */
@@ -178,13 +187,19 @@ function checkBoth(k: KernelLocks, cls: LockClass): void {
   if (current().machine.failure === undefined) checkSafeToUnsafe(k, cls, "SOFTIRQ");
 }
 
-function markIn(k: KernelLocks, cls: LockClass, u: Usage, kind: IrqKind): void {
-  if (cls[inKey(kind)] !== undefined) return;
-  cls[inKey(kind)] = u;
-  const on = cls[onKey(kind)];
+/**
+ * A lock taken in KIND context conflicts with the same lock held with KIND
+ * enabled, unless both are reads (rwlock_t readers do not block each other).
+ */
+function markIn(k: KernelLocks, cls: LockClass, u: Usage, kind: IrqKind, read: boolean): void {
+  if (cls[inKey(kind, read)] !== undefined) return;
+  cls[inKey(kind, read)] = u;
+  const onW = cls[onKey(kind)];
+  const onR = read ? undefined : cls[onKey(kind, true)];
+  const on = onW ?? onR;
   if (on !== undefined) {
     report(
-      `inconsistent {${kind}-ON-W} -> {IN-${kind}-W} usage of ${cls.name}: ${at(u)} takes it in ${ctxName(kind)} context, ` +
+      `inconsistent {${kind}-ON-${onW !== undefined ? "W" : "R"}} -> {IN-${kind}-${rw(read)}} usage of ${cls.name}: ${at(u)} takes it in ${ctxName(kind)} context, ` +
         `but ${at(on)} held it with ${ctxName(kind)}s enabled: ${kind === "HARDIRQ" ? "an interrupt" : "a softirq"} arriving while it is held that way enters its section a second time`,
       [u.ctx, on.ctx],
     );
@@ -193,13 +208,15 @@ function markIn(k: KernelLocks, cls: LockClass, u: Usage, kind: IrqKind): void {
   checkBoth(k, cls);
 }
 
-function markOn(k: KernelLocks, cls: LockClass, u: Usage, kind: IrqKind): void {
-  if (cls[onKey(kind)] !== undefined) return;
-  cls[onKey(kind)] = u;
-  const taken = cls[inKey(kind)];
+function markOn(k: KernelLocks, cls: LockClass, u: Usage, kind: IrqKind, read: boolean): void {
+  if (cls[onKey(kind, read)] !== undefined) return;
+  cls[onKey(kind, read)] = u;
+  const inW = cls[inKey(kind)];
+  const inR = read ? undefined : cls[inKey(kind, true)];
+  const taken = inW ?? inR;
   if (taken !== undefined) {
     report(
-      `inconsistent {IN-${kind}-W} -> {${kind}-ON-W} usage of ${cls.name}: ${at(u)} holds it with ${ctxName(kind)}s enabled, ` +
+      `inconsistent {IN-${kind}-${inW !== undefined ? "W" : "R"}} -> {${kind}-ON-${rw(read)}} usage of ${cls.name}: ${at(u)} holds it with ${ctxName(kind)}s enabled, ` +
         `but ${at(taken)} took it in ${ctxName(kind)} context: ${kind === "HARDIRQ" ? "an interrupt" : "a softirq"} arriving now on cpu${u.cpu} would enter its section a second time`,
       [u.ctx, taken.ctx],
     );
@@ -209,12 +226,12 @@ function markOn(k: KernelLocks, cls: LockClass, u: Usage, kind: IrqKind): void {
 }
 
 /** The usage bits an acquisition (or an enabling of interrupts or bottom halves) sets, as lockdep's mark_irqflags(). */
-function markContext(k: KernelLocks, cls: LockClass, u: Usage, cpu: { inHardirq: boolean; inSoftirq: boolean; irqsEnabled: boolean; softirqsEnabled: boolean }, taking: boolean): void {
+function markContext(k: KernelLocks, cls: LockClass, u: Usage, cpu: { inHardirq: boolean; inSoftirq: boolean; irqsEnabled: boolean; softirqsEnabled: boolean }, taking: boolean, read = false): void {
   const m = current().machine;
-  if (taking && cpu.inHardirq) markIn(k, cls, u, "HARDIRQ");
-  if (m.failure === undefined && taking && cpu.inSoftirq && !cpu.inHardirq) markIn(k, cls, u, "SOFTIRQ");
-  if (m.failure === undefined && cpu.irqsEnabled) markOn(k, cls, u, "HARDIRQ");
-  if (m.failure === undefined && cpu.irqsEnabled && cpu.softirqsEnabled) markOn(k, cls, u, "SOFTIRQ");
+  if (taking && cpu.inHardirq) markIn(k, cls, u, "HARDIRQ", read);
+  if (m.failure === undefined && taking && cpu.inSoftirq && !cpu.inHardirq) markIn(k, cls, u, "SOFTIRQ", read);
+  if (m.failure === undefined && cpu.irqsEnabled) markOn(k, cls, u, "HARDIRQ", read);
+  if (m.failure === undefined && cpu.irqsEnabled && cpu.softirqsEnabled) markOn(k, cls, u, "SOFTIRQ", read);
 }
 
 /**
@@ -224,25 +241,27 @@ function markContext(k: KernelLocks, cls: LockClass, u: Usage, cpu: { inHardirq:
  * `trylock` acquisitions add no dependencies (they cannot wait);
  * `irqsWereOn` is what an irqsave form found.
  */
-export function lock_acquire(lock: Lockable, how: string, opts: { trylock?: boolean; irqsWereOn?: boolean } = {}): void {
+export function lock_acquire(lock: Lockable, how: string, opts: { trylock?: boolean; irqsWereOn?: boolean; read?: boolean } = {}): void {
   const { machine, cpu, ctx } = current();
   const k = locksOf(machine);
   const u = usageHere(`${how}(${lock.name})`);
   const mine = k.held.get(ctx.name) ?? [];
   const region = opts.irqsWereOn === undefined ? undefined : (mine.find((h) => h.region !== undefined)?.region ?? { irqsOn: opts.irqsWereOn, at: u });
-  k.held.set(ctx.name, [...mine, { lock, at: u, irqsWereOn: opts.irqsWereOn, region }]);
+  k.held.set(ctx.name, [...mine, { lock, at: u, irqsWereOn: opts.irqsWereOn, region, read: opts.read }]);
   if (!k.lockdep) return;
   const cls = k.classOf(lock);
   for (const h of mine) {
     const prev = k.classOf(h.lock);
-    if (prev === cls && !opts.trylock) {
+    if (prev === cls && !opts.trylock && !(opts.read && h.read)) {
       report(`possible recursive locking detected: ${at(u)} takes ${lock.name} while already holding ${h.lock.name} of the same class (since ${h.at.where})`, [u.ctx]);
       return;
     }
   }
-  markContext(k, cls, u, cpu, !opts.trylock);
-  if (opts.trylock || machine.failure !== undefined) return;
+  markContext(k, cls, u, cpu, !opts.trylock, opts.read);
+  // Read acquisitions add no dependencies here (a cycle through reads is lockdep's finer business).
+  if (opts.trylock || opts.read || machine.failure !== undefined) return;
   for (const h of mine) {
+    if (h.read) continue;
     const prev = k.classOf(h.lock);
     if (prev === cls || prev.after.has(cls)) continue;
     const back = pathBetween(cls, prev);
@@ -256,10 +275,11 @@ export function lock_acquire(lock: Lockable, how: string, opts: { trylock?: bool
   }
 }
 
-/** The running context now owns `lock` (after lock_acquire and any waiting): mutual exclusion is checked here. */
-export function lock_acquired(lock: Lockable): void {
+/** The running context now owns `lock` (after lock_acquire and any waiting): mutual exclusion is checked here. Readers share. */
+export function lock_acquired(lock: Lockable, opts: { read?: boolean } = {}): void {
   const { machine, cpu, ctx } = current();
   const k = locksOf(machine);
+  if (opts.read) return;
   const other = k.holders.get(lock);
   if (other !== undefined && other !== ctx.name) {
     machine.fail("mutual-exclusion", { message: `${ctx.name} on cpu${cpu.id} acquires ${lock.name} while ${other} holds it`, contexts: [other] });
@@ -276,7 +296,7 @@ export function lock_released(lock: Lockable): Held {
   if (i < 0) throw new Error(`${ctx.name} releases ${lock.name}, which it does not hold`);
   const h = mine[i]!;
   k.held.set(ctx.name, [...mine.slice(0, i), ...mine.slice(i + 1)]);
-  k.holders.delete(lock);
+  if (!h.read) k.holders.delete(lock);
   return h;
 }
 
@@ -316,7 +336,7 @@ export function lockdep_hardirqs_on(how: string): void {
   if (!k.lockdep) return;
   const u = usageHere(how);
   for (const h of k.held.get(ctx.name) ?? []) {
-    markContext(k, k.classOf(h.lock), u, cpu, false);
+    markContext(k, k.classOf(h.lock), u, cpu, false, h.read);
     if (machine.failure !== undefined) return;
   }
 }
