@@ -3,7 +3,7 @@
 // word; a model yields after it, so every access is an atomic step. Under
 // the tso and pso memory modes stores wait in the CPU's store buffer until
 // the schedule lets them out; the barriers say what must leave first.
-import { current, currentMachine, isRunning } from "../sim/current.ts";
+import { current, currentMachine, isRunning, setBooting } from "../sim/current.ts";
 import type { Machine } from "../sim/machine.ts";
 import type { Region } from "../sim/memory.ts";
 
@@ -32,9 +32,11 @@ export function as_seen_here<T>(cond: () => T): () => T {
   return () => {
     const prev = waitReader;
     waitReader = reader;
+    setBooting(machine); // kernel calls that need only the machine work in a condition
     try {
       return cond();
     } finally {
+      setBooting(null);
       waitReader = prev;
     }
   };

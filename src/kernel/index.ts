@@ -19,7 +19,24 @@ export { smp_call_function_single, on_each_cpu } from "./smp_call.ts";
 export type { smp_call_func_t } from "./smp_call.ts";
 export { timer_list, timer_setup, mod_timer, add_timer_on, del_timer, del_timer_sync, timer_shutdown_sync, timer_delete_sync } from "./timer.ts";
 export * from "./workqueue.ts";
-export { rcu_init, rcu_read_lock, rcu_read_unlock, rcu_dereference, rcu_assign_pointer, call_rcu, synchronize_rcu, rcu_barrier, rcu_barrier_count_from_zero } from "./rcu.ts";
+export {
+  rcu_init,
+  rcu_read_lock,
+  rcu_read_unlock,
+  rcu_dereference,
+  rcu_assign_pointer,
+  call_rcu,
+  kfree_rcu,
+  synchronize_rcu,
+  rcu_barrier,
+  rcu_barrier_count_from_zero,
+  get_state_synchronize_rcu,
+  start_poll_synchronize_rcu,
+  poll_state_synchronize_rcu,
+  cond_synchronize_rcu,
+} from "./rcu.ts";
+export * from "./rculist.ts";
+export * from "./srcu.ts";
 export type { RcuFlavor } from "./rcu.ts";
 export type { gfp_t } from "./sleep.ts";
 export { mutex, DEFINE_MUTEX, mutex_lock, mutex_unlock } from "./mutex.ts";

@@ -17,7 +17,7 @@ import { DEFINE_MUTEX, mutex_lock, mutex_unlock } from "./mutex.ts";
 import { preempt_disable, preempt_enable } from "./preempt.ts";
 import { kthread_run, wait_event } from "./sched.ts";
 import { read_sides } from "./rcu_nesting.ts";
-import { check_not_freed, might_sleep } from "./sleep.ts";
+import { check_not_freed, kfree, might_sleep } from "./sleep.ts";
 import { smp_call_function_single, on_each_cpu } from "./smp_call.ts";
 import { kernel_call } from "./kernel_call.ts";
 
@@ -62,6 +62,8 @@ class RcuState {
   readonly nextSeq: number[];
   readonly lastInvoked: number[];
   syncWaiters = 0;
+  /** Grace periods asked for by start_poll_synchronize_rcu(), by the number they must reach. */
+  readonly polls = new Set<number>();
   readonly barrier_mutex = DEFINE_MUTEX("rcu_state.barrier_mutex");
   readonly barrier_cpu_count = new atomic_t("rcu_state.barrier_cpu_count");
   readonly barrier_completion = new completion("rcu_state.barrier_completion");
@@ -107,7 +109,7 @@ class RcuState {
   }
 
   needed(): boolean {
-    return this.syncWaiters > 0 || this.cbs.some((l) => l.some((cb) => cb.target > this.completed));
+    return this.syncWaiters > 0 || [...this.polls].some((t) => t > this.completed) || this.cbs.some((l) => l.some((cb) => cb.target > this.completed));
   }
 
   /** rcu_segcblist_n_cbs(): queued callbacks, those being invoked included. */
@@ -160,7 +162,7 @@ class RcuState {
 
 const KEY = {};
 
-function rcu(m: Machine = current().machine): RcuState {
+function rcu(m: Machine = currentMachine()): RcuState {
   const s = m.ext.get(KEY) as RcuState | undefined;
   if (s === undefined) throw new Error("RCU is not set up on this machine: call rcu_init() in the model's setup");
   return s;
@@ -435,3 +437,51 @@ function* rcu_barrier_count_from_zero_impl(): Gen {
 export const synchronize_rcu = kernel_call(synchronize_rcu_impl);
 export const rcu_barrier = kernel_call(rcu_barrier_impl);
 export const rcu_barrier_count_from_zero = kernel_call(rcu_barrier_count_from_zero_impl);
+
+// ---- polled grace periods: the machine's grace periods, for a callback engine of one's own ----
+
+/** get_state_synchronize_rcu(): a cookie that poll_state_synchronize_rcu() finds true once a full grace period has passed since. Part of the caller's step. */
+export function get_state_synchronize_rcu(): number {
+  const s = rcu();
+  if (isRunning()) smp_mb();
+  return s.started + 1;
+}
+
+/** start_poll_synchronize_rcu(): as get_state_synchronize_rcu(), and makes sure that grace period will happen. */
+export function start_poll_synchronize_rcu(): number {
+  const cookie = get_state_synchronize_rcu();
+  rcu().polls.add(cookie);
+  return cookie;
+}
+
+/** poll_state_synchronize_rcu(): whether the grace period the cookie names has ended (then a full barrier, as synchronize_rcu() returning). */
+export function poll_state_synchronize_rcu(cookie: number): boolean {
+  const s = rcu();
+  if (s.completed < cookie) return false;
+  s.polls.delete(cookie);
+  if (isRunning()) smp_mb(); // in a step; a wait's condition only looks
+  return true;
+}
+
+/** cond_synchronize_rcu(): waits for a grace period only if the cookie's has not ended yet. */
+function* cond_synchronize_rcu_impl(cookie: number): Gen {
+  if (poll_state_synchronize_rcu(cookie)) {
+    yield "cond_synchronize_rcu(): the grace period has ended";
+    return;
+  }
+  yield* synchronize_rcu();
+}
+export const cond_synchronize_rcu = kernel_call(cond_synchronize_rcu_impl);
+
+const kfreeRcuCallback: Code<[object]> = Object.assign(
+  function* kfree_rcu_callback(head: object) {
+    kfree(head);
+    yield "kfree_rcu: kfree() after the grace period";
+  },
+  { fname: "kfree_rcu_callback" },
+);
+
+/** kfree_rcu(): frees `p` after a grace period (call_rcu() with a kfree() callback). Part of the caller's step. */
+export function kfree_rcu(p: object): void {
+  call_rcu(p, kfreeRcuCallback);
+}
