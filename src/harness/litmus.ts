@@ -69,22 +69,57 @@ function outcomeOf(test: LitmusTest, m: Machine, regs: Record<string, Word>): st
   return parts.join(" ");
 }
 
+const sameEvent = (a: ScheduleEvent, b: ScheduleEvent) => JSON.stringify(a) === JSON.stringify(b);
+
+/** A memory event's CPU and word (a tso flush names no word: its word is whatever is oldest). */
+function memoryEvent(e: ScheduleEvent): { inv: boolean; cpu: number; addr?: string } | undefined {
+  if (e.kind !== "env" || e.source !== "memory") return undefined;
+  const parts = String(e.arg).split(":");
+  if (parts[0] === "inv") return { inv: true, cpu: Number(parts[1]!.slice(3)), addr: parts[2] };
+  return { inv: false, cpu: Number(parts[0]!.slice(3)), addr: parts[1] };
+}
+
+/**
+ * Whether two events commute, whatever the state: two invalidations always;
+ * an invalidation and a flush, or two flushes of different CPUs, when they
+ * touch different words. Anything else (a step reads and writes what it
+ * likes) counts as dependent.
+ */
+function independent(a: ScheduleEvent, b: ScheduleEvent): boolean {
+  const x = memoryEvent(a);
+  const y = memoryEvent(b);
+  if (x === undefined || y === undefined) return false;
+  if (x.inv && y.inv) return true;
+  if (x.addr === undefined || y.addr === undefined || x.addr === y.addr) return false;
+  return x.inv || y.inv || x.cpu !== y.cpu;
+}
+
 const isGpStart = (e: ScheduleEvent) => e.kind === "env" && e.source === "rcu" && e.arg === "gp-start";
 
 /**
  * Every outcome (registers, then the `final` words, as "r0=0 r1=1 x=2") of
- * every schedule, with how many schedules reach it. A pointer shows as the
+ * every schedule, with how many of the schedules visited reach it (orders of
+ * memory events that commute are visited once). A pointer shows as the
  * name of the word it points to. The search visits every schedule, so keep
  * the programs small: a few steps each, on two or three CPUs.
  */
 export function litmusOutcomes(test: LitmusTest, memory: MemoryModel): Map<string, number> {
   const out = new Map<string, number>();
   const maxGps = test.rcu === true ? 1 : test.rcu || 0;
-  const visit = (prefix: ScheduleEvent[]) => {
-    const { m, regs } = start(test, memory);
+  // Sleep sets (Godefroid): once a subtree has been explored after event e, a
+  // sibling's subtree need not take e again until something dependent on e
+  // happens. Only memory events are told independent (below).
+  // A machine cannot be copied: the first child of a node goes on with its
+  // parent's machine, every other child replays its prefix on a fresh one.
+  const replay = (prefix: ScheduleEvent[]) => {
+    const run = start(test, memory);
     prefix.forEach((e, i) => {
-      if (!m.apply(e, i)) throw new Error(`litmus ${test.name}: replay diverged at ${i}`);
+      if (!run.m.apply(e, i)) throw new Error(`litmus ${test.name}: replay diverged at ${i}`);
     });
+    return run;
+  };
+  const visit = (at: { m: Machine; regs: Record<string, Word> }, prefix: ScheduleEvent[], sleep: ScheduleEvent[]) => {
+    const { m, regs } = at;
     if (m.failure !== undefined) throw new Error(`litmus ${test.name}: ${m.failure.message}`);
     const programs = m.threads.filter((t) => t.name.startsWith("P"));
     const running = new Set(programs.filter((t) => !t.done).map((t) => t.cpu));
@@ -107,8 +142,18 @@ export function litmusOutcomes(test: LitmusTest, memory: MemoryModel): Map<strin
       return;
     }
     const gps = prefix.filter(isGpStart).length;
-    for (const e of next) if (!isGpStart(e) || gps < maxGps) visit([...prefix, e]);
+    const done: ScheduleEvent[] = [];
+    let first = true;
+    for (const e of next) {
+      if (isGpStart(e) && gps >= maxGps) continue;
+      if (sleep.some((s) => sameEvent(s, e))) continue;
+      const child = first ? at : replay(prefix);
+      first = false;
+      if (!child.m.apply(e, prefix.length)) throw new Error(`litmus ${test.name}: replay diverged at ${prefix.length}`);
+      visit(child, [...prefix, e], [...sleep, ...done].filter((s) => independent(s, e)));
+      done.push(e);
+    }
   };
-  visit([]);
+  visit(start(test, memory), [], []);
   return out;
 }
