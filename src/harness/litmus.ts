@@ -34,12 +34,15 @@ export interface LitmusTest {
   rcu?: boolean | number;
   /** Words whose final values (after every buffer has drained) join the outcome, as "x=2". */
   final?: string[];
+  /** The CPU of each program (default: program i on cpu i); programs that share a CPU can preempt each other. */
+  cpuOf?: number[];
   /** One program per CPU; it reads and writes `x`, and keeps what it read in `regs`. */
   threads: ((x: Record<string, shared_t<any>>, regs: Record<string, Word>, locks: Record<string, spinlock_t>) => Gen)[];
 }
 
 function start(test: LitmusTest, memory: MemoryModel): { m: Machine; regs: Record<string, Word> } {
-  const m = new Machine({ cpus: test.threads.length, maxSteps: 10_000, memory });
+  const cpus = test.cpuOf === undefined ? test.threads.length : Math.max(...test.cpuOf) + 1;
+  const m = new Machine({ cpus, maxSteps: 10_000, memory });
   const regs: Record<string, Word> = {};
   installKernel(m, { lockdep: false });
   setBooting(m);
@@ -54,7 +57,7 @@ function start(test: LitmusTest, memory: MemoryModel): { m: Machine; regs: Recor
     }
     const locks: Record<string, spinlock_t> = {};
     for (const name of test.locks ?? []) locks[name] = DEFINE_SPINLOCK(name);
-    test.threads.forEach((body, cpu) => m.spawn(`P${cpu}`, () => body(x, regs, locks), { cpu, pinned: true }));
+    test.threads.forEach((body, i) => m.spawn(`P${i}`, () => body(x, regs, locks), { cpu: test.cpuOf?.[i] ?? i, pinned: true }));
   } finally {
     setBooting(null);
   }

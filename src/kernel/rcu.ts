@@ -156,6 +156,13 @@ class RcuState {
     // the tick): its earlier stores are visible, its later loads fresh.
     this.m.memory.mb(cpu);
     this.reported.add(cpu);
+    // A reader preempted (or moved) inside its section no longer holds its CPU
+    // up, but the grace period must still wait for it (Linux queues it on the
+    // node's blkd_tasks). Every reader off its CPU now is waited for: more
+    // than needed for one begun after its CPU's report, never less. A reader
+    // on a CPU holds that CPU's report up by itself.
+    const onCpu = (name: string) => this.m.cpus.some((c) => c.current?.name === name || c.irqStack.some((f) => f.ctx.name === name));
+    for (const [ctx, sec] of this.readersNow()) if (!onCpu(ctx)) this.blocked.set(ctx, sec); // an older section of it has ended
     return `cpu${cpu} passes a quiescent state for grace period ${this.started}`;
   }
 }
@@ -251,6 +258,13 @@ export function rcu_read_unlock(): void {
   const d = s.depth(ctx.name);
   if (d === 0) throw new Error(`rcu_read_unlock() by ${ctx.name} outside a read-side critical section`);
   s.nesting.set(ctx.name, d - 1);
+  // The end of a section a grace period waits for is a full barrier
+  // (rcu_read_unlock_special() reports it under the node's lock): what the
+  // reader stored in it is visible before the grace period can end.
+  if (d === 1 && s.inProgress && s.blocked.get(ctx.name) === s.sections.get(ctx.name)) {
+    const { machine, cpu } = current();
+    machine.memory.mb(cpu.id);
+  }
 }
 
 /**

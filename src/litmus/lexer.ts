@@ -33,11 +33,11 @@ export function tokenize(src: string, firstLine = 1): Token[] {
       line++;
       i++;
     } else if (c === " " || c === "\t" || c === "\r") i++;
-    else if (src.startsWith("(*", i) && /[\s*]/.test(src[i + 2] ?? " ")) {
+    else if (src.startsWith("(*", i) && /\s/.test(src[i + 2] ?? " ")) {
       // herd's comment; "(*x" is a call's argument, as in READ_ONCE(*x).
       let depth = 0;
       do {
-        if (src.startsWith("(*", i) && /[\s*]/.test(src[i + 2] ?? " ")) (depth++, (i += 2));
+        if (src.startsWith("(*", i) && /\s/.test(src[i + 2] ?? " ")) (depth++, (i += 2));
         else if (src.startsWith("*)", i)) (depth--, (i += 2));
         else if (i >= src.length) fail("a (* comment is never closed");
         else (src[i] === "\n" && line++, i++);

@@ -94,13 +94,15 @@ class Parser {
       if (this.accept(";")) continue;
       let type = "";
       while (this.peek().kind === "id" && TYPES.has(this.peek().text)) type += (type ? " " : "") + this.next().text;
-      while (this.accept("*")) type += "*";
-      const line = this.peek().line;
-      const v = this.var();
-      if (v.thread === undefined) file.declared.set(v.name, type || "int");
-      if (this.accept("=")) {
-        file.init.push({ v, value: this.initValue(), line });
-      }
+      // One or more declarators of the type: int x = 1, y = 2;
+      do {
+        let stars = "";
+        while (this.accept("*")) stars += "*";
+        const line = this.peek().line;
+        const v = this.var();
+        if (v.thread === undefined) file.declared.set(v.name, (type || "int") + stars);
+        if (this.accept("=")) file.init.push({ v, value: this.initValue(), line });
+      } while (this.accept(","));
       if (!this.is("}")) this.expect(";");
     }
   }
@@ -307,7 +309,9 @@ export function parseLitmus(src: string): LitmusFile {
   const head = (nl < 0 ? src : src.slice(0, nl)).trim();
   const hm = /^C\s+(\S+)/.exec(head);
   if (hm === null) throw new LitmusError(1, `not a C litmus test: the first line must be 'C name', found '${head.slice(0, 40)}'`);
-  const result = /Result:\s*([A-Za-z]+)/.exec(src)?.[1];
+  // The Result line belongs to the comment between the name and the init block.
+  const preamble = src.slice(0, Math.max(0, src.search(/^\s*\{/m)));
+  const result = /^\s*(?:\(\*)?\s*\*?\s*Result:\s*([A-Za-z]+)/m.exec(preamble)?.[1];
   const p = new Parser(tokenize(nl < 0 ? "" : src.slice(nl + 1), 2));
   const file: LitmusFile = { name: hm[1]!, result, init: [], declared: new Map(), threads: [], locations: [], quantifier: "exists", cond: { k: "const", v: true } };
   while (p.peek().kind === "str") p.next();

@@ -125,8 +125,16 @@ class Compiler {
         return { k: "un", op: e.op, e: this.pure(e.e) };
       case "bin": {
         if (e.op === "&&" || e.op === "||") {
-          // Both sides are evaluated: a litmus condition's right side has no side effects worth skipping.
-          return { k: "bin", op: e.op, a: this.pure(e.a), b: this.pure(e.b) };
+          // C's short circuit: the right side (and the accesses in it) runs only when the left does not decide.
+          const dst = this.temp();
+          const truth = (p: Pure): Pure => ({ k: "un", op: "!", e: { k: "un", op: "!", e: p } });
+          this.code.push({ op: "local", dst, e: truth(this.pure(e.a)) });
+          const decided: Pure = e.op === "&&" ? { k: "reg", name: dst } : { k: "un", op: "!", e: { k: "reg", name: dst } };
+          const skip = { op: "branch" as const, c: decided, ifFalse: -1 };
+          this.code.push(skip);
+          this.code.push({ op: "local", dst, e: truth(this.pure(e.b)) });
+          skip.ifFalse = this.code.length;
+          return { k: "reg", name: dst };
         }
         return { k: "bin", op: e.op, a: this.pure(e.a), b: this.pure(e.b) };
       }

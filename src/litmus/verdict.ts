@@ -84,8 +84,8 @@ export function observedVars(f: LitmusFile): Var[] {
 /** A test compiled: its locations with their initial values, its locks, each process's instructions and initial registers. */
 export function compile(f: LitmusFile) {
   const { locs, locks } = locationsOf(f);
-  const names = new Set([...locs.keys(), ...locks]);
-  const programs = f.threads.map((t) => compileThread(t, names));
+  // A process names the locations it takes as parameters; every other name in it is a register.
+  const programs = f.threads.map((t) => compileThread(t, new Set(t.params.map((p) => p.name))));
   const registers = f.threads.map(() => new Map<string, Value>());
   for (const i of f.init) if (i.v.thread !== undefined) registers[i.v.thread]?.set(i.v.name, i.value);
   return { locs, locks, programs, registers };

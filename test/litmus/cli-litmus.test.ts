@@ -120,3 +120,42 @@ exists (0:r0=x /\\ 0:r2=8 /\\ v=0)
     expect(judge(t, ["sc", "weak"]).map((v) => v.verdict)).toEqual(["Always", "Always"]);
   });
 });
+
+describe("litmus: C as herd reads it", () => {
+  const verdicts = (src: string) => judge(parseLitmus(src), ["sc", "weak"]).map((v) => v.verdict);
+
+  it("a register may be named like another process's location", () => {
+    expect(verdicts(`C regname
+{}
+P0(int *x) { int y; y = 7; WRITE_ONCE(*x, y); }
+P1(int *y) { WRITE_ONCE(*y, 1); }
+exists (x=7 /\\ y=1)
+`)).toEqual(["Always", "Always"]);
+  });
+
+  it("&& and || short-circuit: the right side's accesses run only when needed", () => {
+    expect(verdicts(`C guard
+{ int *p = &x; }
+P0(int **p, int *x) { int *r0; int r1 = 0; r0 = READ_ONCE(*p); if (r0 != 0 && READ_ONCE(*r0) == 0) r1 = 1; }
+P1(int **p) { WRITE_ONCE(*p, 0); }
+exists (0:r1=1)
+`)).toEqual(["Sometimes", "Sometimes"]);
+    expect(verdicts(`C no-xchg
+{}
+P0(int *x) { int r0 = 0; int r1 = 0; if (r0 != 0 && xchg(x, 1) == 0) r1 = 1; if (r0 == 0 || xchg(x, 2) == 0) r1 = r1 + 2; }
+exists (x=0 /\\ 0:r1=2)
+`)).toEqual(["Always", "Always"]);
+  });
+
+  it("declarators share a type in the init block, a double pointer reads through twice, and only the header's Result counts", () => {
+    const t = parseLitmus(`C misc
+(* an aside that mentions Result: Never in passing *)
+(* Result: Always *)
+{ int x = 1, y = 2; int *p = &x; int **pp = &p; }
+P0(int ***pp, int *y) { int *r0; int r1; r0 = READ_ONCE(**pp); r1 = READ_ONCE(*r0); }
+exists (0:r0=x /\\ 0:r1=1 /\\ y=2)
+`);
+    expect(t.result).toBe("Always");
+    expect(judge(t, ["sc"]).map((v) => [v.verdict, v.contradicts])).toEqual([["Always", false]]);
+  });
+});

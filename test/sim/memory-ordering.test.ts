@@ -12,6 +12,9 @@ import { installKernel } from "../../src/kernel/lockdep.ts";
 import { setBooting } from "../../src/sim/current.ts";
 import { Machine } from "../../src/sim/machine.ts";
 import { MEMORY_MODELS } from "../../src/sim/memory.ts";
+import { rcu_init } from "../../src/kernel/rcu.ts";
+import type { shared_t } from "../../src/kernel/barrier.ts";
+import type { Gen } from "../../src/sim/step.ts";
 import type { MemoryModel } from "../../src/sim/memory.ts";
 
 const occurs = (t: LitmusTest, mode: MemoryModel, outcome: string) => litmusOutcomes(t, mode).has(outcome);
@@ -257,5 +260,86 @@ describe("reading shared memory outside a step", () => {
     } finally {
       setBooting(null);
     }
+  });
+});
+
+describe("an RCU reader preempted inside its section", () => {
+  /** The reader (R) and another thread (F) on cpu0, the updater (U) on cpu1; events picked by a description. */
+  function world(memory: "weak" | "pso", reader: (x: shared_t, z: shared_t, regs: Record<string, unknown>) => Gen, updater: (x: shared_t, z: shared_t, regs: Record<string, unknown>) => Gen) {
+    const m = new Machine({ cpus: 2, maxSteps: 1000, memory });
+    installKernel(m, { lockdep: false });
+    setBooting(m);
+    rcu_init();
+    const x = DEFINE_SHARED("x", 0);
+    const z = DEFINE_SHARED("z", 0);
+    const regs: Record<string, unknown> = {};
+    m.spawn("R", () => reader(x, z, regs), { cpu: 0, pinned: true });
+    m.spawn("F", function* () {
+      yield "another thread on cpu0";
+    }, { cpu: 0, pinned: true });
+    m.spawn("U", () => updater(x, z, regs), { cpu: 1, pinned: true });
+    setBooting(null);
+    let i = 0;
+    const take = (want: string) => {
+      const e = m.enabledEvents().find((e) => JSON.stringify(e).includes(want));
+      if (e === undefined) return false;
+      m.apply(e, i++);
+      return true;
+    };
+    return { m, regs, take };
+  }
+
+  it("the grace period waits for it, though its CPU has passed a quiescent state", () => {
+    const { take } = world(
+      "weak",
+      function* (x, z, r) {
+        rcu_read_lock();
+        yield "rcu_read_lock()";
+        r.r0 = READ_ONCE(x);
+        yield "r0 = x";
+        r.r1 = READ_ONCE(z);
+        yield "r1 = z";
+        rcu_read_unlock();
+        yield "rcu_read_unlock()";
+      },
+      function* (x, z) {
+        WRITE_ONCE(x, 1);
+        yield "x = 1";
+        yield* synchronize_rcu();
+        WRITE_ONCE(z, 1);
+        yield "z = 1";
+      },
+    );
+    for (const e of ['"step","cpu":1', '"step","cpu":1', "gp-start", '"step","cpu":0', '"step","cpu":0', '"preempt","cpu":0', "qs-cpu0", "qs-cpu1"]) expect(take(e), e).toBe(true);
+    // The reader is still in its section, preempted: the grace period cannot end.
+    expect(take("gp-end")).toBe(false);
+  });
+
+  it("the end of a section a grace period waits for is a barrier: its stores are visible when synchronize_rcu() returns", () => {
+    const { take, regs } = world(
+      "pso",
+      function* (x, z, r) {
+        rcu_read_lock();
+        yield "rcu_read_lock()";
+        r.r0 = READ_ONCE(x);
+        yield "r0 = x";
+        WRITE_ONCE(z, 1);
+        yield "z = 1";
+        rcu_read_unlock();
+        yield "rcu_read_unlock()";
+      },
+      function* (x, z, r) {
+        WRITE_ONCE(x, 1);
+        yield "x = 1";
+        yield* synchronize_rcu();
+        r.u = READ_ONCE(z);
+        yield "u = z";
+      },
+    );
+    // R enters its section, U starts waiting, R reads and is preempted, both CPUs report, F runs and ends, R stores z and leaves.
+    const plan = ['"step","cpu":0', '"step","cpu":1', '"step","cpu":1', "gp-start", '"step","cpu":0', '"preempt","cpu":0', "qs-cpu0", "qs-cpu1"];
+    for (const e of [...plan, '"step","cpu":0', '"step","cpu":0', '"step","cpu":0', '"step","cpu":0', "gp-end", '"step","cpu":1', '"step","cpu":1'])
+      expect(take(e), e).toBe(true);
+    expect(regs.u).toBe(1);
   });
 });
