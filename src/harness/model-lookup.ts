@@ -14,6 +14,40 @@ export function recordedModelFile(cxFile: string, modelFile: string): string {
   return path.relative(path.dirname(path.resolve(cxFile)), path.resolve(modelFile)).split(path.sep).join("/");
 }
 
+/** The project a path belongs to: the nearest folder above it holding a package.json, its links resolved. */
+export function projectRoot(from: string): string | undefined {
+  let dir = fs.realpathSync(from);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/**
+ * A counterexample file is data: the model file it records is loaded only if
+ * it lies inside the project the command runs in (the folder holding the
+ * package.json above the working directory), links resolved, so that a JSON
+ * file from elsewhere (a pull request, a CI artifact) never runs code of its
+ * author's choosing. Returns why not, or undefined when it may be loaded.
+ */
+export function refuseRecordedModelFile(cxFile: string, recorded: string, cwd = process.cwd()): string | undefined {
+  const root = projectRoot(cwd);
+  const deliberately = "a counterexample file never runs code from outside the project; to run it deliberately, give the file with --model-file";
+  if (root === undefined) return `found.modelFile '${recorded}' cannot be loaded: the command does not run inside a project (no package.json above ${cwd}); ${deliberately}`;
+  const target = path.resolve(path.dirname(path.resolve(cxFile)), recorded);
+  let real: string;
+  try {
+    real = fs.realpathSync(target);
+  } catch {
+    return undefined; // missing: loading it says so
+  }
+  const rel = path.relative(root, real);
+  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) return `found.modelFile '${recorded}' leads outside the project ${root}: ${deliberately}`;
+  return undefined;
+}
+
 export class ModelLookup {
   private readonly loaded = new Map<string, Promise<AnyModel>>();
 
@@ -44,6 +78,8 @@ export class ModelLookup {
     const recorded = (json.found as { modelFile?: unknown } | undefined)?.modelFile;
     if (typeof recorded !== "string")
       return { error: `unknown model '${name}' (known: ${this.known()}); for a model of your own, give its file with --model-file` };
+    const refused = refuseRecordedModelFile(file, recorded);
+    if (refused !== undefined) return { error: refused };
     const modelFile = path.resolve(path.dirname(file), recorded);
     let model: AnyModel;
     try {

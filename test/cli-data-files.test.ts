@@ -1,0 +1,67 @@
+// A counterexample file is data: the model file it records is loaded only
+// from inside the project the command runs in (here, this one), so a JSON
+// file from elsewhere never runs code.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { cli, tmp } from "./helpers/cli.ts";
+
+/** A project holding a counterexample whose found.modelFile is `recorded`, and a module outside it that leaves a marker when imported. */
+function world(recorded: (outside: string) => string, opts: { link?: boolean; project?: boolean } = {}) {
+  const top = tmp();
+  const project = path.join(top, "project");
+  const outside = path.join(top, "outside");
+  fs.mkdirSync(path.join(project, "counterexamples"), { recursive: true });
+  fs.mkdirSync(outside);
+  if (opts.project !== false) fs.writeFileSync(path.join(project, "package.json"), "{}\n");
+  const marker = path.join(top, "ran");
+  fs.writeFileSync(path.join(outside, "evil.ts"), `import * as fs from "node:fs";\nfs.writeFileSync(${JSON.stringify(marker)}, "ran");\nexport default {};\n`);
+  if (opts.link) fs.symlinkSync(path.join(outside, "evil.ts"), path.join(project, "model.ts"));
+  const cx = {
+    format: "krh-counterexample/1",
+    model: "mine",
+    variant: "v",
+    property: "p",
+    config: { cpus: 1, maxSteps: 10 },
+    workload: 0,
+    schedule: [],
+    failure: { message: "m", event: 0, contexts: [] },
+    found: { strategy: "fast-check", seed: 1, runs: 1, fastCheck: "4.10.2", date: "2026-01-01T00:00:00.000Z", modelFile: recorded(outside) },
+  };
+  const file = path.join(project, "counterexamples", "mine.json");
+  fs.writeFileSync(file, JSON.stringify(cx));
+  return { file, marker };
+}
+
+describe("a counterexample file never runs code from outside the project", () => {
+  it.each([
+    ["a relative path leading out", () => world(() => "../../outside/evil.ts"), /leads outside the project/],
+    ["an absolute path", () => world((o) => path.join(o, "evil.ts")), /leads outside the project/],
+    ["a link inside the project leading out", () => world(() => "../model.ts", { link: true }), /leads outside the project/],
+    ["a counterexample outside any project", () => world(() => "../../outside/evil.ts", { project: false }), /leads outside the project/],
+  ])("%s: refused in one line, nothing imported", async (_what, make, reason) => {
+    const { file, marker } = make();
+    for (const cmd of ["replay", "show"]) {
+      const r = await cli([cmd, file]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(reason);
+      expect(r.err).toMatch(/give the file with --model-file/);
+      expect(r.err.split("\n").filter((l) => l.includes("found.modelFile"))).toHaveLength(1);
+      expect(fs.existsSync(marker)).toBe(false);
+    }
+  });
+});
+
+describe("refuseRecordedModelFile", () => {
+  it("outside any project nothing a file records is loaded", async () => {
+    const { refuseRecordedModelFile } = await import("../src/harness/model-lookup.ts");
+    const { file } = world(() => "model.ts");
+    const nowhere = fs.mkdtempSync("/tmp/krh-noproject-");
+    expect(refuseRecordedModelFile(file, "model.ts", nowhere)).toMatch(/^found\.modelFile 'model\.ts' cannot be loaded: the command does not run inside a project/);
+    const repo = path.join(import.meta.dirname, "..");
+    const inside = path.relative(path.dirname(file), path.join(repo, "examples", "irq-counter.ts"));
+    expect(fs.existsSync(path.resolve(path.dirname(file), inside))).toBe(true);
+    expect(refuseRecordedModelFile(file, inside, repo)).toBeUndefined();
+    expect(refuseRecordedModelFile(file, inside, nowhere)).toMatch(/cannot be loaded/);
+  });
+});
