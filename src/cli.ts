@@ -27,6 +27,11 @@ export async function main(
   err: (s: string) => void = (s) => console.error(s),
   tty: ProgressStream = process.stderr,
 ): Promise<number> {
+  // What a file holds reaches the terminal or a CI log only with its control characters escaped.
+  const rawOut = out;
+  const rawErr = err;
+  out = (s) => rawOut(escapeControls(s));
+  err = (s) => rawErr(escapeControls(s));
   const [cmd, ...rest] = argv;
   try {
     if (cmd === "help" || cmd === "--help" || cmd === "-h") {
@@ -52,6 +57,11 @@ export async function main(
     err(`error: ${oneLine(e instanceof Error ? e.message : String(e))} (KRH_DEBUG=1 shows where)`);
     return 2;
   }
+}
+
+/** Control characters (an escape sequence in a hostile file) written as \xNN; lines and tabs stay. */
+export function escapeControls(s: string): string {
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " ").trim();

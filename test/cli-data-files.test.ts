@@ -65,3 +65,18 @@ describe("refuseRecordedModelFile", () => {
     expect(refuseRecordedModelFile(file, inside, nowhere)).toMatch(/cannot be loaded/);
   });
 });
+
+describe("what a file holds reaches the terminal escaped", () => {
+  it("an escape sequence in failure.message is printed as \\x1b, never as the control character", async () => {
+    const src = path.join(import.meta.dirname, "..", "counterexamples", "mempool");
+    const name = fs.readdirSync(src).find((f) => f.endsWith(".json"))!;
+    const cx = JSON.parse(fs.readFileSync(path.join(src, name), "utf8"));
+    cx.failure.message = "\u001b[2J\u001b]0;owned\u0007 cleared your screen";
+    const file = path.join(tmp(), "hostile.json");
+    fs.writeFileSync(file, JSON.stringify(cx));
+    const r = await cli(["show", file]);
+    const all = r.out + r.err;
+    expect(all).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(all).toContain("\\x1b[2J\\x1b]0;owned\\x07 cleared your screen");
+  });
+});
