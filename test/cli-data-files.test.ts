@@ -80,3 +80,27 @@ describe("what a file holds reaches the terminal escaped", () => {
     expect(all).toContain("\\x1b[2J\\x1b]0;owned\\x07 cleared your screen");
   });
 });
+
+describe("files of every kind", () => {
+  it("a FIFO named .json is refused at once, a BOM is dropped, an oversized file is refused", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const dir = tmp();
+    const fifo = path.join(dir, "pipe.json");
+    execFileSync("mkfifo", [fifo]);
+    const r = await cli(["replay", fifo]);
+    expect(r.code).toBe(2);
+    expect(r.err + r.out).toMatch(/pipe\.json: not a regular file/);
+
+    const src = path.join(import.meta.dirname, "..", "counterexamples", "mempool");
+    const name = fs.readdirSync(src).find((f) => f.endsWith(".json"))!;
+    const bom = path.join(tmp(), "bom.json");
+    fs.writeFileSync(bom, "\uFEFF" + fs.readFileSync(path.join(src, name), "utf8"));
+    expect((await cli(["replay", bom])).code).toBe(0);
+
+    const big = path.join(tmp(), "big.json");
+    fs.writeFileSync(big, " ".repeat((1 << 20) + 1));
+    const b = await cli(["replay", big]);
+    expect(b.code).toBe(2);
+    expect(b.err + b.out).toMatch(/big\.json: 1048577 bytes, more than a counterexample file may hold \(1048576\)/);
+  });
+});

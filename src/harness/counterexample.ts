@@ -98,13 +98,25 @@ export function writeCounterexample(outDir: string, cx: Counterexample): Saved {
 
 export type ReadResult = { cx: Counterexample; model: AnyModel } | { error: string };
 
-function readJson(file: string): { json: unknown } | { error: string } {
-  let text: string;
+/** The largest counterexample file read: a saved one is a few kilobytes. */
+export const MAX_FILE_BYTES = 1 << 20;
+
+/** A counterexample file's text: a regular file (never a FIFO or a device, which could block), within the size limit, a BOM dropped. */
+export function readCounterexampleText(file: string): { text: string } | { error: string } {
   try {
-    text = fs.readFileSync(file, "utf8");
+    const st = fs.statSync(file);
+    if (!st.isFile()) return { error: "not a regular file" };
+    if (st.size > MAX_FILE_BYTES) return { error: `${st.size} bytes, more than a counterexample file may hold (${MAX_FILE_BYTES})` };
+    return { text: fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "") };
   } catch (err) {
     return { error: `cannot read it: ${(err as Error).message}` };
   }
+}
+
+function readJson(file: string): { json: unknown } | { error: string } {
+  const read = readCounterexampleText(file);
+  if ("error" in read) return read;
+  const text = read.text;
   try {
     return { json: JSON.parse(text) };
   } catch (err) {

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AnyModel } from "../kernel/model.ts";
 import type { Counterexample } from "./counterexample.ts";
+import { readCounterexampleText } from "./counterexample.ts";
 import { ModelFileError, loadModelFile } from "./model-file.ts";
 
 export type ModelFinder = (name: string) => AnyModel | undefined;
@@ -69,7 +70,9 @@ export class ModelLookup {
     const plain: ModelFinder = (name) => this.given.find((m) => m.name === name) ?? this.builtins.find((m) => m.name === name);
     let json: Partial<Counterexample>;
     try {
-      json = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Counterexample>;
+      const read = readCounterexampleText(file);
+      if ("error" in read) return { find: plain };
+      json = JSON.parse(read.text) as Partial<Counterexample>;
     } catch {
       return { find: plain };
     }
