@@ -30,22 +30,22 @@ export function INIT_LIST_HEAD<T extends { name: string }>(entry: T): T & list_h
   return e;
 }
 
-/** list_add_rcu(): adds `entry` at the front, published with rcu_assign_pointer(). Part of the caller's step. */
-export function list_add_rcu(entry: list_head, head: list_head): void {
-  const next = head.next;
+/** __list_add_rcu(): links `entry` between `prev` and `next`, published with rcu_assign_pointer(). */
+function __list_add_rcu(entry: list_head, prev: list_head, next: list_head): void {
   entry.next = next;
-  entry.prev = head;
-  rcu_assign_pointer(head, "next", entry);
+  entry.prev = prev;
+  rcu_assign_pointer(prev, "next", entry);
   next.prev = entry;
+}
+
+/** list_add_rcu(): adds `entry` at the front. Part of the caller's step. */
+export function list_add_rcu(entry: list_head, head: list_head): void {
+  __list_add_rcu(entry, head, head.next);
 }
 
 /** list_add_tail_rcu(): adds `entry` at the end. */
 export function list_add_tail_rcu(entry: list_head, head: list_head): void {
-  const prev = head.prev;
-  entry.next = head;
-  entry.prev = prev;
-  rcu_assign_pointer(prev, "next", entry);
-  head.prev = entry;
+  __list_add_rcu(entry, head.prev, head);
 }
 
 /** list_del_rcu(): unlinks `entry`; its `next` stays, for readers on it. It may be freed only after a grace period. */
