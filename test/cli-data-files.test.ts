@@ -104,3 +104,17 @@ describe("files of every kind", () => {
     expect(b.err + b.out).toMatch(/big\.json: 1048577 bytes, more than a counterexample file may hold \(1048576\)/);
   });
 });
+
+describe("a hand-edited schedule", () => {
+  it("an event naming an interrupt line or a thread the model never has is bad input (exit 2), not an event skipped", async () => {
+    const src = path.join(import.meta.dirname, "..", "counterexamples", "mempool");
+    const name = fs.readdirSync(src).find((f) => f.endsWith(".json"))!;
+    const cx = JSON.parse(fs.readFileSync(path.join(src, name), "utf8"));
+    cx.schedule.unshift({ kind: "irq", cpu: 0, line: "no-such-line" }, { kind: "preempt", cpu: 0, to: "nobody" });
+    const file = path.join(tmp(), "edited.json");
+    fs.writeFileSync(file, JSON.stringify(cx));
+    const r = await cli(["replay", file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`error: ${file}: event 0 names interrupt line 'no-such-line', which the model never registers (and 1 more)`);
+  });
+});

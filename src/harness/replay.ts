@@ -42,9 +42,35 @@ export function replayCounterexample(cx: Counterexample, model: AnyModel): Varia
   return out;
 }
 
+/**
+ * An event that names what the model's run never has (an interrupt line, a
+ * thread, a CPU, an environment source) is a mistake in the file, not an
+ * event that happened not to be enabled: the first such, as one line.
+ */
+export function unknownInSchedule(cx: Counterexample, model: AnyModel): string | undefined {
+  const m = runSchedule(model, cx.variant, cx.config, cx.workload, cx.schedule, { focus: cx.property }).machine;
+  const problems: string[] = [];
+  const cpu = (n: number) => (Number.isInteger(n) && n >= 0 && n < m.cpus.length ? undefined : `cpu${n}, but the machine has ${m.cpus.length} CPU(s)`);
+  cx.schedule.forEach((e, i) => {
+    let why: string | undefined;
+    if (e.kind === "env") why = m.envSources.some((s) => s.name === e.source) ? undefined : `environment source '${e.source}', which the model's run never has`;
+    else if (e.kind === "migrate") why = cpu(e.cpu) ?? (m.thread(e.thread) === undefined ? `thread '${e.thread}', which the model never creates` : undefined);
+    else {
+      why = cpu(e.cpu);
+      if (why === undefined && e.kind === "irq" && !m.hasIrqLine(e.line)) why = `interrupt line '${e.line}', which the model never registers`;
+      if (why === undefined && e.kind === "preempt" && m.thread(e.to) === undefined) why = `thread '${e.to}', which the model never creates`;
+    }
+    if (why !== undefined) problems.push(`event ${i} names ${why}`);
+  });
+  if (problems.length === 0) return undefined;
+  return problems[0]! + (problems.length > 1 ? ` (and ${problems.length - 1} more)` : "");
+}
+
 export function replayFile(file: string, findModel: (name: string) => AnyModel | undefined): FileReplay {
   const r = readCounterexampleFile(file, findModel);
   if ("error" in r) return { file, error: r.error, variants: [], ok: false };
+  const unknown = unknownInSchedule(r.cx, r.model);
+  if (unknown !== undefined) return { file, error: unknown, variants: [], ok: false };
   const variants = replayCounterexample(r.cx, r.model);
   const declaredCorrect = r.model.variants[r.cx.variant]!.correct;
   return {
