@@ -8,7 +8,7 @@ import { hunt } from "../src/harness/hunt.ts";
 import { Run, runSchedule } from "../src/harness/run.ts";
 import { removableEvents } from "../src/harness/minimize.ts";
 import { replayCounterexample } from "../src/harness/replay.ts";
-import { renderTrace } from "../src/harness/trace-text.ts";
+import { renderTrace } from "../src/explain/trace-text.ts";
 import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
 

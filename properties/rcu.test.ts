@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { hunt } from "../src/harness/hunt.ts";
 import { removableEvents } from "../src/harness/minimize.ts";
 import { replayCounterexample } from "../src/harness/replay.ts";
-import { renderTrace } from "../src/harness/trace-text.ts";
+import { renderTrace } from "../src/explain/trace-text.ts";
 import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
 

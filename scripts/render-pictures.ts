@@ -8,11 +8,11 @@
 // when some file cannot be read (after drawing all the others).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { IndexItem } from "../src/harness/picture-html.ts";
+import type { IndexItem } from "../src/explain/picture-html.ts";
 import { lookup } from "../src/cli/models.ts";
 import { counterexampleFiles, readCounterexampleFile } from "../src/harness/counterexample.ts";
-import { renderHtml, renderIndexHtml } from "../src/harness/picture-html.ts";
-import { renderSvg } from "../src/harness/picture-svg.ts";
+import { renderHtml, renderIndexHtml } from "../src/explain/picture-html.ts";
+import { renderSvg } from "../src/explain/picture-svg.ts";
 
 const [out, dir = "counterexamples"] = process.argv.slice(2);
 if (out === undefined) {

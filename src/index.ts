@@ -10,7 +10,7 @@ export { minimize, minimizeSchedule, removableEvents } from "./harness/minimize.
 export type { Counterexample, Saved } from "./harness/counterexample.ts";
 export { FORMAT, writeCounterexample, readCounterexampleFile, counterexampleFiles, serialize } from "./harness/counterexample.ts";
 export { replayCounterexample, replayFile, replayAll, describeReplay } from "./harness/replay.ts";
-export { renderTrace } from "./harness/trace-text.ts";
+export { renderTrace } from "./explain/trace-text.ts";
 export { loadModelFile, modelShapeError, ModelFileError } from "./harness/model-file.ts";
 // fast-check itself, at the version the harness pins: a model's workload is one of its arbitraries.
 export { default as fc } from "fast-check";

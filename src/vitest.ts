@@ -12,7 +12,7 @@ import type { HuntResult } from "./harness/hunt.ts";
 import { hunt } from "./harness/hunt.ts";
 import { removableEvents } from "./harness/minimize.ts";
 import { describeReplay, replayCounterexample, replayFile } from "./harness/replay.ts";
-import { renderTrace } from "./harness/trace-text.ts";
+import { renderTrace } from "./explain/trace-text.ts";
 import type { AnyModel, MachineConfig } from "./kernel/model.ts";
 import { allProperties, variantConfig } from "./kernel/model.ts";
 import { STRATEGIES } from "./strategies/index.ts";

@@ -5,11 +5,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readCounterexampleFile } from "../src/harness/counterexample.ts";
-import { loadPictures } from "../src/harness/picture.ts";
+import { loadPictures } from "../src/explain/picture.ts";
 import { findModel } from "../src/models/index.ts";
 import { cli, root, tmp } from "./helpers/cli.ts";
 
-const rendered = ["picture-svg.ts", "picture-html.ts"].every((f) => fs.existsSync(path.join(root, "src", "harness", f)));
+const rendered = ["picture-svg.ts", "picture-html.ts"].every((f) => fs.existsSync(path.join(root, "src", "explain", f)));
 const saved = path.join(root, "counterexamples", "spinlock", "shared-flags--irq-state--b63811c5.json");
 
 describe.runIf(rendered)("show's pictures", () => {

@@ -3,9 +3,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { counterexampleFiles, readCounterexampleFile } from "../harness/counterexample.ts";
-import type { IndexItem, Pictures } from "../harness/picture.ts";
-import { loadPictures } from "../harness/picture.ts";
-import { renderTrace } from "../harness/trace-text.ts";
+import type { IndexItem, Pictures } from "../explain/picture.ts";
+import { loadPictures } from "../explain/picture.ts";
+import { renderTrace } from "../explain/trace-text.ts";
 import type { Io } from "./common.ts";
 import { UsageError, parse } from "./common.ts";
 import { lookup, modelsFromFiles } from "./models.ts";

@@ -6,8 +6,8 @@ import { lockHolds } from "../kernel/inspect.ts";
 import type { LockHold } from "../kernel/inspect.ts";
 import type { AnyModel } from "../kernel/model.ts";
 import type { Machine } from "../sim/machine.ts";
-import type { Counterexample } from "./counterexample.ts";
-import { Run } from "./run.ts";
+import type { Counterexample } from "../harness/counterexample.ts";
+import { Run } from "../harness/run.ts";
 
 export interface CpuSnapshot {
   irqsEnabled: boolean;

@@ -11,7 +11,7 @@ import type { ScheduleEvent } from "../sim/events.ts";
 import { describeEvent } from "../sim/events.ts";
 import type { Failure } from "../sim/failure.ts";
 import type { TraceEntry } from "../sim/machine.ts";
-import type { Counterexample } from "./counterexample.ts";
+import type { Counterexample } from "../harness/counterexample.ts";
 import { escapeMarkup as esc, fitChars, wrapChars } from "./markup-text.ts";
 import { drawLegend } from "./picture-legend.ts";
 import { DRAIN_GREY, ENV_COLOUR, FAIL_RED, IRQS_OFF, PREEMPT_OFF, Palette, lineOf, tint } from "./picture-palette.ts";

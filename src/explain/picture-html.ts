@@ -5,7 +5,7 @@
 import type { AnyModel } from "../kernel/model.ts";
 import { MACHINE_PROPERTIES } from "../kernel/model.ts";
 import { describeEvent } from "../sim/events.ts";
-import type { Counterexample } from "./counterexample.ts";
+import type { Counterexample } from "../harness/counterexample.ts";
 import { escapeMarkup as esc } from "./markup-text.ts";
 import { renderSvg } from "./picture-svg.ts";
 import { renderTrace } from "./trace-text.ts";

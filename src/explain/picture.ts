@@ -3,7 +3,7 @@
 // live in picture-svg.ts and picture-html.ts; this module only finds them,
 // so that the commands that draw no picture never load them.
 import type { AnyModel } from "../kernel/model.ts";
-import type { Counterexample } from "./counterexample.ts";
+import type { Counterexample } from "../harness/counterexample.ts";
 
 export interface IndexItem {
   file: string;

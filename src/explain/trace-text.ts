@@ -2,8 +2,8 @@
 // row per machine action, the failing row and its property marked.
 import type { AnyModel } from "../kernel/model.ts";
 import type { TraceEntry } from "../sim/machine.ts";
-import type { Counterexample } from "./counterexample.ts";
-import { runSchedule } from "./run.ts";
+import type { Counterexample } from "../harness/counterexample.ts";
+import { runSchedule } from "../harness/run.ts";
 
 const MAX_COL = 64;
 
