@@ -45,7 +45,7 @@ export type { IrqFlags } from "./irqflags.ts";
 export { smp_processor_id, num_possible_cpus, in_interrupt, current_name } from "./smp.ts";
 export { PerCpu, alloc_percpu, this_cpu_ptr, per_cpu } from "./percpu.ts";
 export { kthread_run, kthread_create, kthread_stop, kthread_should_stop, wait_event, spin_until } from "./sched.ts";
-export type { ThreadOptions } from "./sched.ts";
+export type { ThreadOptions, task_struct } from "./sched.ts";
 export { request_irq, free_irq, raise_irq, request_threaded_irq, IRQ_HANDLED, IRQ_WAKE_THREAD, IRQ_THREAD_PRIO } from "./irq.ts";
 export type { IrqOptions, irqreturn_t } from "./irq.ts";
 export { violation, BUG } from "./bug.ts";

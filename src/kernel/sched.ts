@@ -10,6 +10,9 @@ import { sleepWait, spinWait } from "../sim/step.ts";
 import { task_started, wait_event_wq, wait_queue_head_t, wake_up_process } from "./wait.ts";
 import { kernel_call } from "./kernel_call.ts";
 
+/** A thread, as kthread_run() and kthread_create() return it (Linux's struct task_struct). */
+export type task_struct = Context;
+
 export interface ThreadOptions {
   /** The CPU whose run queue it starts on. */
   cpu: number;

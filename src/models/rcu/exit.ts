@@ -1,12 +1,11 @@
 // The module's exit path, variant by variant: stop everything that posts
 // callbacks, make sure the callbacks have run, unload.
-import type { Gen, timer_list } from "../../kernel/index.ts";
-import type { Context } from "../../sim/context.ts";
+import type { Gen, task_struct, timer_list } from "../../kernel/index.ts";
 import { del_timer_sync, free_irq, kthread_stop, module_unload, rcu_barrier, rcu_barrier_count_from_zero, synchronize_rcu } from "../../kernel/index.ts";
 import type { ModuleData } from "./list.ts";
 import { demo_free_all } from "./list.ts";
 
-export function* demo_exit(d: ModuleData, variant: string, threads: Context[], timer: timer_list | null, irqLine: string | null): Gen {
+export function* demo_exit(d: ModuleData, variant: string, threads: task_struct[], timer: timer_list | null, irqLine: string | null): Gen {
   for (const t of threads) yield* kthread_stop(t);
   if (irqLine !== null) yield* free_irq(irqLine);
   const stopTimer = function* () {
