@@ -10,7 +10,7 @@ import { hunt } from "../src/harness/hunt.ts";
 import { huntParallel } from "../src/harness/parallel.ts";
 import type { AnyModel } from "../src/kernel/model.ts";
 import { variantConfig } from "../src/kernel/model.ts";
-import { MODELS, findModel } from "../src/models/index.ts";
+import { BUILTIN_MODELS_MODULE, MODELS, findModel } from "../src/models/index.ts";
 import { STRATEGIES } from "../src/strategies/index.ts";
 import { MEMORY_MODELS } from "../src/sim/memory.ts";
 import { floorEventsPerSecond } from "./floor.ts";
@@ -155,7 +155,7 @@ const irqPreempt = { model: mempool, variant: "irq-preempt-lock", config: varian
 let parallel: { runs: number; oneThreadRunsPerSec: number; twoWorkersRunsPerSec: number } | undefined;
 if (!extras) {
   const one = hunt(irqPreempt);
-  const two = await huntParallel(irqPreempt, 2);
+  const two = await huntParallel(irqPreempt, 2, { builtins: BUILTIN_MODELS_MODULE });
   parallel = { runs: parallelRuns, oneThreadRunsPerSec: one.runs / (one.elapsedMs / 1000), twoWorkersRunsPerSec: two.runs / (two.elapsedMs / 1000) };
 }
 

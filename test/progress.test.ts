@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { huntParallel } from "../src/harness/parallel.ts";
 import { HuntProgress, formatElapsed, inCI } from "../src/harness/progress.ts";
 import { variantConfig } from "../src/kernel/model.ts";
-import { findModel } from "../src/models/index.ts";
+import { BUILTIN_MODELS_MODULE, findModel } from "../src/models/index.ts";
 import { cli, fakeStream, jsonFiles, tmp } from "./helpers/cli.ts";
 
 const SUMMARY = /^hunted 1 variant of spinlock: \d+ runs in \d+\.\d s, \d+ runs\/s, 0 failures found$/;
@@ -99,7 +99,7 @@ describe("hunt's progress on the command line", () => {
     const model = findModel("spinlock")!;
     const seen: number[] = [];
     const opts = { model, variant: "irqsave", config: variantConfig(model, "irqsave"), runs: 1000, seed: 1, onRun: (n: number) => void seen.push(n) };
-    const r = await huntParallel(opts, 1, { pollMs: 5 });
+    const r = await huntParallel(opts, 1, { pollMs: 5, builtins: BUILTIN_MODELS_MODULE });
     expect(r.runs).toBe(1000);
     expect(seen.some((n) => n > 0 && n < 1000)).toBe(true);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));

@@ -10,7 +10,7 @@ import { huntParallel } from "../harness/parallel.ts";
 import { HuntProgress, wantsLiveLine } from "../harness/progress.ts";
 import type { AnyModel, MachineConfig } from "../kernel/model.ts";
 import { KERNEL_SETTINGS, OPTIONAL_KERNEL_SETTINGS, allProperties, variantConfig } from "../kernel/model.ts";
-import { MODELS } from "../models/index.ts";
+import { BUILTIN_MODELS_MODULE, MODELS } from "../models/index.ts";
 import { isMemoryModel, MEMORY_MODELS } from "../sim/memory.ts";
 import { STRATEGIES, findStrategy } from "../strategies/index.ts";
 import type { Io } from "./common.ts";
@@ -187,7 +187,7 @@ export async function cmdHunt(args: string[], io: Io): Promise<number> {
       onFound: progress && ((property) => progress.found(property)),
     };
     progress?.begin(`${model.name}/${variant}`);
-    const r: HuntResult = workers > 1 ? await huntParallel(opts, workers, { modelFile: p.modelFile }) : hunt(opts);
+    const r: HuntResult = workers > 1 ? await huntParallel(opts, workers, { modelFile: p.modelFile, builtins: BUILTIN_MODELS_MODULE }) : hunt(opts);
     progress?.end(r.runs);
     const where = `${model.name}/${variant} (${Object.entries(config).map(([k, v]) => `${k}=${v}`).join(" ")})`;
     const secs = (r.elapsedMs / 1000).toFixed(1);

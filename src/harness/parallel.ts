@@ -18,9 +18,14 @@ export function workerShard(base: Shard, w: number, workers: number): Shard {
   return { index: base.index + base.count * w, count: base.count * workers };
 }
 
-/** Where a parallel hunt's workers find the model: a model file of one's own, loaded in each worker (else a built-in model, by name). */
+/**
+ * Where a parallel hunt's workers find the model, which cannot be handed to
+ * a thread: a model file of one's own, loaded in each worker, or a module
+ * whose findModel() knows it by name (BUILTIN_MODELS_MODULE for the built-in ones).
+ */
 export interface ParallelOptions {
   modelFile?: string;
+  builtins?: string;
   /** How often the runs counted so far are passed to opts.onRun. */
   pollMs?: number;
 }
@@ -37,7 +42,7 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
   const pool = Array.from({ length: workers }, (_, w) =>
     // The worker is TypeScript: its entry registers tsx in the thread, then loads it.
     new Worker(new URL("./hunt-worker.mjs", import.meta.url), {
-      workerData: { modelName: model.name, modelFile, opts: { ...plain, shard: workerShard(base, w, workers) }, counters, slot: w },
+      workerData: { modelName: model.name, modelFile, builtins: po.builtins, opts: { ...plain, shard: workerShard(base, w, workers) }, counters, slot: w },
       // Runs allocate a lot and die young: a larger young generation means fewer scavenges competing for the cores.
       resourceLimits: { maxYoungGenerationSizeMb: 64 },
     }),

@@ -10,3 +10,6 @@ export const MODELS: readonly AnyModel[] = [mempool, spinlock, rcu, channel];
 export function findModel(name: string): AnyModel | undefined {
   return MODELS.find((m) => m.name === name);
 }
+
+/** This module, for a worker thread that must find a built-in model by name itself (a parallel hunt). */
+export const BUILTIN_MODELS_MODULE: string = new URL(import.meta.url).href;
