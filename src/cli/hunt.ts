@@ -2,7 +2,7 @@
 import { randomInt } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { relativePath, serialize, writeCounterexample } from "../harness/counterexample.ts";
+import { readCounterexampleFile, relativePath, serialize, writeCounterexample } from "../harness/counterexample.ts";
 import type { HuntOptions, HuntResult, Shard } from "../harness/hunt.ts";
 import { hunt } from "../harness/hunt.ts";
 import { recordedModelFile } from "../harness/model-lookup.ts";
@@ -216,6 +216,13 @@ export async function cmdHunt(args: string[], io: Io): Promise<number> {
     }
     say(`${where}: ${cx.property} broken after ${r.runs} run(s), ${secs} s; shrunk to ${cx.schedule.length} event(s)`);
     say(`  ${cx.failure.message}`);
+    // A file the hunt saved must replay: read it back, as replay and show will.
+    const back = readCounterexampleFile(saved.path, (n) => (n === model.name ? model : undefined));
+    if ("error" in back) {
+      io.err(`error: ${saved.path} was saved but cannot be read back: ${back.error}`);
+      failed = true;
+      continue;
+    }
     say(`  ${saved.created ? "saved" : "already saved as"} ${saved.path}`);
   }
   progress?.finish();

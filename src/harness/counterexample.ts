@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MachineConfig, AnyModel } from "../kernel/model.ts";
-import { KERNEL_SETTINGS, allProperties } from "../kernel/model.ts";
+import { KERNEL_SETTINGS, OPTIONAL_KERNEL_SETTINGS, allProperties } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { eventShapeError } from "../sim/events.ts";
 import { Run } from "./run.ts";
@@ -148,9 +148,10 @@ export function validate(json: unknown, findModel: (name: string) => AnyModel | 
   if (!Number.isInteger(config.maxSteps) || (config.maxSteps as number) < 1) return { error: "config.maxSteps must be a whole number of at least 1" };
   // Settings: the model's and the kernel's, each of its own type; one the file lacks takes its default.
   const known: Record<string, number | string> = { ...KERNEL_SETTINGS, ...model.defaults };
+  const accepted: Record<string, number | string> = { ...known, ...Object.fromEntries(Object.entries(OPTIONAL_KERNEL_SETTINGS).filter(([k]) => !(k in known))) };
   for (const [k, v] of Object.entries(config)) {
-    if (!(k in known)) return { error: `config.${k} is not a setting of model ${model.name} (known: ${Object.keys(known).join(", ")})` };
-    if (typeof v !== typeof known[k]) return { error: `config.${k} must be a ${typeof known[k]}` };
+    if (!(k in accepted)) return { error: `config.${k} is not a setting of model ${model.name} (known: ${Object.keys(accepted).join(", ")})` };
+    if (typeof v !== typeof accepted[k]) return { error: `config.${k} must be a ${typeof accepted[k]}` };
   }
   const cfg = { ...config } as MachineConfig;
   for (const [k, v] of Object.entries(known)) if (!(k in cfg)) cfg[k] = v;

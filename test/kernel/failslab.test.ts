@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFINE_SPINLOCK, GFP_ATOMIC, defineModel, fc, hunt, kmalloc, kthread_run, spin_lock, spin_unlock, variantConfig } from "../../src/index.ts";
 import type { Gen } from "../../src/index.ts";
-import { cli } from "../helpers/cli.ts";
+import { cli, tmp } from "../helpers/cli.ts";
 
 const probe = defineModel<number>({
   name: "alloc_under_lock",
@@ -50,9 +50,16 @@ describe("failslab", () => {
     expect(hunt({ model: probe, variant: "unlock-on-error", config, runs: 300, seed: 1 }).counterexample).toBeUndefined();
   });
 
-  it("--set failslab=N is a setting every model takes", async () => {
+  it("--set failslab=N is a setting every model takes, and a file hunted with it replays", async () => {
     const r = await cli(["hunt", "spinlock", "--variant", "irqsave", "--set", "failslab=1", "--runs", "50", "--quiet"]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
+    const out = tmp();
+    const found = await cli(["hunt", "spinlock", "--variant", "sleep-under-lock", "--set", "failslab=1", "--out", out, "--quiet"]);
+    expect(found.code, found.err).toBe(1);
+    expect(found.out).toMatch(/^  saved /m);
+    const replayed = await cli(["replay", out]);
+    expect(replayed.out).toMatch(/^1 as expected, 0 not as expected, 0 unreadable$/m);
+    expect(replayed.code).toBe(0);
   });
 });
