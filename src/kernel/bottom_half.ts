@@ -74,6 +74,10 @@ export class tasklet_struct {
   /** TASKLET_STATE_RUN: running on `cpu`. */
   running = false;
   cpu = 0;
+  /** The CPU whose list it is queued on. */
+  queuedOn = -1;
+  /** tasklet_kill() holds SCHED: it cannot be scheduled meanwhile. */
+  killing = false;
   constructor(
     readonly name: string,
     readonly func: Code<[tasklet_struct]>,
@@ -92,22 +96,23 @@ function tasklets(m: Machine): tasklet_struct[][] {
     LINE,
     function* tasklet_action() {
       local_irq_enable("tasklet_action");
-      const { cpu } = current();
+      const { machine, cpu } = current();
       const mine = queues[cpu.id]!;
-      while (mine.length > 0) {
-        const t = mine.shift()!;
+      // One pass over the list as it is now (a tasklet scheduled meanwhile runs in the next pass).
+      for (const t of mine.splice(0)) {
         if (t.running) {
-          // Running on another CPU: it stays scheduled, and runs again later here.
+          // Running on another CPU: it stays queued here; that CPU raises this softirq again when it is done.
           mine.push(t);
-          yield `tasklet ${t.name} is running elsewhere: requeued`;
-          break;
+          continue;
         }
         t.running = true;
         t.cpu = cpu.id;
         t.scheduled = false;
+        t.queuedOn = -1;
         yield `tasklet_action: ${t.name}`;
         yield* run_module_code(t.func.owner, `tasklet ${t.func.fname ?? t.name}`, t.func(t));
         t.running = false;
+        if (t.scheduled && t.queuedOn >= 0 && t.queuedOn !== cpu.id) machine.raiseIrq(t.queuedOn, LINE);
       }
       local_irq_disable();
       yield "tasklet_action done";
@@ -127,8 +132,9 @@ export const tasklet_init = tasklet_setup;
 /** tasklet_schedule(): queues the tasklet on this CPU unless it is queued already; it runs from the tasklet softirq. Part of the caller's step. */
 export function tasklet_schedule(t: tasklet_struct): void {
   const { machine, cpu } = current();
-  if (t.scheduled) return;
+  if (t.scheduled || t.killing) return;
   t.scheduled = true;
+  t.queuedOn = cpu.id;
   tasklets(machine)[cpu.id]!.push(t);
   machine.raiseIrq(cpu.id, LINE);
 }
@@ -136,7 +142,11 @@ export function tasklet_schedule(t: tasklet_struct): void {
 /** tasklet_kill(): waits until the tasklet is neither queued nor running. May sleep. */
 function* tasklet_kill_impl(t: tasklet_struct): Gen {
   might_sleep(`tasklet_kill(${t.name})`);
-  if (t.scheduled || t.running) yield wait_event(() => !t.scheduled && !t.running, `tasklet ${t.name} is idle`);
+  // Waits for a queued run to happen, then takes SCHED itself, so that it is not scheduled again, and waits for a running one.
+  if (t.scheduled) yield wait_event(() => !t.scheduled, `tasklet ${t.name} has run`);
+  t.killing = true;
+  if (t.running) yield wait_event(() => !t.running, `tasklet ${t.name} has finished`);
+  t.killing = false;
   yield `tasklet_kill(${t.name})`;
 }
 

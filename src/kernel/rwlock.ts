@@ -20,8 +20,8 @@ import { might_sleep } from "./sleep.ts";
 class RwState implements Lockable {
   readers = 0;
   writer: string | null = null;
-  /** The last release's stores: a later owner sees them (a release, as spin_unlock). */
-  released: StoreMark | null = null;
+  /** Each CPU's last release (an unlock is a release): a later owner sees the stores before every one. */
+  readonly released = new Map<number, StoreMark>();
   constructor(readonly name: string) {}
 }
 
@@ -31,24 +31,26 @@ export class rw_semaphore extends RwState {}
 export const DEFINE_RWLOCK = (name: string): rwlock_t => new rwlock_t(name);
 export const DECLARE_RWSEM = (name: string): rw_semaphore => new rw_semaphore(name);
 
-function visibleHere(l: RwState): boolean {
-  const { machine, cpu } = current();
-  return l.released === null || l.released.cpu === cpu.id || machine.memory.visible(l.released);
+/** Whether `cpu` sees every release of the lock: its own, and the others' once their stores are visible. */
+function releasesVisible(l: RwState, cpu: number): boolean {
+  const m = current().machine;
+  for (const [c, mark] of l.released) if (c !== cpu && !m.memory.visible(mark)) return false;
+  return true;
 }
 
 function release(l: RwState): void {
   const { machine, cpu } = current();
   machine.memory.wmb(cpu.id);
-  l.released = machine.memory.mark(cpu.id);
+  l.released.set(cpu.id, machine.memory.mark(cpu.id));
 }
 
 function* take(l: RwState, how: string, write: boolean, sleeping: boolean, irqsWereOn?: boolean): Gen {
   lock_acquire(l, how, { read: !write, irqsWereOn });
   const holder = holder_of(l);
   const { machine, ctx } = current();
-  const free = () => (write ? l.writer === null && l.readers === 0 : l.writer === null) && (l.released === null || l.released.cpu === ctx.cpu || machine.memory.visible(l.released));
+  const free = () => (write ? l.writer === null && l.readers === 0 : l.writer === null) && [...l.released].every(([c, mark]) => c === ctx.cpu || machine.memory.visible(mark));
   const what = () => `${l.name} is free for ${write ? "writing" : "reading"} (${l.writer !== null ? `written by ${l.writer}` : `${l.readers} reader(s)`})`;
-  while (!(free() && visibleHere(l))) yield sleeping ? sleepWait(free, what, holder) : spinWait(free, what, holder);
+  while (!(free() && releasesVisible(l, ctx.cpu))) yield sleeping ? sleepWait(free, what, holder) : spinWait(free, what, holder);
   if (write) l.writer = ctx.name;
   else l.readers++;
   machine.memory.rmb(ctx.cpu); // an acquire

@@ -96,10 +96,10 @@ export function finish_wait(wq: wait_queue_head_t, e: wait_queue_entry): void {
   e.queued = false;
 }
 
-/** try_to_wake_up(): sets a sleeping (or about to sleep) task running. */
-function wake(e: wait_queue_entry): boolean {
+/** try_to_wake_up(): sets a sleeping (or about to sleep) task running, if its state is one of `mode`'s. */
+function wake(e: wait_queue_entry, mode: number = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE): boolean {
   const t = task(e.task);
-  if (t.state === TASK_RUNNING) return false;
+  if (t.state === TASK_RUNNING || (t.state & mode) === 0) return false;
   t.state = TASK_RUNNING;
   return true;
 }
@@ -110,13 +110,14 @@ function wake(e: wait_queue_entry): boolean {
  * waker (what it stored before is seen by the woken task). Part of the
  * caller's step.
  */
-function __wake_up(wq: wait_queue_head_t, nr: number): void {
+function __wake_up(wq: wait_queue_head_t, nr: number, mode: number = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE): void {
   const { machine, cpu } = current();
   machine.memory.mb(cpu.id);
   let exclusives = 0;
   for (const e of [...wq.entries]) {
     if (e.exclusive && nr > 0 && exclusives >= nr) break;
-    if (wake(e) && e.exclusive) exclusives++;
+    if (!wake(e, mode)) continue; // a sleeper of another state stays on the queue
+    if (e.exclusive) exclusives++;
     wq.entries.splice(wq.entries.indexOf(e), 1);
     e.queued = false;
   }
@@ -124,8 +125,9 @@ function __wake_up(wq: wait_queue_head_t, nr: number): void {
 
 export const wake_up = (wq: wait_queue_head_t): void => __wake_up(wq, 1);
 export const wake_up_all = (wq: wait_queue_head_t): void => __wake_up(wq, 0);
-export const wake_up_interruptible = wake_up;
-export const wake_up_interruptible_all = wake_up_all;
+/** wake_up_interruptible(): wakes only TASK_INTERRUPTIBLE sleepers, as Linux does. */
+export const wake_up_interruptible = (wq: wait_queue_head_t): void => __wake_up(wq, 1, TASK_INTERRUPTIBLE);
+export const wake_up_interruptible_all = (wq: wait_queue_head_t): void => __wake_up(wq, 0, TASK_INTERRUPTIBLE);
 
 /** Threads made by kthread_create() that wake_up_process() has started. */
 const started = new WeakSet<Context>();

@@ -19,16 +19,21 @@ import { del_timer_sync, mod_timer, timer_setup } from "./timer.ts";
 import { kernel_call } from "./kernel_call.ts";
 
 export class work_struct {
-  /** WORK_STRUCT_PENDING: queued and not yet taken off by a worker. */
+  /** WORK_STRUCT_PENDING: queued (or its delayed work's timer armed) and not yet taken off by a worker. */
   pending = false;
   /** Running now in a worker. */
   running = false;
-  /** The workqueue and CPU it was last queued on. */
+  /** cancel_work_sync() is under way: the item cannot be queued meanwhile. */
+  canceling = false;
+  /** The workqueue and CPU it was last queued on, or runs on. */
   wq: workqueue_struct | null = null;
   cpu = 0;
-  /** Instances queued and completed, to tell what a flush waits for. */
+  /** Instances queued, completed, and the one running, to tell what a flush waits for. */
   queued = 0;
   completed = 0;
+  runningInstance = 0;
+  /** The worker running it. */
+  worker: Context | null = null;
   constructor(
     readonly name: string,
     readonly func: Code<[work_struct]>,
@@ -41,58 +46,82 @@ export function INIT_WORK(name: string, func: Code<[work_struct]>): work_struct 
 }
 
 export class workqueue_struct {
-  /** Per CPU, the items waiting for that CPU's worker. */
+  /** Per CPU, the items waiting for that CPU's workers. */
   readonly queues: work_struct[][];
-  readonly workers: Context[] = [];
+  /** Per CPU, the pool of workers, and how many of them wait for work. */
+  readonly pools: Context[][];
+  readonly idle: number[];
+  /** Items running now. */
+  readonly running = new Set<work_struct>();
   destroyed = false;
   constructor(
     readonly name: string,
     cpus: number,
   ) {
     this.queues = Array.from({ length: cpus }, () => []);
+    this.pools = Array.from({ length: cpus }, () => []);
+    this.idle = new Array<number>(cpus).fill(0);
   }
   busy(): boolean {
-    return this.queues.some((q) => q.length > 0) || this.queues.some((_, c) => this.runningOn(c) !== undefined);
+    return this.queues.some((q) => q.length > 0) || this.running.size > 0;
   }
-  runningOn(cpu: number): work_struct | undefined {
-    return this.current[cpu] ?? undefined;
-  }
-  readonly current: (work_struct | null)[] = [];
 }
 
 function fail(message: string): void {
   current().machine.fail("workqueue", message);
 }
 
-/** A CPU's worker of `wq`: takes items off in order and runs them. */
+/** The first item of the queue a worker may take: not one running in another worker (a work item never runs twice at once). */
+const takeable = (q: work_struct[]) => q.findIndex((w) => !w.running);
+
+/**
+ * One worker of a CPU's pool of `wq`: takes items off in order and runs
+ * them. A pool keeps an idle worker for every item waiting, so an item that
+ * sleeps holds up no other (Linux's concurrency-managed workqueues start a
+ * worker when one sleeps; here the others only ever run when the schedule
+ * switches to them).
+ */
 function* worker(wq: workqueue_struct, cpu: number): Gen {
   const q = wq.queues[cpu]!;
+  const me = current().ctx;
   for (;;) {
-    yield wait_event(() => q.length > 0 || wq.destroyed, `work on ${wq.name} for cpu${cpu}`);
-    if (q.length === 0 && wq.destroyed) return;
-    const w = q.shift()!;
+    if (takeable(q) < 0) {
+      if (wq.destroyed) return;
+      yield wait_event(() => takeable(q) >= 0 || wq.destroyed, `work on ${wq.name} for cpu${cpu}`);
+      continue;
+    }
+    const w = q.splice(takeable(q), 1)[0]!;
+    wq.idle[cpu]!--;
     w.pending = false;
+    current().machine.memory.mb(current().cpu.id); // PENDING cleared with a full barrier: the function sees what its queuer stored
     w.running = true;
-    wq.current[cpu] = w;
-    const instance = w.queued;
+    w.worker = me;
+    w.runningInstance = w.queued;
+    wq.running.add(w);
     yield `${wq.name}: take ${w.name}`;
     yield* run_module_code(w.func.owner, `work function ${w.func.fname ?? w.name}`, w.func(w));
     w.running = false;
-    wq.current[cpu] = null;
-    w.completed = Math.max(w.completed, instance);
+    w.worker = null;
+    wq.running.delete(w);
+    w.completed = Math.max(w.completed, w.runningInstance);
+    wq.idle[cpu]!++;
     yield `${wq.name}: ${w.name} done`;
   }
 }
 
-/** alloc_workqueue(): a workqueue with a worker thread on each CPU. Callable at boot or from a thread. */
+function addWorker(wq: workqueue_struct, cpu: number, atBoot: boolean): void {
+  const q = wq.queues[cpu]!;
+  const name = `kworker/${cpu}:${wq.name}${wq.pools[cpu]!.length === 0 ? "" : `#${wq.pools[cpu]!.length}`}`;
+  const parkedUntil = atBoot ? { cond: () => takeable(q) >= 0 || wq.destroyed, what: `work on ${wq.name} for cpu${cpu}` } : undefined;
+  wq.pools[cpu]!.push(kthread_run(() => worker(wq, cpu), name, { cpu, pinned: true, daemon: true, parkedUntil }));
+}
+
+/** alloc_workqueue(): a workqueue with a pool of workers on each CPU. Callable at boot or from a thread. */
 export function alloc_workqueue(name: string): workqueue_struct {
   const m = currentMachine();
   const wq = new workqueue_struct(name, m.cpus.length);
-  for (let c = 0; c < m.cpus.length; c++) {
-    wq.current.push(null);
-    const q = wq.queues[c]!;
-    wq.workers.push(kthread_run(() => worker(wq, c), `kworker/${c}:${name}`, { cpu: c, pinned: true, daemon: true, parkedUntil: { cond: () => q.length > 0 || wq.destroyed, what: `work on ${name} for cpu${c}` } }));
-  }
+  for (let c = 0; c < m.cpus.length; c++) addWorker(wq, c, true);
+  wq.idle.fill(1);
   return wq;
 }
 
@@ -108,23 +137,39 @@ export function system_wq(m: Machine = currentMachine()): workqueue_struct {
   return wq;
 }
 
-/** queue_work_on(): queues the item on `cpu`'s worker unless it is pending already; true if it queued it. Part of the caller's step. */
+/**
+ * queue_work_on(): queues the item on `cpu`'s pool unless it is pending
+ * already (or being cancelled); true if it queued it. An item running now
+ * is queued where it runs, to run again after. Fully ordered, even when it
+ * fails. Part of the caller's step.
+ */
 export function queue_work_on(cpu: number, wq: workqueue_struct, w: work_struct): boolean {
   if (wq.destroyed) {
     fail(`${w.name} is queued on ${wq.name}, which was destroyed`);
     return false;
   }
-  if (w.pending) return false;
-  if (isRunning()) current().machine.memory.mb(current().cpu.id); // test_and_set_bit(PENDING): fully ordered
-  w.pending = true;
-  w.wq = wq;
-  w.cpu = cpu;
-  w.queued++;
-  wq.queues[cpu]!.push(w);
+  if (isRunning()) current().machine.memory.mb(current().cpu.id); // test_and_set_bit(PENDING): fully ordered, on failure too
+  if (w.pending || w.canceling) return false;
+  insert_work(wq, w, cpu);
   return true;
 }
 
-/** queue_work(): on this CPU's worker. */
+/** Puts an item whose PENDING bit the caller holds on a pool's queue (where it runs, if it is running). */
+function insert_work(wq: workqueue_struct, w: work_struct, cpu: number): void {
+  const where = w.running ? w.cpu : cpu;
+  w.pending = true;
+  w.wq = wq;
+  w.cpu = where;
+  w.queued++;
+  wq.queues[where]!.push(w);
+  // A worker for every item waiting, so that one that sleeps holds up no other.
+  if (wq.idle[where]! < wq.queues[where]!.filter((x) => !x.running).length && !wq.destroyed) {
+    addWorker(wq, where, false);
+    wq.idle[where]!++;
+  }
+}
+
+/** queue_work(): on this CPU's pool. */
 export function queue_work(wq: workqueue_struct, w: work_struct): boolean {
   return queue_work_on(isRunning() ? current().cpu.id : 0, wq, w);
 }
@@ -142,30 +187,28 @@ export const work_busy = (w: work_struct): boolean => w.pending || w.running;
 function* flush_work_impl(w: work_struct): Gen<boolean> {
   might_sleep(`flush_work(${w.name})`);
   const target = w.queued;
-  const waited = w.completed < target || w.running;
-  if (w.completed < target) {
-    const holder = () => (w.wq !== null && w.running ? (w.wq.workers[w.cpu]?.name ?? null) : null);
-    yield wait_event(() => w.completed >= target, `${w.name} has run`, holder);
-  }
+  const done = () => w.completed >= target && !(w.running && w.runningInstance <= target);
+  const waited = !done();
+  if (waited) yield wait_event(done, `${w.name} has run`, () => w.worker?.name ?? null);
   yield `flush_work(${w.name})`;
   return waited;
 }
 
-/** cancel_work_sync(): takes a pending item off its queue and waits for a running one to end; true if it was pending. */
+/** cancel_work_sync(): takes a pending item off its queue and waits for a running one to end, the item not queueable meanwhile; true if it was pending. */
 function* cancel_work_sync_impl(w: work_struct): Gen<boolean> {
   might_sleep(`cancel_work_sync(${w.name})`);
   const was = w.pending;
+  w.canceling = true;
   if (w.pending && w.wq !== null) {
     const q = w.wq.queues[w.cpu]!;
-    q.splice(q.indexOf(w), 1);
+    const i = q.indexOf(w);
+    if (i >= 0) q.splice(i, 1);
     w.pending = false;
-    w.completed = w.queued; // nothing is left to flush
+    w.completed = Math.max(w.completed, w.queued); // nothing queued is left to flush; a running instance still is
   }
-  if (w.running) {
-    const holder = () => (w.wq !== null ? (w.wq.workers[w.cpu]?.name ?? null) : null);
-    yield wait_event(() => !w.running, `${w.name} has finished`, holder);
-  }
-  yield `cancel_work_sync(${w.name})`;
+  if (w.running) yield wait_event(() => !w.running, `${w.name} has finished`, () => w.worker?.name ?? null);
+  // Returns in the step that saw it idle: nobody can queue it in between.
+  w.canceling = false;
   return was;
 }
 
@@ -174,8 +217,8 @@ function* flush_workqueue_impl(wq: workqueue_struct): Gen {
   might_sleep(`flush_workqueue(${wq.name})`);
   const items = new Map<work_struct, number>();
   for (const q of wq.queues) for (const w of q) items.set(w, w.queued);
-  for (const w of wq.current) if (w !== null) items.set(w, Math.max(items.get(w) ?? 0, w.queued));
-  const done = () => [...items].every(([w, n]) => w.completed >= n);
+  for (const w of wq.running) items.set(w, Math.max(items.get(w) ?? 0, w.runningInstance));
+  const done = () => [...items].every(([w, n]) => w.completed >= n && !(w.running && w.runningInstance <= n));
   if (!done()) yield wait_event(done, `the work queued on ${wq.name} has run`);
   yield `flush_workqueue(${wq.name})`;
 }
@@ -197,7 +240,9 @@ export class delayed_work {
     // The timer's function queues the work where it was asked to go (delayed_work_timer_fn).
     const self = this;
     this.timer = timer_setup(`${work.name}.timer`, function* delayed_work_timer_fn() {
-      if (self.wq !== null) queue_work(self.wq, self.work);
+      // The work is PENDING since its timer was armed: it goes on the queue without the check.
+      if (self.wq !== null && self.work.pending && !self.work.canceling) insert_work(self.wq, self.work, current().cpu.id);
+      else self.work.pending = false;
       yield `delayed_work_timer_fn: queue ${self.work.name}`;
     });
   }
@@ -214,17 +259,25 @@ export function INIT_DELAYED_WORK(name: string, func: Code<[work_struct]>): dela
  * one); with delay 0 at once. False if it is pending already.
  */
 export function queue_delayed_work(wq: workqueue_struct, dw: delayed_work, delay: number): boolean {
-  if (dw.work.pending || dw.timer.armed) return false;
+  if (delay === 0) {
+    dw.wq = wq;
+    return queue_work(wq, dw.work);
+  }
+  if (isRunning()) current().machine.memory.mb(current().cpu.id);
+  if (dw.work.pending || dw.work.canceling) return false;
   dw.wq = wq;
-  if (delay === 0) return queue_work(wq, dw.work);
+  dw.work.pending = true; // held while the timer is armed
   mod_timer(dw.timer, isRunning() && current().machine.hasClock() ? current().machine.now + delay : undefined);
   return true;
 }
 
 /** cancel_delayed_work_sync(): the timer off, the work off, and neither running when it returns. */
 function* cancel_delayed_work_sync_impl(dw: delayed_work): Gen<boolean> {
+  dw.work.canceling = true; // neither the timer function nor anyone else queues it meanwhile
   const timer = yield* del_timer_sync(dw.timer);
+  if (timer) dw.work.pending = false; // the PENDING the armed timer held
   const work = yield* cancel_work_sync(dw.work);
+  dw.work.canceling = false;
   return timer || work;
 }
 

@@ -522,7 +522,7 @@ export class Machine {
     if (yieldedGenerator) this.undriven.clear(); // reported below, as what it is: a yield for a yield*
     if (this.undriven.size > 0) {
       // A waiting kernel call made in this step and never driven: it did nothing.
-      const [what] = this.undriven;
+      const what = [...this.undriven][0]!.replace(/#\d+$/, "");
       this.undriven.clear();
       this.record(cpu.id, ctx.name, cpu.irqStack.length, `oops: ${what!}`);
       this.fail("oops", { message: what! });
@@ -688,7 +688,9 @@ export class Machine {
       }
     }
     const why = live.map((c) => this.blockedBy(c).why);
-    const stuck = live.map((c) => c.waiting?.stuck).find((p) => p !== undefined) ?? "deadlock";
+    // A lost wake-up only when every context left is a sleeper nobody can wake; else a deadlock.
+    const kinds = new Set(live.map((c) => (c.waiting !== null && !c.waiting.until() ? c.waiting.stuck : undefined)));
+    const stuck = kinds.size === 1 && [...kinds][0] !== undefined ? [...kinds][0]! : "deadlock";
     this.fail(stuck, { message: `nothing can make progress: ${why.join("; ")}`, contexts: live.map((c) => c.name) });
   }
 

@@ -2,6 +2,9 @@
 // tells a read in an interrupt from a write with interrupts on.
 import { describe, expect, it } from "vitest";
 import {
+  DEFINE_SHARED,
+  READ_ONCE,
+  WRITE_ONCE,
   DECLARE_RWSEM,
   DEFINE_RWLOCK,
   defineModel,
@@ -115,6 +118,45 @@ const sem = defineModel<number>({
 describe("rw_semaphore", () => {
   it("readers share, the writer is alone, over every schedule tried", () => {
     const r = hunt({ model: sem, variant: "only", config: variantConfig(sem, "only"), runs: 1000, seed: 1 });
+    expect(r.counterexample?.failure.message).toBeUndefined();
+  });
+});
+
+const twoReaders = defineModel<number>({
+  name: "rwlock_release",
+  description: "two readers store under the read lock; the writer that follows sees both stores",
+  variants: { only: { description: "-", correct: true } },
+  properties: { "sees-both": "the writer sees what both readers stored under the lock" },
+  defaults: { cpus: 3, maxSteps: 400, memory: "pso" },
+  workload: () => fc.constant(0),
+  setup() {
+    const lock = DEFINE_RWLOCK("stats_lock");
+    const a = DEFINE_SHARED("stats.a", 0);
+    const b = DEFINE_SHARED("stats.b", 0);
+    const done = { readers: 0 };
+    for (const [name, cpu, w] of [["r0", 0, a], ["r1", 1, b]] as const)
+      kthread_run(function* (): Gen {
+        yield* read_lock(lock);
+        WRITE_ONCE(w, 1); // a per-reader counter, written under the read lock
+        yield `${name}: store`;
+        done.readers++;
+        yield* read_unlock(lock);
+      }, name, { cpu });
+    kthread_run(function* (): Gen {
+      yield* write_lock(lock);
+      const both = done.readers === 2;
+      const x = READ_ONCE(a);
+      const y = READ_ONCE(b);
+      if (both && (x !== 1 || y !== 1)) violation("sees-both", `the writer after both readers sees a = ${x}, b = ${y}`);
+      yield "writer: read a and b";
+      yield* write_unlock(lock);
+    }, "w", { cpu: 2 });
+  },
+});
+
+describe("rwlock_t releases", () => {
+  it("a writer sees the stores of every reader that unlocked before it, not only the last one's (pso)", () => {
+    const r = hunt({ model: twoReaders, variant: "only", config: variantConfig(twoReaders, "only"), runs: 1500, seed: 1 });
     expect(r.counterexample?.failure.message).toBeUndefined();
   });
 });

@@ -121,3 +121,37 @@ describe("bottom halves and tasklets", () => {
     expect(cx.failure.message).toBe("the tasklet sees a = 1, b = 0");
   });
 });
+
+const twoCpuTasklet = defineModel<number>({
+  name: "tasklet_two_cpus",
+  description: "a tasklet scheduled from interrupts on two CPUs, one that reschedules itself, and tasklet_kill",
+  variants: { only: { description: "-", correct: true } },
+  properties: { "once-at-a-time": "a tasklet never runs on two CPUs at once" },
+  defaults: { cpus: 2, maxSteps: 600 },
+  workload: () => fc.constant(0),
+  setup() {
+    let inside = 0;
+    let runs = 0;
+    const t = tasklet_setup("rx", function* (self: tasklet_struct): Gen {
+      if (++inside > 1) violation("once-at-a-time", "rx runs on two CPUs at once");
+      yield "rx runs";
+      inside--;
+      if (++runs < 3) tasklet_schedule(self); // reschedules itself a few times
+    });
+    request_irq("nic", function* (): Gen {
+      tasklet_schedule(t);
+      yield "nic: tasklet_schedule(&rx)";
+    }, { cpus: [0, 1], count: 1 });
+    kthread_run(function* (): Gen {
+      yield "wait a little";
+      yield* tasklet_kill(t);
+    }, "T0", { cpu: 0 });
+  },
+});
+
+describe("tasklets on two CPUs", () => {
+  it("one running elsewhere runs again later, never twice at once, and tasklet_kill() ends", () => {
+    const r = hunt({ model: twoCpuTasklet, variant: "only", config: variantConfig(twoCpuTasklet, "only"), runs: 1000, seed: 1 });
+    expect(r.counterexample?.failure.message).toBeUndefined();
+  });
+});

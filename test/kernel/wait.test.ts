@@ -22,6 +22,7 @@ import {
   wait_event,
   wait_event_timeout,
   wake_up,
+  wake_up_interruptible,
 } from "../../src/index.ts";
 import type { Gen } from "../../src/index.ts";
 
@@ -143,5 +144,34 @@ describe("a waiting kernel call never driven", () => {
     const cx = hunt({ model: forgot, variant: "forgot", config: variantConfig(forgot, "forgot"), runs: 5, seed: 1 }).counterexample!;
     expect(cx.property).toBe("oops");
     expect(cx.failure.message).toBe("T0 called spin_unlock() without yield*: it never ran");
+  });
+});
+
+describe("wake_up_interruptible", () => {
+  const uninterruptible = defineModel<number>({
+    name: "wrong_wake",
+    description: "an uninterruptible sleeper woken with wake_up_interruptible()",
+    variants: { wrong: { description: "wake_up_interruptible() never wakes TASK_UNINTERRUPTIBLE", correct: false }, right: { description: "wake_up()", correct: true } },
+    properties: {},
+    defaults: { cpus: 2, maxSteps: 200 },
+    workload: () => fc.constant(0),
+    setup(variant) {
+      const wq = DECLARE_WAIT_QUEUE_HEAD("wq");
+      const s = { ready: false };
+      kthread_run(function* (): Gen {
+        yield* wait_event(wq, () => s.ready);
+      }, "sleeper", { cpu: 0 });
+      kthread_run(function* (): Gen {
+        s.ready = true;
+        if (variant === "wrong") wake_up_interruptible(wq);
+        else wake_up(wq);
+        yield "wake";
+      }, "waker", { cpu: 1 });
+    },
+  });
+  it("does not wake a TASK_UNINTERRUPTIBLE sleeper (a hang Linux has too); wake_up() does", () => {
+    const cx = hunt({ model: uninterruptible, variant: "wrong", config: variantConfig(uninterruptible, "wrong"), runs: 300, seed: 1 }).counterexample!;
+    expect(cx.property).toBe("lost-wakeup");
+    expect(hunt({ model: uninterruptible, variant: "right", config: variantConfig(uninterruptible, "right"), runs: 300, seed: 1 }).counterexample).toBeUndefined();
   });
 });

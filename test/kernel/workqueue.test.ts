@@ -8,6 +8,10 @@ import {
   cancel_delayed_work_sync,
   cancel_work_sync,
   clock_stalls,
+  DEFINE_MUTEX,
+  mutex_lock,
+  mutex_unlock,
+  work_busy,
   defineModel,
   destroy_workqueue,
   fc,
@@ -131,6 +135,59 @@ const clocked = defineModel<number>({
 describe("timers and delayed work on the clock", () => {
   it("mod_timer(t, expires) fires at its expiry or later; cancel_delayed_work_sync() before the delay keeps the work from running", () => {
     const r = hunt({ model: clocked, variant: "only", config: variantConfig(clocked, "only"), runs: 500, seed: 1 });
+    expect(r.counterexample?.failure.message).toBeUndefined();
+  });
+});
+
+const pool = defineModel<number>({
+  name: "wq_pool",
+  description: "work items that sleep, re-queue themselves, and are queued from two CPUs",
+  variants: { only: { description: "-", correct: true } },
+  properties: { "once-at-a-time": "a work item never runs twice at once", cancelled: "after cancel_work_sync() the item is neither pending nor running" },
+  defaults: { cpus: 2, maxSteps: 800 },
+  workload: () => fc.constant(0),
+  setup() {
+    const wq = alloc_workqueue("pool_wq");
+    const m = DEFINE_MUTEX("dev->mutex");
+    let inside = 0;
+    let rounds = 0;
+    const a = INIT_WORK("a", function* (): Gen {
+      yield* mutex_lock(m); // sleeps while the thread holds it: b must still run
+      yield* mutex_unlock(m);
+    });
+    const b = INIT_WORK("b", function* (): Gen {
+      yield "b runs";
+    });
+    const again = INIT_WORK("again", function* (w: work_struct): Gen {
+      if (++inside > 1) violation("once-at-a-time", "again runs twice at once");
+      yield "again runs";
+      inside--;
+      if (++rounds < 3) queue_work(wq, w); // re-queues itself
+      yield "again done";
+    });
+    kthread_run(function* (): Gen {
+      yield* mutex_lock(m);
+      queue_work(wq, a);
+      queue_work(wq, b);
+      yield "queue a and b";
+      yield* flush_work(b);
+      yield* mutex_unlock(m);
+      queue_work(wq, again);
+      yield "queue again";
+      yield* cancel_work_sync(again);
+      if (work_busy(again)) violation("cancelled", "again is still pending or running after cancel_work_sync()");
+      yield "cancelled";
+    }, "T0", { cpu: 0 });
+    kthread_run(function* (): Gen {
+      queue_work(wq, again); // from the other CPU, maybe while it runs
+      yield "queue again from cpu1";
+    }, "T1", { cpu: 1 });
+  },
+});
+
+describe("worker pools", () => {
+  it("a sleeping item does not hold up the next; an item never runs twice at once; cancel_work_sync() stops a self-requeueing item", () => {
+    const r = hunt({ model: pool, variant: "only", config: variantConfig(pool, "only"), runs: 800, seed: 1 });
     expect(r.counterexample?.failure.message).toBeUndefined();
   });
 });
