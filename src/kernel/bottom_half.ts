@@ -44,17 +44,19 @@ export const in_hardirq = (): boolean => current().cpu.inHardirq;
 
 /**
  * open_softirq(): a softirq line of the machine, run by `action` with hard
- * interrupts enabled; raise it with raise_softirq(). Call while setting up.
+ * interrupts enabled (__do_softirq()); raise it with raise_softirq(). Call
+ * while setting up (the kernel's own softirqs pass the machine they are set
+ * up on, and the name of their action).
  */
-export function open_softirq(line: string, action: () => Gen<unknown>): void {
-  const m = currentMachine();
-  m.requestIrq(
+export function open_softirq(line: string, action: () => Gen<unknown>, opts: { machine?: Machine; name?: string } = {}): void {
+  const name = opts.name ?? line;
+  (opts.machine ?? currentMachine()).requestIrq(
     line,
     function* () {
-      local_irq_enable(`__do_softirq (${line})`);
+      local_irq_enable(name);
       yield* action();
       local_irq_disable();
-      yield `${line} done`;
+      yield `${name} done`;
     },
     { cpus: [], count: 0, softirq: true },
   );
@@ -70,11 +72,13 @@ export function raise_softirq(line: string): void {
 
 export class tasklet_struct {
   /** TASKLET_STATE_SCHED: queued to run. */
-  scheduled = false;
+  get scheduled(): boolean {
+    return this.queuedOn >= 0;
+  }
   /** TASKLET_STATE_RUN: running on `cpu`. */
   running = false;
   cpu = 0;
-  /** The CPU whose list it is queued on. */
+  /** The CPU whose list it is queued on, or -1. */
   queuedOn = -1;
   /** tasklet_kill() holds SCHED: it cannot be scheduled meanwhile. */
   killing = false;
@@ -92,10 +96,9 @@ function tasklets(m: Machine): tasklet_struct[][] {
   if (q !== undefined) return q;
   const queues: tasklet_struct[][] = m.cpus.map(() => []);
   m.ext.set(TASKLETS, (q = queues));
-  m.requestIrq(
+  open_softirq(
     LINE,
-    function* tasklet_action() {
-      local_irq_enable("tasklet_action");
+    function* () {
       const { machine, cpu } = current();
       const mine = queues[cpu.id]!;
       // One pass over the list as it is now (a tasklet scheduled meanwhile runs in the next pass).
@@ -107,17 +110,14 @@ function tasklets(m: Machine): tasklet_struct[][] {
         }
         t.running = true;
         t.cpu = cpu.id;
-        t.scheduled = false;
         t.queuedOn = -1;
         yield `tasklet_action: ${t.name}`;
         yield* run_module_code(t.func.owner, `tasklet ${t.func.fname ?? t.name}`, t.func(t));
         t.running = false;
-        if (t.scheduled && t.queuedOn >= 0 && t.queuedOn !== cpu.id) machine.raiseIrq(t.queuedOn, LINE);
+        if (t.scheduled && t.queuedOn !== cpu.id) machine.raiseIrq(t.queuedOn, LINE);
       }
-      local_irq_disable();
-      yield "tasklet_action done";
     },
-    { cpus: [], count: 0, softirq: true },
+    { machine: m, name: "tasklet_action" },
   );
   return q;
 }
@@ -133,7 +133,6 @@ export const tasklet_init = tasklet_setup;
 export function tasklet_schedule(t: tasklet_struct): void {
   const { machine, cpu } = current();
   if (t.scheduled || t.killing) return;
-  t.scheduled = true;
   t.queuedOn = cpu.id;
   tasklets(machine)[cpu.id]!.push(t);
   machine.raiseIrq(cpu.id, LINE);

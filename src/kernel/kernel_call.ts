@@ -6,8 +6,6 @@
 import { current, isRunning } from "../sim/current.ts";
 import type { Gen } from "../sim/step.ts";
 
-let made = 0;
-
 /** Wraps a waiting kernel call so that a call never driven is reported at the step that made it. */
 export function kernel_call<F extends (...args: any[]) => Gen<any>>(fn: F): F {
   const name = fn.name.replace(/_impl$/, "");
@@ -15,7 +13,7 @@ export function kernel_call<F extends (...args: any[]) => Gen<any>>(fn: F): F {
     const g = fn.apply(this, args);
     if (!isRunning()) return g;
     const { machine, ctx } = current();
-    const token = `${ctx.name} called ${name}() without yield*: it never ran#${++made}`;
+    const token = { what: `${ctx.name} called ${name}() without yield*: it never ran` };
     machine.undriven.add(token);
     return (function* () {
       machine.undriven.delete(token);

@@ -31,13 +31,6 @@ export class rw_semaphore extends RwState {}
 export const DEFINE_RWLOCK = (name: string): rwlock_t => new rwlock_t(name);
 export const DECLARE_RWSEM = (name: string): rw_semaphore => new rw_semaphore(name);
 
-/** Whether `cpu` sees every release of the lock: its own, and the others' once their stores are visible. */
-function releasesVisible(l: RwState, cpu: number): boolean {
-  const m = current().machine;
-  for (const [c, mark] of l.released) if (c !== cpu && !m.memory.visible(mark)) return false;
-  return true;
-}
-
 function release(l: RwState): void {
   const { machine, cpu } = current();
   machine.memory.wmb(cpu.id);
@@ -48,9 +41,10 @@ function* take(l: RwState, how: string, write: boolean, sleeping: boolean, irqsW
   lock_acquire(l, how, { read: !write, irqsWereOn });
   const holder = holder_of(l);
   const { machine, ctx } = current();
+  // Free for this access, and every CPU's release seen: its own, the others' once their stores are visible.
   const free = () => (write ? l.writer === null && l.readers === 0 : l.writer === null) && [...l.released].every(([c, mark]) => c === ctx.cpu || machine.memory.visible(mark));
   const what = () => `${l.name} is free for ${write ? "writing" : "reading"} (${l.writer !== null ? `written by ${l.writer}` : `${l.readers} reader(s)`})`;
-  while (!(free() && releasesVisible(l, ctx.cpu))) yield sleeping ? sleepWait(free, what, holder) : spinWait(free, what, holder);
+  while (!free()) yield sleeping ? sleepWait(free, what, holder) : spinWait(free, what, holder);
   if (write) l.writer = ctx.name;
   else l.readers++;
   machine.memory.rmb(ctx.cpu); // an acquire
@@ -114,30 +108,25 @@ function* read_lock_irqsave_impl(l: rwlock_t): Gen<IrqFlags> {
   yield* take(l, "read_lock_irqsave", false, false, flags.irqsEnabled);
   return flags;
 }
-function* read_unlock_irqrestore_impl(l: rwlock_t, flags: IrqFlags): Gen {
+/** The _irqrestore unlocks: the lock, then interrupts as `flags` has them, checked as spin_unlock_irqrestore() is. */
+function* unlock_irqrestore(l: rwlock_t, flags: IrqFlags, write: boolean): Gen {
+  const how = `${write ? "write" : "read"}_unlock_irqrestore(${l.name})`;
   const held = held_locks();
   const took = held.findLast((h) => h.lock === l)!;
-  drop(l, false);
-  check_irq_restore(held, took, flags.irqsEnabled, `read_unlock_irqrestore(${l.name})`);
-  local_irq_restore(flags, `read_unlock_irqrestore(${l.name})`);
+  drop(l, write);
+  check_irq_restore(held, took, flags.irqsEnabled, how);
+  local_irq_restore(flags, how);
   preempt_enable();
-  yield `read_unlock_irqrestore(${l.name})`;
+  yield how;
 }
+const read_unlock_irqrestore_impl = (l: rwlock_t, flags: IrqFlags) => unlock_irqrestore(l, flags, false);
 function* write_lock_irqsave_impl(l: rwlock_t): Gen<IrqFlags> {
   const flags = local_irq_save();
   preempt_disable();
   yield* take(l, "write_lock_irqsave", true, false, flags.irqsEnabled);
   return flags;
 }
-function* write_unlock_irqrestore_impl(l: rwlock_t, flags: IrqFlags): Gen {
-  const held = held_locks();
-  const took = held.findLast((h) => h.lock === l)!;
-  drop(l, true);
-  check_irq_restore(held, took, flags.irqsEnabled, `write_unlock_irqrestore(${l.name})`);
-  local_irq_restore(flags, `write_unlock_irqrestore(${l.name})`);
-  preempt_enable();
-  yield `write_unlock_irqrestore(${l.name})`;
-}
+const write_unlock_irqrestore_impl = (l: rwlock_t, flags: IrqFlags) => unlock_irqrestore(l, flags, true);
 
 export const read_lock = kernel_call(read_lock_impl);
 export const read_unlock = kernel_call(read_unlock_impl);

@@ -5,7 +5,6 @@
 // writer's smp_wmb() or the reader's smp_rmb() a reader can accept a torn
 // read under pso or weak.
 import type { Gen } from "../sim/step.ts";
-import { currentMachine } from "../sim/current.ts";
 import { DEFINE_SHARED, READ_ONCE, WRITE_ONCE, smp_rmb, smp_wmb } from "./barrier.ts";
 import type { shared_t } from "./barrier.ts";
 import { spin_lock, spin_unlock, DEFINE_SPINLOCK } from "./spinlock.ts";
@@ -22,7 +21,6 @@ export class seqcount_t {
 
 /** SEQCNT_ZERO / seqcount_init(): at boot, a shared word counting from 0. */
 export function SEQCNT_ZERO(name: string): seqcount_t {
-  currentMachine();
   return new seqcount_t(name, DEFINE_SHARED(`${name}.sequence`, 0));
 }
 

@@ -3,8 +3,7 @@
 // were in a read-side section when it was called; call_srcu() runs a
 // callback after such a wait, in the domain's own worker; srcu_barrier()
 // waits for every callback queued before it.
-import type { Context } from "../sim/context.ts";
-import { current, currentMachine } from "../sim/current.ts";
+import { current } from "../sim/current.ts";
 import type { Gen } from "../sim/step.ts";
 import { smp_mb } from "./barrier.ts";
 import { kernel_call } from "./kernel_call.ts";
@@ -29,7 +28,6 @@ export class srcu_struct {
   readonly readers = new Map<string, Reader>();
   readonly callbacks: SrcuCallback[] = [];
   running = 0;
-  worker: Context | undefined;
   constructor(readonly name: string) {}
 
   /** The read-side sections in progress now. */
@@ -52,8 +50,7 @@ export class srcu_struct {
 /** DEFINE_SRCU(name) / init_srcu_struct(): at boot; its callback worker is a daemon thread. */
 export function DEFINE_SRCU(name: string): srcu_struct {
   const ssp = new srcu_struct(name);
-  currentMachine();
-  ssp.worker = kthread_run(() => srcu_worker(ssp), `srcu/${name}`, { cpu: 0, daemon: true, parkedUntil: { cond: () => ssp.callbacks.length > 0, what: `callbacks on ${name}` } });
+  kthread_run(() => srcu_worker(ssp), `srcu/${name}`, { cpu: 0, daemon: true, parkedUntil: { cond: () => ssp.callbacks.length > 0, what: `callbacks on ${name}` } });
   return ssp;
 }
 

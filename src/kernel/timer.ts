@@ -10,7 +10,7 @@ import type { EnvEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
 import type { Gen } from "../sim/step.ts";
 import { spinWait } from "../sim/step.ts";
-import { local_irq_disable, local_irq_enable } from "./irqflags.ts";
+import { open_softirq } from "./bottom_half.ts";
 import type { Code } from "./module.ts";
 import { run_module_code } from "./module.ts";
 import { kernel_call } from "./kernel_call.ts";
@@ -46,11 +46,10 @@ function timers(m: Machine): Timers {
   if (t !== undefined) return t;
   const state: Timers = { all: [] };
   m.ext.set(KEY, (t = state));
-  m.requestIrq(
+  // run_timer_softirq(): detach each due timer of this CPU and run it, interrupts on.
+  open_softirq(
     LINE,
     function* () {
-      // run_timer_softirq(): detach each due timer of this CPU and run it, interrupts on.
-      local_irq_enable("run_timer_softirq");
       const cpu = current().cpu.id;
       for (let timer = nextDue(state, cpu); timer !== undefined; timer = nextDue(state, cpu)) {
         timer.armed = false;
@@ -60,10 +59,8 @@ function timers(m: Machine): Timers {
         yield* run_module_code(timer.fn.owner, `timer function ${timer.fn.fname ?? timer.name}`, timer.fn(timer));
         timer.running = false;
       }
-      local_irq_disable();
-      yield "run_timer_softirq done";
     },
-    { cpus: [], count: 0, softirq: true },
+    { machine: m, name: "run_timer_softirq" },
   );
   const expire = (e: EnvEvent) => {
     const timer = state.all.find((x) => x.name === e.arg)!;

@@ -21,8 +21,6 @@ import { kernel_call } from "./kernel_call.ts";
 export class work_struct {
   /** WORK_STRUCT_PENDING: queued (or its delayed work's timer armed) and not yet taken off by a worker. */
   pending = false;
-  /** Running now in a worker. */
-  running = false;
   /** cancel_work_sync() is under way: the item cannot be queued meanwhile. */
   canceling = false;
   /** The workqueue and CPU it was last queued on, or runs on. */
@@ -32,12 +30,15 @@ export class work_struct {
   queued = 0;
   completed = 0;
   runningInstance = 0;
-  /** The worker running it. */
+  /** The worker running it now, if any. */
   worker: Context | null = null;
   constructor(
     readonly name: string,
     readonly func: Code<[work_struct]>,
   ) {}
+  get running(): boolean {
+    return this.worker !== null;
+  }
 }
 
 /** INIT_WORK(): a work item running `func`. */
@@ -94,13 +95,11 @@ function* worker(wq: workqueue_struct, cpu: number): Gen {
     wq.idle[cpu]!--;
     w.pending = false;
     current().machine.memory.mb(current().cpu.id); // PENDING cleared with a full barrier: the function sees what its queuer stored
-    w.running = true;
     w.worker = me;
     w.runningInstance = w.queued;
     wq.running.add(w);
     yield `${wq.name}: take ${w.name}`;
     yield* run_module_code(w.func.owner, `work function ${w.func.fname ?? w.name}`, w.func(w));
-    w.running = false;
     w.worker = null;
     wq.running.delete(w);
     w.completed = Math.max(w.completed, w.runningInstance);

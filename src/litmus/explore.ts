@@ -116,7 +116,7 @@ export function explore(
   function successors(s: State): State[] {
     const out: State[] = [];
     const running = s.threads.map((t, i) => t.pc < programs[i]!.length);
-    s.threads.forEach((t, i) => {
+    s.threads.forEach((_, i) => {
       if (!running[i]) return;
       const c = clone(s);
       if (step(c, i)) out.push(c);

@@ -106,8 +106,8 @@ export class Machine {
    */
   focus: string | undefined;
   readonly passedOver = new Map<string, number>();
-  /** Waiting kernel calls made in the step under way and not yet driven (see kernel_call). */
-  readonly undriven = new Set<string>();
+  /** Waiting kernel calls made in the step under way and not yet driven (see kernel_call), one token each. */
+  readonly undriven = new Set<{ readonly what: string }>();
   private readonly lines = new Map<string, IrqLine>();
   private readonly threadByName = new Map<string, Context>();
   /** Schedule index of the event being applied; -1 in the drain. */
@@ -522,7 +522,7 @@ export class Machine {
     if (yieldedGenerator) this.undriven.clear(); // reported below, as what it is: a yield for a yield*
     if (this.undriven.size > 0) {
       // A waiting kernel call made in this step and never driven: it did nothing.
-      const what = [...this.undriven][0]!.replace(/#\d+$/, "");
+      const what = [...this.undriven][0]!.what;
       this.undriven.clear();
       this.record(cpu.id, ctx.name, cpu.irqStack.length, `oops: ${what!}`);
       this.fail("oops", { message: what! });

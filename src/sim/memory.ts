@@ -211,10 +211,6 @@ export class Memory {
     return this.buffers[cpu]!.filter((e) => "addr" in e).length;
   }
 
-  /** Words `cpu` may still read stale (weak mode). */
-  staleWords(cpu: number): string[] {
-    return [...this.stale[cpu]!.keys()];
-  }
 
   // ---- the flushes and invalidations, as environment events ----
 
@@ -309,10 +305,6 @@ export class Memory {
     return parts.join(" ");
   }
 
-  /** The values in memory, by word, in declaration order. */
-  snapshot(): Map<string, Word> {
-    return new Map(this.words);
-  }
 }
 
 /** A word's value for a trace: a number, NULL, or the name of what a pointer points to. */

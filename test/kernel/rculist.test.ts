@@ -8,7 +8,6 @@ import {
   check_not_freed,
   defineModel,
   fc,
-  get_state_synchronize_rcu,
   hunt,
   kfree,
   kfree_rcu,
@@ -81,7 +80,6 @@ const lookup = defineModel<number>({
       else kfree(a);
       yield "free a";
     }, "updater", { cpu: 1 });
-    void get_state_synchronize_rcu;
   },
 });
 

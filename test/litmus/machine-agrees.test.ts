@@ -53,7 +53,7 @@ function onMachine(f: LitmusFile): LitmusTest {
           return typeof v === "string" ? x[v] : v;
         };
         const word = (p: Pure) => val(p) as shared_t<unknown>;
-        const lock = (p: Pure) => lk[(word(p) as unknown as { addr?: string })?.addr ?? String(evalPure(p, named()))]!;
+        const lock = (p: Pure) => lk[String(evalPure(p, named()))]!; // a lock is named by its location's name
         let pc = 0;
         while (pc < code.length) {
           const ins: Instr = code[pc]!;

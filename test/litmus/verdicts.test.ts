@@ -56,10 +56,9 @@ describe("the project's litmus tests", () => {
     }
   });
 
-  it("each mode is at least as strong as the next: whatever sc shows, tso shows, and so on", () => {
-    for (const [i, mode] of MEMORY_MODELS.entries()) {
-      const next = MEMORY_MODELS[i + 1];
-      if (next !== undefined) for (const name of SHOWN[mode]) expect(SHOWN[next]).toContain(name);
+  it("each mode is at least as strong as the next: whatever a test shows under sc, tso shows, and so on", () => {
+    for (const [name, vs] of verdicts) {
+      for (let i = 0; i + 1 < vs.length; i++) if (vs[i]!.positive > 0) expect(vs[i + 1]!.positive, `${name}: ${vs[i]!.mode} shows it, ${vs[i + 1]!.mode} not`).toBeGreaterThan(0);
     }
   });
 

@@ -126,29 +126,41 @@ describe("value-returning atomics are fully ordered", () => {
     expect(seen.has("r0=1 r1=0")).toBe(false);
     expect(seen.has("r0=1 r1=42")).toBe(true);
   });
-  it.each(MEMORY_MODELS)("under %s atomic_inc() is unordered but smp_mb__after_atomic() orders it", (mode) => {
-    const t = (fence: boolean): LitmusTest => ({
-      name: "inc+mb__after_atomic",
-      locations: { x: 0 },
-      threads: [
-        function* (s, r) {
-          r.r0 = READ_ONCE(s.x!);
-          yield "r0 = x";
-          smp_rmb();
-          r.r1 = READ_ONCE(s.y!);
-          yield "r1 = y";
-        },
-        function* (s) {
-          WRITE_ONCE(s.y!, 1);
-          yield "y = 1 (stands in for atomic_inc(y))";
-          if (fence) smp_mb__after_atomic();
-          WRITE_ONCE(s.x!, 1);
-          yield "x = 1";
-        },
-      ],
-    });
-    const withY = (l: LitmusTest): LitmusTest => ({ ...l, locations: { ...l.locations, y: 0 } });
-    expect(occurs(withY(t(true)), mode, "r0=1 r1=0")).toBe(false);
+  // P1 increments y, then stores x; P0 reads x, then y. With smp_mb__after_atomic() the increment is seen first.
+  const incThenStore = (how: "atomic_inc+mb__after_atomic" | "store"): LitmusTest => ({
+    name: `inc-then-store-${how}`,
+    locations: { x: 0, y: 0 },
+    threads: [
+      function* (s, r) {
+        r.r0 = READ_ONCE(s.x!);
+        yield "r0 = x";
+        smp_rmb();
+        r.r1 = READ_ONCE(s.y!);
+        yield "r1 = y";
+      },
+      function* (s) {
+        if (how === "store") WRITE_ONCE(s.y!, 1);
+        else {
+          atomic_inc(new atomic_t("y", s.y!));
+          smp_mb__after_atomic();
+        }
+        yield how === "store" ? "y = 1" : "atomic_inc(y); smp_mb__after_atomic()";
+        WRITE_ONCE(s.x!, 1);
+        yield "x = 1";
+      },
+    ],
+  });
+  it.each(MEMORY_MODELS)("under %s atomic_inc() then smp_mb__after_atomic() is seen before a later store", (mode) => {
+    expect(occurs(incThenStore("atomic_inc+mb__after_atomic"), mode, "r0=1 r1=0")).toBe(false);
+    expect(occurs(incThenStore("atomic_inc+mb__after_atomic"), mode, "r0=0 r1=1")).toBe(true);
+  });
+  it.each([
+    ["sc", false],
+    ["tso", false],
+    ["pso", true],
+    ["weak", true],
+  ] as const)("a plain store in its place, under %s, can be seen after the later store: %s", (mode, expected) => {
+    expect(occurs(incThenStore("store"), mode, "r0=1 r1=0")).toBe(expected);
   });
 });
 
