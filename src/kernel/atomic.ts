@@ -34,7 +34,7 @@ function rmwWord<T>(w: shared_t<T>, f: (old: T) => T | undefined, order: RmwOrde
 /** Performs `f` on a plain field as one RMW of the given order; returns the old value. */
 function rmwField<T, K extends keyof T>(obj: T, key: K, f: (old: T[K]) => T[K] | undefined, order: RmwOrder): T[K] {
   const r = isRunning() ? current() : null;
-  r?.machine.memory.beforeRmw(r.cpu.id);
+  r?.machine.memory.flush(r.cpu.id);
   const old = obj[key];
   const next = f(old);
   if (next !== undefined) obj[key] = next;

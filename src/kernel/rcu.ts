@@ -302,7 +302,7 @@ export function rcu_assign_pointer(a: unknown, b: unknown, c?: unknown): void {
     smp_store_release(a, b);
     return;
   }
-  if (isRunning()) current().machine.memory.beforeRmw(current().cpu.id);
+  if (isRunning()) current().machine.memory.flush(current().cpu.id);
   (a as Record<PropertyKey, unknown>)[b as PropertyKey] = c;
 }
 

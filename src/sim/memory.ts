@@ -157,11 +157,12 @@ export class Memory {
 
   /** smp_mb() and everything that implies it: the CPU waits until its buffer has drained, and reads afresh. */
   mb(cpu: number): void {
-    this.flushAll(cpu);
+    this.flush(cpu);
     this.rmb(cpu);
   }
 
-  private flushAll(cpu: number): void {
+  /** Drains the CPU's store buffer, no read barrier: what an atomic operation does first (on a word or on a plain field). */
+  flush(cpu: number): void {
     const buf = this.buffers[cpu]!;
     for (const e of buf) if ("addr" in e) this.commit(cpu, e.addr, e.value);
     buf.length = 0;
@@ -177,18 +178,13 @@ export class Memory {
    * the old value.
    */
   rmw(cpu: number, addr: string, f: (old: Word) => Word | undefined, order: RmwOrder): Word {
-    this.beforeRmw(cpu);
+    this.flush(cpu);
     this.stale[cpu]!.delete(addr);
     const old = this.committed(addr);
     const next = f(old);
     if (next !== undefined) this.commit(cpu, addr, next);
     this.afterRmw(cpu, order, next !== undefined);
     return old;
-  }
-
-  /** What an atomic operation on a location outside these words (a plain field) does first: drain the buffer. */
-  beforeRmw(cpu: number): void {
-    this.flushAll(cpu);
   }
 
   /** And after: an acquire or fully ordered one that stored lets nothing after it read stale. */
