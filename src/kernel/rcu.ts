@@ -1,8 +1,9 @@
 // RCU (kernel/rcu/tree.c, Documentation/RCU/): read-side critical sections,
 // call_rcu() onto per-CPU callback lists, grace periods as machine events
 // (one starts, each CPU reports a quiescent state, it ends), callbacks
-// invoked later, in order, by a per-CPU kthread (rcuc/N), synchronize_rcu()
-// and rcu_barrier().
+// invoked later, in order, from the RCU softirq of their CPU (or, with
+// use_softirq off, by a per-CPU kthread rcuc/N), synchronize_rcu() and
+// rcu_barrier().
 import { current, currentMachine, isRunning } from "../sim/current.ts";
 import type { EnvEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
@@ -19,6 +20,7 @@ import { kthread_run, wait_event } from "./sched.ts";
 import { read_sides } from "./rcu_nesting.ts";
 import { check_not_freed, kfree, might_sleep } from "./sleep.ts";
 import { smp_call_function_single, on_each_cpu } from "./smp_call.ts";
+import { open_softirq } from "./bottom_half.ts";
 import { kernel_call } from "./kernel_call.ts";
 
 /**
@@ -73,6 +75,8 @@ class RcuState {
   constructor(
     readonly m: Machine,
     readonly flavor: RcuFlavor,
+    /** Callbacks run from RCU_SOFTIRQ (rcutree.use_softirq, the default), else in rcuc/N kthreads. */
+    readonly use_softirq: boolean,
   ) {
     const n = m.cpus.length;
     ({ nesting: this.nesting, sections: this.sections } = read_sides(m));
@@ -122,6 +126,11 @@ class RcuState {
     return first !== undefined && first.target <= this.completed;
   }
 
+  /** invoke_rcu_core(): with callbacks ready on the CPU, raises its RCU softirq (an rcuc kthread wakes by itself). */
+  invoke_rcu_core(cpu: number): void {
+    if (this.use_softirq && this.ready(cpu)) this.m.raiseIrq(cpu, RCU_SOFTIRQ);
+  }
+
   /** Readers the current grace period still waits for. */
   stillBlocking(): string[] {
     return [...this.blocked].filter(([ctx, sec]) => this.depth(ctx) > 0 && this.sections.get(ctx) === sec).map(([ctx]) => ctx);
@@ -148,6 +157,7 @@ class RcuState {
     if (arg === "gp-end") {
       this.inProgress = false;
       this.completed = this.started;
+      for (const c of this.m.cpus) this.invoke_rcu_core(c.id);
       return `grace period ${this.completed} ends`;
     }
     const cpu = Number(arg.slice("qs-cpu".length));
@@ -168,6 +178,7 @@ class RcuState {
 }
 
 const KEY = {};
+const RCU_SOFTIRQ = "rcu-softirq";
 
 function rcu(m: Machine = currentMachine()): RcuState {
   const s = m.ext.get(KEY) as RcuState | undefined;
@@ -177,16 +188,22 @@ function rcu(m: Machine = currentMachine()): RcuState {
 
 /**
  * rcu_init(): sets RCU up on the machine being booted: the grace-period
- * machinery (environment source "rcu") and one callback kthread per CPU.
+ * machinery (environment source "rcu") and the RCU softirq that invokes
+ * callbacks whose grace period has ended. With `use_softirq: false`
+ * (rcutree.use_softirq=0) a per-CPU kthread rcuc/N invokes them instead.
  */
-export function rcu_init(opts: { flavor?: RcuFlavor } = {}): void {
+export function rcu_init(opts: { flavor?: RcuFlavor; use_softirq?: boolean } = {}): void {
   const m = currentMachine();
-  const s = new RcuState(m, opts.flavor ?? "consolidated");
+  const s = new RcuState(m, opts.flavor ?? "consolidated", opts.use_softirq ?? true);
   m.ext.set(KEY, s);
   m.addEnvSource({ name: "rcu", enabled: () => s.events(), apply: (e) => s.apply(e), drainMove: () => s.events()[0] });
-  for (let c = 0; c < m.cpus.length; c++) {
-    const what = `cpu${c} has callbacks whose grace period has ended`;
-    kthread_run(() => rcu_cpu_kthread(s, c), `rcuc/${c}`, { cpu: c, pinned: true, daemon: true, parkedUntil: { cond: () => s.ready(c), what } });
+  if (s.use_softirq) {
+    open_softirq(RCU_SOFTIRQ, () => rcu_core(s), { machine: m, name: "rcu_core" });
+  } else {
+    for (let c = 0; c < m.cpus.length; c++) {
+      const what = `cpu${c} has callbacks whose grace period has ended`;
+      kthread_run(() => rcu_cpu_kthread(s, c), `rcuc/${c}`, { cpu: c, pinned: true, daemon: true, parkedUntil: { cond: () => s.ready(c), what } });
+    }
   }
   m.endChecks.push(() => {
     const left = [...s.cbs.flat(), ...s.inFlight.flat()];
@@ -194,22 +211,34 @@ export function rcu_init(opts: { flavor?: RcuFlavor } = {}): void {
   });
 }
 
-/** rcuc/N: rcu_do_batch() over the callbacks whose grace period has ended, oldest first. */
+/** rcu_core(), the RCU softirq: invokes this CPU's ready callbacks, and raises itself again if more became ready meanwhile. */
+function* rcu_core(s: RcuState): Gen {
+  const cpu = current().cpu.id;
+  yield* rcu_do_batch(s, cpu);
+  s.invoke_rcu_core(cpu);
+}
+
+/** rcuc/N: rcu_do_batch() whenever callbacks are ready. */
 function* rcu_cpu_kthread(s: RcuState, cpu: number): Gen {
   for (;;) {
-    const batch = s.cbs[cpu]!.splice(0, countReady(s, cpu));
-    s.inFlight[cpu]!.push(...batch);
-    smp_mb(); // the callbacks see what was stored before call_rcu() and by the readers the grace period waited for
-    yield `rcu_do_batch: ${batch.length} callback(s) ready`;
-    for (const cb of batch) {
-      preempt_disable(); // callbacks run with bottom halves disabled: they must not sleep
-      invokeChecks(s, cb);
-      yield* run_module_code(cb.func.owner, `RCU callback ${cb.name}`, cb.func(cb.head));
-      cb.invoked = true;
-      s.inFlight[cpu]!.shift();
-      preempt_enable();
-    }
+    preempt_disable(); // callbacks run with bottom halves disabled: they must not sleep
+    yield* rcu_do_batch(s, cpu);
+    preempt_enable();
     yield wait_event(() => s.ready(cpu), `cpu${cpu} has callbacks whose grace period has ended`);
+  }
+}
+
+/** rcu_do_batch(): takes the callbacks whose grace period has ended off the list and invokes them, oldest first. */
+function* rcu_do_batch(s: RcuState, cpu: number): Gen {
+  const batch = s.cbs[cpu]!.splice(0, countReady(s, cpu));
+  s.inFlight[cpu]!.push(...batch);
+  smp_mb(); // the callbacks see what was stored before call_rcu() and by the readers the grace period waited for
+  yield `rcu_do_batch: ${batch.length} callback(s) ready`;
+  for (const cb of batch) {
+    invokeChecks(s, cb);
+    yield* run_module_code(cb.func.owner, `RCU callback ${cb.name}`, cb.func(cb.head));
+    cb.invoked = true;
+    s.inFlight[cpu]!.shift();
   }
 }
 
@@ -427,6 +456,7 @@ function* rcu_barrier_handler(s: RcuState, cpu: number): Gen {
   const last = queued ?? s.inFlight[cpu]!.at(-1)!;
   enqueue(s, cpu, s.barrier_heads[cpu]!, barrierCallback, queued !== undefined ? queued.target : s.completed);
   atomic_inc(s.barrier_cpu_count);
+  s.invoke_rcu_core(cpu);
   yield `rcu_barrier_entrain: barrier callback behind ${last.name}, count -> ${s.barrier_cpu_count.counter}`;
 }
 
