@@ -66,7 +66,7 @@ describe("hunt", () => {
     [["hunt", "mempool", "--max-steps=-1"], /--max-steps takes a whole number from 1 to /],
     [["hunt", "mempool", "--shard", "5/4"], /--shard takes I\/N with 1 <= I <= N, for example 2\/4, got '5\/4'/],
     [["hunt", "mempool", "--shard", "half"], /--shard takes I\/N/],
-    [["hunt", "mempool", "--set", "colour=red"], /model mempool has no setting 'colour' \(known: lockdep, failslab, signalThreshold\)/],
+    [["hunt", "mempool", "--set", "colour=red"], /model mempool has no setting 'colour' \(known: lockdep, failslab, hotplug, signalThreshold\)/],
     [["hunt", "mempool", "--set", "lockdep"], /--set takes KEY=VALUE, for example --set lockdep=0, got 'lockdep'/],
     [["hunt", "mempool", "--set", "lockdep=on"], /--set lockdep takes 0 \(off\) or 1 \(on\), got 'on'/],
     [["hunt", "mempool", "--set", "cpus=2"], /use --cpus for cpus/],

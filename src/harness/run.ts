@@ -3,6 +3,7 @@
 import { takeLinearized } from "../kernel/linearize.ts";
 import { installKernel } from "../kernel/lockdep.ts";
 import { failslab_init } from "../kernel/sleep.ts";
+import { cpuhp_events_init } from "../kernel/cpu.ts";
 import type { AnyModel, MachineConfig } from "../kernel/model.ts";
 import { allProperties } from "../kernel/model.ts";
 import { setBooting } from "../sim/current.ts";
@@ -61,6 +62,7 @@ export class Run {
     let instance;
     try {
       instance = model.setup(variant, workload, config);
+      cpuhp_events_init(this.machine, Number(config.hotplug ?? 0));
     } finally {
       setBooting(null);
     }

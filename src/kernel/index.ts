@@ -15,7 +15,28 @@ export * from "./rwlock.ts";
 export * from "./completion.ts";
 export { module, module_function, module_unload, module_code, call_module_function } from "./module.ts";
 export type { Code } from "./module.ts";
-export { smp_call_function_single, on_each_cpu } from "./smp_call.ts";
+export { smp_call_function_single, on_each_cpu, ENXIO } from "./smp_call.ts";
+export {
+  cpu_down,
+  cpu_up,
+  remove_cpu,
+  add_cpu,
+  cpu_online,
+  num_online_cpus,
+  online_cpus,
+  cpus_read_lock,
+  cpus_read_unlock,
+  cpuhp_setup_state,
+  cpuhp_setup_state_nocalls,
+  cpuhp_remove_state,
+  cpuhp_remove_state_nocalls,
+  cpuhp_events_init,
+  CPUHP_AP_ONLINE_DYN,
+  CPUHP_BP_PREPARE_DYN,
+  EBUSY,
+  EINVAL,
+} from "./cpu.ts";
+export type { cpuhp_state, cpuhp_callback } from "./cpu.ts";
 export type { smp_call_func_t } from "./smp_call.ts";
 export { timer_list, timer_setup, mod_timer, add_timer_on, del_timer, del_timer_sync, timer_shutdown_sync, timer_delete_sync } from "./timer.ts";
 export * from "./workqueue.ts";

@@ -96,9 +96,11 @@ export const KERNEL_SETTINGS: Record<string, number> = { lockdep: 1 };
 /**
  * Kernel settings any model takes but a config holds only when given:
  * `failslab` N lets the schedule make up to N allocations fail in a run
- * (the kernel's fault injection), so that error paths are explored.
+ * (the kernel's fault injection), so that error paths are explored;
+ * `hotplug` N lets it take CPUs other than cpu0 down and bring them back
+ * up, N operations in a run.
  */
-export const OPTIONAL_KERNEL_SETTINGS: Record<string, number> = { failslab: 0 };
+export const OPTIONAL_KERNEL_SETTINGS: Record<string, number> = { failslab: 0, hotplug: 0 };
 
 const NAME = /^[a-z][a-z0-9_-]*$/;
 

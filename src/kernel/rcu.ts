@@ -21,6 +21,7 @@ import { read_sides } from "./rcu_nesting.ts";
 import { check_not_freed, kfree, might_sleep } from "./sleep.ts";
 import { smp_call_function_single, on_each_cpu } from "./smp_call.ts";
 import { open_softirq } from "./bottom_half.ts";
+import { cpuhp_kernel_dead, cpuhp_kernel_dying } from "./cpuhp.ts";
 import { kernel_call } from "./kernel_call.ts";
 
 /**
@@ -41,8 +42,8 @@ interface Callback {
   readonly seq: number;
   /** The read-side sections in progress when it was queued: all must have ended before it runs. */
   readonly readersThen: Map<string, number>;
-  /** It may run once this many grace periods have completed. */
-  readonly target: number;
+  /** It may run once this many grace periods have completed (moved to a later one when its CPU's list is adopted). */
+  target: number;
   readonly queuedAt: string;
   invoked: boolean;
 }
@@ -71,6 +72,11 @@ class RcuState {
   readonly barrier_completion = new completion("rcu_state.barrier_completion");
   /** Each CPU's rcu_data.barrier_head. */
   readonly barrier_heads: object[];
+  /** rcu_state.barrier_sequence: which rcu_barrier() this is, and whether one is under way. */
+  barrier_sequence = 0;
+  barrierInProgress = false;
+  /** Each CPU's rcu_data.barrier_seq_snap: the rcu_barrier() that has seen to this CPU already. */
+  readonly barrier_seq_snap: number[];
 
   constructor(
     readonly m: Machine,
@@ -85,6 +91,7 @@ class RcuState {
     this.nextSeq = new Array<number>(n).fill(0);
     this.lastInvoked = new Array<number>(n).fill(-1);
     this.barrier_heads = Array.from({ length: n }, (_, c) => ({ name: `rcu_data[${c}].barrier_head` }));
+    this.barrier_seq_snap = new Array<number>(n).fill(0);
   }
 
   depth(ctx: string): number {
@@ -126,6 +133,22 @@ class RcuState {
     return first !== undefined && first.target <= this.completed;
   }
 
+  /** Records a CPU's quiescent state for the grace period under way. */
+  report(cpu: number): void {
+    // A quiescent state is reported through a full barrier on that CPU
+    // (rcu_report_qs_rdp() under the node's lock, after a context switch or
+    // the tick): its earlier stores are visible, its later loads fresh.
+    this.m.memory.mb(cpu);
+    this.reported.add(cpu);
+    // A reader preempted (or moved) inside its section no longer holds its CPU
+    // up, but the grace period must still wait for it (Linux queues it on the
+    // node's blkd_tasks). Every reader off its CPU now is waited for: more
+    // than needed for one begun after its CPU's report, never less. A reader
+    // on a CPU holds that CPU's report up by itself.
+    const onCpu = (name: string) => this.m.cpus.some((c) => c.current?.name === name || c.irqStack.some((f) => f.ctx.name === name));
+    for (const [ctx, sec] of this.readersNow()) if (!onCpu(ctx)) this.blocked.set(ctx, sec); // an older section of it has ended
+  }
+
   /** invoke_rcu_core(): with callbacks ready on the CPU, raises its RCU softirq (an rcuc kthread wakes by itself). */
   invoke_rcu_core(cpu: number): void {
     if (this.use_softirq && this.ready(cpu)) this.m.raiseIrq(cpu, RCU_SOFTIRQ);
@@ -139,7 +162,7 @@ class RcuState {
   events(): EnvEvent[] {
     const ev = (arg: string): EnvEvent => ({ kind: "env", source: "rcu", arg });
     if (!this.inProgress) return this.needed() ? [ev("gp-start")] : [];
-    const out = this.m.cpus.filter((c) => !this.reported.has(c.id) && this.quiescent(c.id)).map((c) => ev(`qs-cpu${c.id}`));
+    const out = this.m.cpus.filter((c) => c.online && !this.reported.has(c.id) && this.quiescent(c.id)).map((c) => ev(`qs-cpu${c.id}`));
     if (this.reported.size === this.m.cpus.length && this.stillBlocking().length === 0) out.push(ev("gp-end"));
     return out;
   }
@@ -150,6 +173,7 @@ class RcuState {
       this.inProgress = true;
       this.started++;
       this.reported.clear();
+      for (const c of this.m.cpus) if (!c.online) this.reported.add(c.id); // a grace period waits only for the CPUs online when it starts
       this.blocked.clear();
       for (const [ctx, sec] of this.readersNow()) this.blocked.set(ctx, sec);
       return `grace period ${this.started} starts${this.blocked.size ? `, waiting for readers ${[...this.blocked.keys()].join(", ")}` : ""}`;
@@ -161,18 +185,7 @@ class RcuState {
       return `grace period ${this.completed} ends`;
     }
     const cpu = Number(arg.slice("qs-cpu".length));
-    // A quiescent state is reported through a full barrier on that CPU
-    // (rcu_report_qs_rdp() under the node's lock, after a context switch or
-    // the tick): its earlier stores are visible, its later loads fresh.
-    this.m.memory.mb(cpu);
-    this.reported.add(cpu);
-    // A reader preempted (or moved) inside its section no longer holds its CPU
-    // up, but the grace period must still wait for it (Linux queues it on the
-    // node's blkd_tasks). Every reader off its CPU now is waited for: more
-    // than needed for one begun after its CPU's report, never less. A reader
-    // on a CPU holds that CPU's report up by itself.
-    const onCpu = (name: string) => this.m.cpus.some((c) => c.current?.name === name || c.irqStack.some((f) => f.ctx.name === name));
-    for (const [ctx, sec] of this.readersNow()) if (!onCpu(ctx)) this.blocked.set(ctx, sec); // an older section of it has ended
+    this.report(cpu);
     return `cpu${cpu} passes a quiescent state for grace period ${this.started}`;
   }
 }
@@ -205,6 +218,13 @@ export function rcu_init(opts: { flavor?: RcuFlavor; use_softirq?: boolean } = {
       kthread_run(() => rcu_cpu_kthread(s, c), `rcuc/${c}`, { cpu: c, pinned: true, daemon: true, parkedUntil: { cond: () => s.ready(c), what } });
     }
   }
+  // rcutree_report_cpu_dead(): an outgoing CPU reports its quiescent state as it goes.
+  cpuhp_kernel_dying(m, "rcutree_report_cpu_dead", (dead) => {
+    if (!s.inProgress || s.reported.has(dead)) return undefined;
+    s.report(dead);
+    return `cpu${dead} passes a quiescent state for grace period ${s.started} as it goes`;
+  });
+  cpuhp_kernel_dead(m, "rcutree_migrate_callbacks", (dead, me) => rcutree_migrate_callbacks(s, dead, me));
   m.endChecks.push(() => {
     const left = [...s.cbs.flat(), ...s.inFlight.flat()];
     if (left.length > 0) m.fail("rcu-stall", `callbacks never invoked: ${left.map((cb) => `${cb.name} on cpu${cb.cpu}`).join(", ")}`);
@@ -240,6 +260,31 @@ function* rcu_do_batch(s: RcuState, cpu: number): Gen {
     cb.invoked = true;
     s.inFlight[cpu]!.shift();
   }
+}
+
+/**
+ * rcutree_migrate_callbacks(): a CPU that went offline leaves its callbacks
+ * to this one (under barrier_lock: a step). An rcu_barrier() under way that
+ * has not seen to that CPU yet gets its barrier callback entrained there
+ * first. Ready callbacks join this CPU's ready ones; the others go last,
+ * for the next grace period at the earliest (rcu_segcblist_merge(), then
+ * rcu_accelerate_cbs()).
+ */
+function rcutree_migrate_callbacks(s: RcuState, dead: number, me: number): string {
+  if (s.n_cbs(dead) === 0) return `cpu${dead} had no callbacks`;
+  if (s.inFlight[dead]!.length > 0) throw new Error(`cpu${dead} went offline in the middle of invoking callbacks`);
+  const entrained = rcu_barrier_entrain(s, dead);
+  const src = s.cbs[dead]!.splice(0);
+  const dst = s.cbs[me]!;
+  const done = (cb: Callback) => cb.target <= s.completed;
+  const srcDone = src.filter(done);
+  const srcPending = src.filter((cb) => !done(cb));
+  const dstDone = dst.splice(0, countReady(s, me));
+  for (const cb of srcPending) cb.target = Math.max(cb.target, s.started + 1);
+  dst.unshift(...dstDone, ...srcDone);
+  dst.push(...srcPending);
+  s.invoke_rcu_core(me);
+  return `${src.length} callback(s) of cpu${dead} adopted by cpu${me}${entrained === undefined ? "" : ` (${entrained})`}`;
 }
 
 function countReady(s: RcuState, cpu: number): number {
@@ -409,9 +454,13 @@ function* barrier(start: number, queue_barrier_callbacks: (s: RcuState) => Gen):
   init_completion(s.barrier_completion);
   s.lastZero = "";
   atomic_set(s.barrier_cpu_count, start);
+  s.barrier_sequence++; // rcu_seq_start()
+  s.barrierInProgress = true;
   yield `rcu_barrier: count = ${start}`;
   yield* queue_barrier_callbacks(s);
   yield* wait_for_completion(s.barrier_completion);
+  s.barrierInProgress = false; // rcu_seq_end(): every CPU has seen this one
+  s.barrier_seq_snap.fill(s.barrier_sequence);
   yield* mutex_unlock(s.barrier_mutex);
   checkBarrier(s, before, "rcu_barrier()");
   smp_mb();
@@ -420,18 +469,29 @@ function* barrier(start: number, queue_barrier_callbacks: (s: RcuState) => Gen):
 
 /**
  * rcu_barrier(), as today's kernel does it: the count starts at 2; for each
- * CPU with callbacks, a cross-CPU call entrains a barrier callback behind
- * that CPU's last one and counts it; then 2 is taken off, and the caller
- * waits for the last barrier callback to complete.
+ * CPU that this barrier has not seen to yet and that has callbacks, a
+ * cross-CPU call entrains a barrier callback behind its last one and counts
+ * it, or, for an offline CPU, the caller entrains it there itself (its list
+ * is adopted later with the barrier callback in it); then 2 is taken off,
+ * and the caller waits for the last barrier callback to complete.
  */
 function* rcu_barrier_impl(): Gen {
   yield* barrier(2, function* (s) {
     for (let cpu = 0; cpu < s.m.cpus.length; cpu++) {
-      if (s.n_cbs(cpu) === 0) {
-        yield `rcu_barrier: cpu${cpu} has no callbacks`;
-        continue;
+      for (;;) {
+        if (s.barrier_seq_snap[cpu] === s.barrier_sequence) break; // seen to already (its list was adopted)
+        if (s.n_cbs(cpu) === 0) {
+          s.barrier_seq_snap[cpu] = s.barrier_sequence;
+          yield `rcu_barrier: cpu${cpu} has no callbacks`;
+          break;
+        }
+        if (!s.m.cpu(cpu).online) {
+          yield `rcu_barrier: cpu${cpu} is offline: ${rcu_barrier_entrain(s, cpu)}`;
+          break;
+        }
+        // -ENXIO: it went offline meanwhile; look again.
+        if ((yield* smp_call_function_single(cpu, () => rcu_barrier_handler(s, cpu), true)) === 0) break;
       }
-      yield* smp_call_function_single(cpu, () => rcu_barrier_handler(s, cpu), true);
     }
     if (atomic_sub_and_test(2, s.barrier_cpu_count)) {
       s.lastZero = `rcu_barrier took the count to 0 itself at ${s.m.where()}`;
@@ -441,23 +501,29 @@ function* rcu_barrier_impl(): Gen {
   });
 }
 
-/**
- * rcu_barrier_handler(), in the target CPU's IPI: entrain the barrier
- * callback behind the last callback, if the CPU has any (rcu_segcblist_entrain:
- * in the last non-empty segment, so it waits for no further grace period;
- * behind callbacks being invoked, it is ready at once).
- */
+/** rcu_barrier_handler(), in the target CPU's IPI. */
 function* rcu_barrier_handler(s: RcuState, cpu: number): Gen {
-  if (s.n_cbs(cpu) === 0) {
-    yield `rcu_barrier_entrain: cpu${cpu} has no callbacks`;
-    return;
-  }
+  yield `rcu_barrier_handler: ${rcu_barrier_entrain(s, cpu) ?? `cpu${cpu} seen to already`}`;
+}
+
+/**
+ * rcu_barrier_entrain(): for an rcu_barrier() under way that has not seen
+ * to this CPU yet, entrain the barrier callback behind the CPU's last
+ * callback, if it has any (rcu_segcblist_entrain: in the last non-empty
+ * segment, so it waits for no further grace period; behind callbacks being
+ * invoked, it is ready at once), and count it. Part of the caller's step;
+ * returns what it did, or undefined if there was nothing to do.
+ */
+function rcu_barrier_entrain(s: RcuState, cpu: number): string | undefined {
+  if (!s.barrierInProgress || s.barrier_seq_snap[cpu] === s.barrier_sequence) return undefined;
+  s.barrier_seq_snap[cpu] = s.barrier_sequence;
+  if (s.n_cbs(cpu) === 0) return `cpu${cpu} has no callbacks`;
   const queued = s.cbs[cpu]!.at(-1);
   const last = queued ?? s.inFlight[cpu]!.at(-1)!;
   enqueue(s, cpu, s.barrier_heads[cpu]!, barrierCallback, queued !== undefined ? queued.target : s.completed);
   atomic_inc(s.barrier_cpu_count);
   s.invoke_rcu_core(cpu);
-  yield `rcu_barrier_entrain: barrier callback behind ${last.name}, count -> ${s.barrier_cpu_count.counter}`;
+  return `barrier callback behind ${last.name}, count -> ${s.barrier_cpu_count.counter}`;
 }
 
 /**

@@ -66,9 +66,16 @@ function send(cpu: number, func: smp_call_func_t): Call {
   return call;
 }
 
-/** smp_call_function_single(): runs func on `cpu`; with `wait`, spins until it has run. */
-function* smp_call_function_single_impl(cpu: number, func: smp_call_func_t, wait: boolean): Gen {
+export const ENXIO = 6;
+
+/** smp_call_function_single(): runs func on `cpu`; with `wait`, spins until it has run. Returns 0, or -ENXIO if that CPU is offline. */
+function* smp_call_function_single_impl(cpu: number, func: smp_call_func_t, wait: boolean): Gen<number> {
   preempt_disable(); // get_cpu()
+  if (!current().machine.cpu(cpu).online) {
+    preempt_enable();
+    yield `smp_call_function_single(): cpu${cpu} is offline, -ENXIO`;
+    return -ENXIO;
+  }
   if (cpu === current().cpu.id) {
     yield* run_locally(func);
   } else {
@@ -81,14 +88,15 @@ function* smp_call_function_single_impl(cpu: number, func: smp_call_func_t, wait
   }
   preempt_enable(); // put_cpu()
   yield "smp_call_function_single() returns";
+  return 0;
 }
 
-/** on_each_cpu(): IPIs to every other CPU, then func here with interrupts off; with `wait`, spins until all have run. */
+/** on_each_cpu(): IPIs to every other online CPU, then func here with interrupts off; with `wait`, spins until all have run. */
 function* on_each_cpu_impl(func: smp_call_func_t, wait: boolean): Gen {
   preempt_disable();
   const m = current().machine;
   const me = current().cpu.id;
-  const calls = m.cpus.filter((c) => c.id !== me).map((c) => send(c.id, func));
+  const calls = m.cpus.filter((c) => c.id !== me && c.online).map((c) => send(c.id, func));
   yield `IPIs to ${calls.length} other cpu(s)`;
   yield* run_locally(func);
   if (wait) for (const c of calls) if (!c.done) yield spinWait(() => c.done, "every cpu has run the call");

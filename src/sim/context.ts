@@ -9,6 +9,8 @@ export class Context {
   done = false;
   /** The label of the last step it took, for reports. */
   lastLabel = "";
+  /** A pinned thread pushed off its CPU when that CPU went offline: the CPU it returns to once that is back. */
+  home: number | undefined = undefined;
 
   constructor(
     readonly name: string,

@@ -14,6 +14,8 @@ export interface IrqFrame {
 }
 
 export class Cpu {
+  /** In cpu_online_mask: an offline CPU runs nothing and takes no interrupts (CPU hotplug). */
+  online = true;
   irqsEnabled = true;
   preemptCount = 0;
   /** local_bh_disable() depth: softirqs do not run here while it is above 0. */

@@ -217,8 +217,11 @@ export class Machine {
    */
   spawn(name: string, fn: () => Gen<unknown>, opts: { cpu: number; pinned?: boolean; daemon?: boolean; prio?: number; parked?: Wait }): Context {
     if (this.threadByName.has(name)) throw new Error(`thread '${name}' already exists`);
-    const cpu = this.cpu(opts.cpu);
+    // A thread made for an offline CPU starts on an online one (a pinned one goes home once its CPU is back).
+    const asked = this.cpu(opts.cpu);
+    const cpu = asked.online ? asked : this.fallbackCpu(asked.id);
     const t = new Context(name, "thread", fn(), cpu.id, opts.pinned ?? false, opts.daemon ?? false, opts.prio ?? 0);
+    if (cpu !== asked && t.pinned) t.home = asked.id;
     this.threads.push(t);
     this.threadByName.set(name, t);
     if (opts.parked !== undefined) {
@@ -244,6 +247,11 @@ export class Machine {
     if (l === undefined) throw new Error(`irq line '${line}' is not registered`);
     if (!l.budget.has(cpu)) l.budget.set(cpu, 0);
     this.cpu(cpu).pending.add(line);
+  }
+
+  /** Hard interrupt lines (not softirqs) pending on a CPU, sorted. */
+  pendingHardIrqs(cpu: Cpu): string[] {
+    return [...cpu.pending].filter((l) => !this.lines.get(l)!.soft).sort();
   }
 
   hasIrqLine(line: string): boolean {
@@ -280,8 +288,72 @@ export class Machine {
 
   // ---- what can happen now ----
 
+  /** How many CPUs are offline now. */
+  private offline = 0;
+
+  /** The online CPU that takes over from `id` (select_fallback_rq()): the lowest other online one of its host. */
+  fallbackCpu(id: number): Cpu {
+    const to = this.cpus.find((c) => c.id !== id && c.online && this.hostOf(id).cpus.includes(c.id));
+    if (to === undefined) throw new Error(`cpu${id} has no online CPU of its host to hand its threads to`);
+    return to;
+  }
+
+  /**
+   * CPU hotplug: `id` leaves cpu_online_mask (take_cpu_down()), after a full
+   * barrier, and its threads go to `to`'s run queue, a pinned one to come
+   * back when the CPU does. The caller makes sure it may: no handler running
+   * there, its thread preemptible (stop_machine() got it to run the stopper).
+   */
+  takeDown(id: number, to: number): void {
+    const cpu = this.cpu(id);
+    const dest = this.cpu(to);
+    if (!cpu.online || !dest.online || id === to) throw new Error(`cpu${id} cannot go offline to cpu${to}`);
+    if (cpu.irqStack.length > 0 || (cpu.current !== null && !cpu.preemptible())) throw new Error(`cpu${id} cannot go offline in the middle of ${cpu.top()!.name}`);
+    this.memory.mb(id);
+    cpu.online = false;
+    this.offline++;
+    const moved = [...(cpu.current === null ? [] : [cpu.current]), ...cpu.runqueue];
+    cpu.current = null;
+    cpu.runqueue.length = 0;
+    for (const t of moved) {
+      if (t.pinned && t.home === undefined) t.home = id;
+      t.cpu = to;
+      dest.runqueue.push(t);
+    }
+    const names = moved.map((t) => (t.pinned ? `${t.name} (bound to cpu${t.home}, no longer affine)` : t.name));
+    this.record(id, "", 0, `cpu${id} goes offline${moved.length > 0 ? `; ${names.join(", ")} move to cpu${to}` : ""}`);
+  }
+
+  /** CPU hotplug: `id` is online again; the pinned threads pushed off it go back as soon as they are not running. */
+  bringUp(id: number): void {
+    const cpu = this.cpu(id);
+    if (cpu.online) throw new Error(`cpu${id} is online already`);
+    cpu.online = true;
+    this.offline--;
+    const back: string[] = [];
+    for (const other of this.cpus) {
+      for (const t of [...other.runqueue]) {
+        if (t.home !== id) continue;
+        other.runqueue.splice(other.runqueue.indexOf(t), 1);
+        this.requeue(t);
+        back.push(t.name);
+      }
+    }
+    this.record(id, "", 0, `cpu${id} comes online${back.length > 0 ? `; ${back.join(", ")} back on it` : ""}`);
+  }
+
+  /** Puts a thread that leaves its CPU on a run queue: its home's if it has one that is online again, else its own CPU's. */
+  private requeue(t: Context): void {
+    if (t.home !== undefined && this.cpus[t.home]!.online) {
+      t.cpu = t.home;
+      t.home = undefined;
+    }
+    this.cpus[t.cpu]!.runqueue.push(t);
+  }
+
   /** Whether a step on this CPU would make progress. */
   canStep(cpu: Cpu): boolean {
+    if (!cpu.online) return false;
     const top = cpu.top();
     if (top !== null) return top.canRun();
     return cpu.firstReady() !== undefined;
@@ -289,7 +361,7 @@ export class Machine {
 
   /** Interrupt lines that could be delivered on this CPU now, sorted: not one whose handler is already running there. */
   deliverableLines(cpu: Cpu): string[] {
-    if (!cpu.irqsEnabled) return [];
+    if (!cpu.irqsEnabled || !cpu.online) return [];
     const out: string[] = [];
     for (const [name, l] of this.lines) {
       // A softirq runs only outside every interrupt and with bottom halves enabled.
@@ -314,7 +386,7 @@ export class Machine {
   /** The CPUs a thread may migrate to: the other CPUs of its host. */
   migrationTargets(t: Context): Cpu[] {
     const host = this.hostOf(t.cpu);
-    return this.cpus.filter((c) => c.id !== t.cpu && host.cpus.includes(c.id));
+    return this.cpus.filter((c) => c.id !== t.cpu && c.online && host.cpus.includes(c.id));
   }
 
   /** Threads that may be moved to another CPU now, in creation order. */
@@ -322,6 +394,7 @@ export class Machine {
     return this.threads.filter((t) => {
       // Somewhere to go: another CPU of its host (no list built: this runs at every step of a strategy).
       if (t.done || t.pinned || this.hostOf(t.cpu).cpus.length < 2) return false;
+      if (this.offline > 0 && this.migrationTargets(t).length === 0) return false;
       const cpu = this.cpus[t.cpu]!;
       return cpu.current !== t || cpu.preemptible();
     });
@@ -528,6 +601,7 @@ export class Machine {
       this.fail("oops", { message: what! });
       return;
     }
+    if (ctx.kind === "thread" && cpu.current !== ctx && !ctx.done) return this.afterMovedStep(cpu, ctx, r);
     // The step may have moved the context (a sleep) or ended it; take the CPU it ran on.
     const depth = ctx.kind === "irq" ? cpu.irqStack.length : 0;
     if (r.done) {
@@ -553,6 +627,24 @@ export class Machine {
     }
   }
 
+  /**
+   * A thread whose step took its own CPU offline: it is on another CPU's
+   * run queue already, and goes on there (or ends) without the CPU it ran on.
+   */
+  private afterMovedStep(cpu: Cpu, ctx: Context, r: IteratorResult<unknown, unknown>): void {
+    const label = r.done ? "returns" : typeof r.value === "string" ? r.value : (r.value as Wait).what();
+    ctx.lastLabel = label;
+    this.record(cpu.id, ctx.name, 0, label);
+    if (r.done) {
+      const q = this.cpus[ctx.cpu]!.runqueue;
+      q.splice(q.indexOf(ctx), 1);
+      ctx.done = true;
+      this.hooks.onExit?.(ctx, this.cpus[ctx.cpu]!);
+    } else if (typeof r.value !== "string") {
+      ctx.waiting = r.value as Wait;
+    }
+  }
+
   private sleep(cpu: Cpu, ctx: Context): void {
     if (ctx.kind === "irq" || cpu.preemptCount > 0 || !cpu.irqsEnabled) {
       const why = ctx.kind === "irq" ? "in an interrupt handler" : cpu.preemptCount > 0 ? `with preempt_count ${cpu.preemptCount}` : "with interrupts disabled";
@@ -560,7 +652,7 @@ export class Machine {
       return;
     }
     cpu.current = null;
-    cpu.runqueue.push(ctx);
+    this.requeue(ctx);
   }
 
   private exit(cpu: Cpu, ctx: Context): void {
@@ -591,7 +683,7 @@ export class Machine {
   private switchTo(cpu: Cpu, next: Context, why: string): void {
     const prev = cpu.current!;
     cpu.runqueue.splice(cpu.runqueue.indexOf(next), 1);
-    cpu.runqueue.push(prev);
+    this.requeue(prev);
     cpu.current = next;
     this.memory.mb(cpu.id); // a context switch is a full barrier (__schedule())
     this.record(cpu.id, "", 0, `${prev.name} ${why}, ${next.name} runs`);

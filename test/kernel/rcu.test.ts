@@ -222,7 +222,7 @@ describe("rcu_barrier()", () => {
     const barrier: ScheduleEvent[] = [step(1), step(1), step(1), { kind: "irq", cpu: 0, line: "ipi" }, step(0)];
     [...setup, ...barrier].forEach((e, i) => expect(m.apply(e, i), JSON.stringify(e)).toBe(true));
     expect(m.trace.filter((t) => t.ctx === "rcu-softirq#1").map((t) => t.text)).toEqual(["interrupt rcu-softirq taken", "rcu_do_batch: 1 callback(s) ready", "first half"]);
-    expect(m.trace.at(-1)?.text).toBe("rcu_barrier_entrain: barrier callback behind slow_cb, count -> 3");
+    expect(m.trace.at(-1)?.text).toBe("rcu_barrier_handler: barrier callback behind slow_cb, count -> 3");
     m.drain(setup.length + barrier.length);
     expect(m.failure).toBeUndefined();
   });
