@@ -120,7 +120,7 @@ function readJson(file: string): { json: unknown } | { error: string } {
   try {
     return { json: JSON.parse(text) };
   } catch (err) {
-    return { error: `not JSON: ${(err as Error).message}` };
+    return { error: `not JSON: ${(err as Error).message.replace(/\s+/g, " ")}` };
   }
 }
 

@@ -86,6 +86,14 @@ describe("reading bad files gives one line naming what is wrong", () => {
     });
   }
 
+  it("rejects a NaN (which JSON does not have) in one line", () => {
+    const file = path.join(tmp(), "nan.json");
+    fs.writeFileSync(file, JSON.stringify(cx, null, 2).replace(/"cpus": \d+/, '"cpus": NaN'));
+    const r = readCounterexampleFile(file, findModel);
+    expect("error" in r && r.error).toMatch(/^not JSON: .*NaN/);
+    expect("error" in r && r.error.includes("\n")).toBe(false);
+  });
+
   it("gives a setting the file lacks its default", () => {
     const file = path.join(tmp(), "old.json");
     const { signalThreshold: _s, ...config } = cx.config;
