@@ -117,4 +117,21 @@ describe("a hand-edited schedule", () => {
     expect(r.code).toBe(2);
     expect(r.err).toBe(`error: ${file}: event 0 names interrupt line 'no-such-line', which the model never registers (and 1 more)`);
   });
+
+  it("a long schedule's skipped events are summarised, and one longer than a file may hold is refused", async () => {
+    const src = path.join(import.meta.dirname, "..", "counterexamples", "mempool");
+    const name = fs.readdirSync(src).find((f) => f.endsWith(".json"))!;
+    const cx = JSON.parse(fs.readFileSync(path.join(src, name), "utf8"));
+    cx.schedule.push(...Array.from({ length: 500 }, () => ({ kind: "step", cpu: 0 })));
+    const file = path.join(tmp(), "long.json");
+    fs.writeFileSync(file, JSON.stringify(cx));
+    const r = await cli(["replay", file]);
+    expect(r.out).toMatch(/event\(s\) not enabled, skipped: (\d+, ){9}\d+, and \d+ more\)/);
+    expect(Math.max(...r.out.split("\n").map((l) => l.length))).toBeLessThan(600);
+    cx.schedule.push(...Array.from({ length: 10_000 }, () => ({ kind: "step", cpu: 0 })));
+    fs.writeFileSync(file, JSON.stringify(cx));
+    const long = await cli(["replay", file]);
+    expect(long.code).toBe(2);
+    expect(long.err + long.out).toMatch(/long\.json: schedule has \d+ events, more than a counterexample may hold \(10000\)/);
+  });
 });

@@ -98,6 +98,9 @@ export function writeCounterexample(outDir: string, cx: Counterexample): Saved {
 
 export type ReadResult = { cx: Counterexample; model: AnyModel } | { error: string };
 
+/** The longest schedule a file may hold: a shrunk one has tens of events. */
+export const MAX_SCHEDULE_EVENTS = 10_000;
+
 /** The largest counterexample file read: a saved one is a few kilobytes. */
 export const MAX_FILE_BYTES = 1 << 20;
 
@@ -158,6 +161,7 @@ export function validate(json: unknown, findModel: (name: string) => AnyModel | 
   if (!model.workload(cfg).canShrinkWithoutContext(json.workload))
     return { error: `the workload does not fit model ${model.name} with ${cfg.cpus} cpu(s)${model.workloadHelp ? `; expected ${model.workloadHelp}` : ""}` };
   if (!Array.isArray(json.schedule)) return { error: "schedule is not a list" };
+  if (json.schedule.length > MAX_SCHEDULE_EVENTS) return { error: `schedule has ${json.schedule.length} events, more than a counterexample may hold (${MAX_SCHEDULE_EVENTS})` };
   let envSources: string[];
   try {
     envSources = new Run(model, json.variant, cfg, json.workload).machine.envSources.map((s) => s.name);

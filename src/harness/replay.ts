@@ -87,6 +87,9 @@ export function replayAll(targets: string[], findModel: (name: string) => AnyMod
   return targets.flatMap((t) => counterexampleFiles(t)).map((f) => replayFile(f, findModel));
 }
 
+/** How many skipped events a replay names before it only counts the rest. */
+const SKIPPED_SHOWN = 10;
+
 /** One line per variant replayed, for the terminal. */
 export function describeReplay(r: FileReplay): string[] {
   if (r.cx === undefined) return [`${r.file}: ${r.error}`];
@@ -96,7 +99,9 @@ export function describeReplay(r: FileReplay): string[] {
     const at = (e: number) => (e >= r.cx!.schedule.length ? "in the drain" : `at event ${e}`);
     const got = v.failure ? `breaks ${v.failure.property} ${at(v.failure.event)}: ${v.failure.message}` : "breaks nothing";
     const want = v.expect === "fail" ? `must break ${r.cx.property}` : "must break nothing";
-    const skipped = v.skipped.length > 0 ? ` (${v.skipped.length} event(s) not enabled, skipped: ${v.skipped.map((s) => s.index).join(", ")})` : "";
+    const shown = v.skipped.slice(0, SKIPPED_SHOWN).map((s) => s.index);
+    const more = v.skipped.length > SKIPPED_SHOWN ? `, and ${v.skipped.length - SKIPPED_SHOWN} more` : "";
+    const skipped = v.skipped.length > 0 ? ` (${v.skipped.length} event(s) not enabled, skipped: ${shown.join(", ")}${more})` : "";
     const note = v.decisiveSkipped ? `; note: event ${r.cx.failure.event}, where the failure happened, cannot happen here` : "";
     lines.push(`  ${v.ok ? "ok " : "BAD"} ${v.variant}: ${want}; ${got}${skipped}${note}`);
   }
