@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { counterexampleFiles, readCounterexampleFile } from "../harness/counterexample.ts";
+import { writeFileAtomic } from "../harness/write-file.ts";
 import type { IndexItem, Pictures } from "../explain/picture.ts";
 import { loadPictures } from "../explain/picture.ts";
 import { renderTrace } from "../explain/trace-text.ts";
@@ -22,7 +23,7 @@ function outputPath(flag: "--svg" | "--html", file: string | undefined): string 
 function write(flag: string, file: string, text: string, io: Io): void {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, text);
+    writeFileAtomic(file, text);
   } catch (err) {
     throw new UsageError(`${flag} ${file}: ${(err as Error).message}`);
   }

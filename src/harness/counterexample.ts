@@ -83,8 +83,8 @@ export function writeCounterexample(outDir: string, cx: Counterexample): Saved {
     throw new Error(`${file} exists and holds a different counterexample; not overwriting it`);
   }
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, serialize(cx));
   try {
+    fs.writeFileSync(tmp, serialize(cx));
     fs.linkSync(tmp, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
