@@ -105,3 +105,26 @@ describe("--memory", () => {
     expect((await cli(["replay", file])).code).toBe(0);
   });
 });
+
+describe("a workload made with .map()", () => {
+  it("hunts, saves, replays and shows: the values are taken as they are, setting the model up is the check", async () => {
+    const out = tmp();
+    const model = fixture("mapped.ts");
+    const h = await cli(["hunt", "--model-file", model, "--out", out, "--quiet"]);
+    expect(h.code, h.err).toBe(1);
+    expect(h.out).toMatch(/^  saved .*racy--no-lost-update--\w+\.json$/m);
+    const r = await cli(["replay", out, "--model-file", model]);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/1 as expected, 0 not as expected, 0 unreadable/);
+    const file = jsonFiles(out).map((f) => path.join(out, f))[0]!;
+    const s = await cli(["show", file, "--model-file", model]);
+    expect(s.code, s.err).toBe(0);
+    expect(s.out).toMatch(/^workload +{"rounds":\d}$/m);
+    // A workload the model cannot set up is still bad input.
+    const cx = JSON.parse(fs.readFileSync(file, "utf8"));
+    fs.writeFileSync(file, JSON.stringify({ ...cx, workload: null }));
+    const bad = await cli(["replay", file, "--model-file", model]);
+    expect(bad.code).toBe(2);
+    expect(bad.out + bad.err).toMatch(/model mapped-workload cannot set up this workload/);
+  });
+});
