@@ -11,9 +11,15 @@ import { cmdList } from "./cli/list.ts";
 import { cmdLitmus } from "./cli/litmus.ts";
 import { cmdReplay } from "./cli/replay.ts";
 import { cmdShow } from "./cli/show.ts";
-import { USAGE } from "./cli/usage.ts";
+import { usage } from "./cli/usage.ts";
 
 export { UsageError } from "./cli/common.ts";
+
+/** The name the command line is run by, for its help text. */
+let programName = "npx tsx src/cli.ts";
+export function setProgramName(name: string): void {
+  programName = name;
+}
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = { list: cmdList, hunt: cmdHunt, replay: cmdReplay, show: cmdShow, litmus: cmdLitmus };
 
@@ -35,7 +41,7 @@ export async function main(
   const [cmd, ...rest] = argv;
   try {
     if (cmd === "help" || cmd === "--help" || cmd === "-h") {
-      out(USAGE);
+      out(usage(programName));
       return 0;
     }
     const run = cmd === undefined ? undefined : COMMANDS[cmd];

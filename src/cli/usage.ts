@@ -1,5 +1,8 @@
-// The command line's help text.
-export const USAGE = `usage:
+// The command line's help text, for the name it is run by: `krh` once the
+// package is installed, `npx tsx src/cli.ts` in its own repository.
+export const usage = (prog: string): string => USAGE.replaceAll("npx tsx src/cli.ts", prog);
+
+const USAGE = `usage:
   npx tsx src/cli.ts list [--json] [--model-file FILE.ts]...
   npx tsx src/cli.ts hunt <model> [--variant V]... [--correct] [--runs N] [--seed S|random] [--strategy S]
                           [--depth D] [--bound K] [--workloads W] [--workers N] [--shard I/N]

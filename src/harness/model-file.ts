@@ -1,7 +1,7 @@
 // A model of one's own, in a module outside the package: loaded by path,
 // checked to be a model, with a one-line reason when it is not.
 import * as fs from "node:fs";
-import { createRequire } from "node:module";
+import { createRequire, register } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AnyModel } from "../kernel/model.ts";
@@ -40,6 +40,15 @@ export function modelShapeError(x: unknown): string | undefined {
   return undefined;
 }
 
+let ownResolution = false;
+
+/** Lets model files that cannot find the package or fast-check themselves import this copy's (resolve-own.mjs). */
+function resolveOwnPackages(): void {
+  if (ownResolution) return;
+  ownResolution = true;
+  register("./resolve-own.mjs", import.meta.url);
+}
+
 /**
  * Loads the model a module exports: its default export, or else its one
  * named export that is a model (`name` picks one when it has several).
@@ -49,14 +58,16 @@ export async function loadModelFile(file: string, name?: string): Promise<AnyMod
   if (!fs.existsSync(abs)) throw new ModelFileError(`${file}: no such file`);
   if (!fs.statSync(abs).isFile()) throw new ModelFileError(`${file}: not a file`);
   let mod: Record<string, unknown>;
+  resolveOwnPackages();
   try {
     mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (err) {
+    if (loadsAsCommonJs(abs)) throw new ModelFileError(`${file}: cannot load it as CommonJS, which Node takes it for: ${ESM_ADVICE}`);
     throw new ModelFileError(`${file}: cannot load it: ${firstLine(err)}`);
   }
   if (loadedTwice())
     throw new ModelFileError(
-      `${file}: it was loaded as CommonJS, with a copy of the kernel API of its own that no simulated machine runs; make it an ES module ("type": "module" in its package.json, or name it .mts)`,
+      `${file}: it was loaded as CommonJS, with a copy of the kernel API of its own that no simulated machine runs; ${ESM_ADVICE}`,
     );
   const exports = Object.entries(mod).filter(([k, v]) => k !== "default" || v !== undefined);
   const fromDefault = mod.default !== undefined;
@@ -82,6 +93,24 @@ export async function loadModelFile(file: string, name?: string): Promise<AnyMod
  * The harness is ES modules. A model file loaded as CommonJS requires the
  * package again, as a second copy: its kernel calls would find no machine.
  */
+const ESM_ADVICE = 'make it an ES module (name it .mts, or put it in a folder whose package.json says "type": "module")';
+
+/** Whether Node takes the file for CommonJS: a .ts or .js file whose nearest package.json does not say "type": "module". */
+function loadsAsCommonJs(abs: string): boolean {
+  if (![".ts", ".js", ".tsx", ".jsx"].includes(path.extname(abs))) return false;
+  for (let dir = path.dirname(abs); ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg)) {
+      try {
+        return (JSON.parse(fs.readFileSync(pkg, "utf8")) as { type?: unknown }).type !== "module";
+      } catch {
+        return true;
+      }
+    }
+    if (path.dirname(dir) === dir) return true;
+  }
+}
+
 function loadedTwice(): boolean {
   const current = fileURLToPath(new URL("../sim/current.ts", import.meta.url));
   return Object.keys(createRequire(import.meta.url).cache).includes(current);
