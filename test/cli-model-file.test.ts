@@ -87,7 +87,7 @@ describe("a model in a project of its own, which installs the package", () => {
     const r = spawnSync(path.join(root, "node_modules", ".bin", "tsx"), ["src/cli.ts", "list", "--model-file", path.join(dir, "my-lock.ts")], { cwd: root, encoding: "utf8" });
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
-      `error: --model-file ${path.join(dir, "my-lock.ts")}: it was loaded as CommonJS, with a copy of the kernel API of its own that no simulated machine runs; make it an ES module ("type": "module" in its package.json, or name it .mts)`,
+      `error: --model-file ${path.join(dir, "my-lock.ts")}: it was loaded as CommonJS, with a copy of the kernel API of its own that no simulated machine runs; make it an ES module (name it .mts, or put it in a folder whose package.json says "type": "module")`,
     );
   });
 });
