@@ -86,6 +86,14 @@ describe("hunting on several workers", () => {
     const alone = fs.mkdtempSync(path.join(os.tmpdir(), "krh-shard-"));
     spawnSync(tsx, ["src/cli.ts", "hunt", "mempool", "--variant", "preempt-lock", "--seed", "1", "--shard", cx.found.shard, "--out", alone], { cwd: root, encoding: "utf8" });
     expect(fs.readdirSync(path.join(alone, "mempool"))).toEqual(files);
+    // Whichever worker is quicker, the same hunt keeps the same failure: the same file, the same report.
+    const again = fs.mkdtempSync(path.join(os.tmpdir(), "krh-workers-"));
+    const r2 = spawnSync(tsx, ["src/cli.ts", "hunt", "mempool", "--variant", "preempt-lock", "--workers", "2", "--out", again], { cwd: root, encoding: "utf8" });
+    expect(fs.readdirSync(path.join(again, "mempool"))).toEqual(files);
+    const undated = (f: string) => fs.readFileSync(f, "utf8").replace(/"date": ".*"/, "");
+    expect(undated(path.join(again, "mempool", files[0]!))).toBe(undated(path.join(dir, "mempool", files[0]!)));
+    const broken = (out: string) => out.match(/broken after \d+ run\(s\)/)?.[0];
+    expect(broken(r2.stdout)).toBe(broken(r.stdout));
   });
 });
 

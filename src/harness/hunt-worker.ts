@@ -7,7 +7,7 @@ import type { HuntOptions } from "./hunt.ts";
 import { search } from "./hunt.ts";
 import { loadModelFile } from "./model-file.ts";
 
-const { modelName, modelFile, builtins, opts, counters, slot } = workerData as {
+const { modelName, modelFile, builtins, opts, counters, slot, limitSlot } = workerData as {
   modelName: string;
   /** A model file of one's own, as an absolute path. */
   modelFile?: string;
@@ -16,6 +16,8 @@ const { modelName, modelFile, builtins, opts, counters, slot } = workerData as {
   opts: Omit<HuntOptions, "model" | "onProgress" | "onRun" | "onFound">;
   counters: Float64Array;
   slot: number;
+  /** Where the main thread keeps the run limit: no run past it can win. */
+  limitSlot: number;
 };
 const finder = builtins === undefined ? undefined : ((await import(builtins)) as { findModel: (name: string) => AnyModel | undefined }).findModel;
 const model = modelFile !== undefined ? await loadModelFile(modelFile, modelName) : finder?.(modelName);
@@ -28,5 +30,7 @@ const result = search({
     counters[2 * slot] = runs;
     counters[2 * slot + 1] = actions;
   },
+  onFound: (property, runs) => parentPort!.postMessage({ foundAt: { property, runs } }),
+  runLimit: () => counters[limitSlot]!,
 });
 parentPort!.postMessage({ result });

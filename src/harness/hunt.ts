@@ -41,6 +41,8 @@ export interface HuntOptions {
   onRun?: (runsDone: number, actions: number) => void;
   /** Called once, when the failure to be kept is first seen, before any shrinking. */
   onFound?: (property: string, runs: number) => void;
+  /** Runs past this many are not made (a parallel hunt's other worker found a failure by then); read before every run. */
+  runLimit?: () => number;
 }
 
 /** What a search found, before it is reduced: enough to pack a counterexample. */
@@ -167,6 +169,8 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
   const env = fc.sample(workloadArb, { numRuns: 5, seed: 0 }).some((w) => new Run(opts.model, opts.variant, opts.config, w).machine.envSources.length > 0);
   const arb = fc.tuple(workloadArb, fc.commands(commandArbitraries(opts.config, { env }), { maxCommands: opts.model.maxEvents ?? 100, size: "max" }));
   const property = fc.property(arb, ([workload, cmds]) => {
+    // Past the limit, fast-check's remaining runs pass without running: nothing found now could win.
+    if (!found && opts.runLimit !== undefined && runsDone >= opts.runLimit()) return true;
     if (!found) {
       runsDone++;
       if (opts.onProgress && runsDone % 250 === 0) opts.onProgress(runsDone);

@@ -36,7 +36,17 @@ export interface OnlineResult {
 }
 
 export function searchOnline(
-  o: { model: AnyModel; variant: string; config: MachineConfig; runs: number; seed: number; property?: string; onProgress?: (runs: number) => void; onRun?: (runs: number, actions: number) => void },
+  o: {
+    model: AnyModel;
+    variant: string;
+    config: MachineConfig;
+    runs: number;
+    seed: number;
+    property?: string;
+    onProgress?: (runs: number) => void;
+    onRun?: (runs: number, actions: number) => void;
+    runLimit?: () => number;
+  },
   scheduler: Scheduler,
 ): OnlineResult {
   const started = performance.now();
@@ -45,6 +55,8 @@ export function searchOnline(
   let actions = 0;
   const endedEarly: Record<string, number> = {};
   for (let r = 0; r < o.runs; r++) {
+    // A parallel hunt's other worker found a failure at this run: none found later can win.
+    if (o.runLimit !== undefined && r >= o.runLimit()) return { runs: r, actions, exhausted: false, report: scheduler.report?.() ?? {}, endedEarly };
     const choice = scheduler.newRun();
     if (choice === undefined) return { runs: r, actions, exhausted: true, report: scheduler.report?.() ?? {}, endedEarly };
     const workload = structuredClone(workloads.at(choice.workload)); // a model may not change what the next run gets

@@ -1,9 +1,12 @@
 // Parallel hunting: N worker threads search disjoint parts of the hunt
-// (disjoint seed streams, or disjoint workloads for exhaustive search). The
-// first failure reported wins; the others are stopped, and the winner is
-// reduced once, here. Which worker wins first depends on timing: the file
-// records the hunt's seed and the winning part, and `--seed S --shard I/N`
-// repeats that part's search alone.
+// (disjoint seed streams, or disjoint workloads for exhaustive search).
+// Their runs are taken as interleaved (worker w's k-th run is the hunt's run
+// k*N + w), and the failure found earliest in that order wins, whichever
+// worker saw its failure first: once one finds a failure at its k-th run,
+// the others go on only to their k-th, so the same hunt keeps the same
+// failure every time. The winner is reduced once, here; the file records
+// the hunt's seed and the winning part, and `--seed S --shard I/N` repeats
+// that part's search alone.
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { HuntOptions, HuntResult, SearchResult, Shard } from "./hunt.ts";
@@ -35,14 +38,17 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
   const base: Shard = opts.shard ?? { index: 0, count: 1 };
   const { model, onProgress, onRun, onFound, ...plain } = opts;
   const modelFile = po.modelFile === undefined ? undefined : path.resolve(po.modelFile);
-  // Each worker counts its runs and actions here after every run, so a stopped worker's work still counts.
-  const counters = new Float64Array(new SharedArrayBuffer(16 * workers));
+  // Each worker counts its runs and actions here after every run, so a stopped worker's work still counts;
+  // the last slot is the run limit: the fewest runs after which a worker found a failure.
+  const counters = new Float64Array(new SharedArrayBuffer(8 * (2 * workers + 1)));
+  const limitSlot = 2 * workers;
+  counters[limitSlot] = Infinity;
   const results: (SearchResult | undefined)[] = new Array(workers).fill(undefined);
   let winner: number | undefined;
   const pool = Array.from({ length: workers }, (_, w) =>
     // The worker is TypeScript: its entry registers tsx in the thread, then loads it.
     new Worker(new URL("./hunt-worker.mjs", import.meta.url), {
-      workerData: { modelName: model.name, modelFile, builtins: po.builtins, opts: { ...plain, shard: workerShard(base, w, workers) }, counters, slot: w },
+      workerData: { modelName: model.name, modelFile, builtins: po.builtins, opts: { ...plain, shard: workerShard(base, w, workers) }, counters, slot: w, limitSlot },
       // Runs allocate a lot and die young: a larger young generation means fewer scavenges competing for the cores.
       resourceLimits: { maxYoungGenerationSizeMb: 64 },
     }),
@@ -54,17 +60,17 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
   await new Promise<void>((resolve, reject) => {
     let open = workers;
     pool.forEach((worker, w) => {
-      worker.on("message", (msg: { progress?: number; result?: SearchResult }) => {
+      worker.on("message", (msg: { progress?: number; foundAt?: { runs: number; property: string }; result?: SearchResult }) => {
         if (msg.progress !== undefined) {
           onProgress?.(total(0));
           return;
         }
-        results[w] = msg.result;
-        if (msg.result?.found !== undefined && winner === undefined) {
-          winner = w;
-          onFound?.(msg.result.found.property, total(0));
-          void stopAll().then(() => resolve());
+        if (msg.foundAt !== undefined) {
+          if (counters[limitSlot] === Infinity) onFound?.(msg.foundAt.property, total(0));
+          counters[limitSlot] = Math.min(counters[limitSlot]!, msg.foundAt.runs);
+          return;
         }
+        results[w] = msg.result;
       });
       worker.on("error", (err) => {
         void stopAll();
@@ -86,6 +92,9 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
     runs += counters[2 * w]!;
     actions += counters[2 * w + 1]!;
   }
+  // The failure earliest in the interleaved order of runs: the same whichever worker was quicker.
+  const order = (w: number) => (results[w]!.runs - 1) * workers + w;
+  for (let w = 0; w < workers; w++) if (results[w]?.found !== undefined && (winner === undefined || order(w) < order(winner))) winner = w;
   if (winner === undefined) {
     const exhausted = results.every((r) => r?.exhausted === true);
     const schedules = results.reduce((sum, r) => sum + Number(r?.report?.schedules ?? 0), 0);
@@ -97,5 +106,6 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
   const won = results[winner]!;
   const f = won.found!;
   const counterexample = pack(opts, f.workload, f.schedule, f.property, won.runs, won.shard);
-  return { runs, actions, msToFailure: won.msToFailure, elapsedMs: performance.now() - started, counterexample, report: won.report, shard: won.shard };
+  // Runs up to the failure, in the interleaved order: the same every time, as the failure is.
+  return { runs: order(winner) + 1, actions, msToFailure: won.msToFailure, elapsedMs: performance.now() - started, counterexample, report: won.report, shard: won.shard };
 }
