@@ -1,5 +1,6 @@
-// The README's own-model example: it lives in examples/, the README shows it
-// verbatim, and the hunt treats it as it treats the built-in models.
+// The own-model example: it lives in examples/, docs/writing-models.md shows
+// it verbatim (the README points to both), and the hunt treats it as it
+// treats the built-in models.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,10 +10,13 @@ import { hunt, removableEvents, variantConfig } from "../src/index.ts";
 const root = path.join(import.meta.dirname, "..");
 
 describe("examples/irq-counter.ts", () => {
-  it("is shown in the README as it is", () => {
-    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  it("is shown in docs/writing-models.md as it is, and the README points to both", () => {
+    const page = fs.readFileSync(path.join(root, "docs", "writing-models.md"), "utf8");
     const source = fs.readFileSync(path.join(root, "examples", "irq-counter.ts"), "utf8");
-    expect(readme).toContain(source.trim());
+    expect(page).toContain(source.trim());
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    expect(readme).toContain("examples/irq-counter.ts");
+    expect(readme).toContain("(docs/writing-models.md)");
   });
 
   it("plain: the lost update is caught and shrunk to one interrupt between load and store", () => {

@@ -1,14 +1,14 @@
-// The README's walkthrough is true: it shows the ticket lock and its test
-// file as they are, and the output of its commands as they print it (the
-// times aside).
+// The walkthrough in docs/writing-models.md is true: it shows the ticket
+// lock and its test file as they are, and the output of its commands as
+// they print it (the times aside).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, jsonFiles, root, tmp } from "./helpers/cli.ts";
 
-const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
-const walkthrough = readme.slice(readme.indexOf("### Walkthrough: a ticket lock"), readme.indexOf("### The vitest helper"));
-/** The output block that follows the block showing `command`: what the README says it prints. */
+const page = fs.readFileSync(path.join(root, "docs", "writing-models.md"), "utf8");
+const walkthrough = page.slice(page.indexOf("## Walkthrough: a ticket lock"), page.indexOf("## The vitest helper"));
+/** The output block that follows the block showing `command`: what the walkthrough says it prints. */
 const outputAfter = (command: string) => {
   const at = walkthrough.indexOf(`\n${command}\n\`\`\`\n`);
   expect(at, command).toBeGreaterThan(0);
@@ -17,7 +17,12 @@ const outputAfter = (command: string) => {
 };
 const untimed = (s: string) => s.replace(/\d+\.\d s/g, "T s").replace(/\d+ runs\/s/g, "R runs/s").replace(/\d+ms$/gm, "").trimEnd();
 
-describe("the README's walkthrough", () => {
+describe("the ticket-lock walkthrough (docs/writing-models.md)", () => {
+  it("is on its page, before the vitest helper", () => {
+    expect(page.indexOf("## Walkthrough: a ticket lock")).toBeGreaterThan(0);
+    expect(page.indexOf("## The vitest helper")).toBeGreaterThan(page.indexOf("## Walkthrough: a ticket lock"));
+  });
+
   it("shows examples/ticket-lock.ts and examples/ticket-lock.test.ts as they are", () => {
     for (const f of ["ticket-lock.ts", "ticket-lock.test.ts"]) expect(walkthrough).toContain(fs.readFileSync(path.join(root, "examples", f), "utf8").trim());
   });
