@@ -1,5 +1,6 @@
 // The package as a user gets it: the `krh` command, and a model file kept
-// outside any project that imports the package and fast-check.
+// outside any project that imports the package and fast-check. (Packing and
+// installing the tarball is `npm run check-package`, which CI runs.)
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -39,27 +40,4 @@ describe("the krh command", () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toEqual([`error: --model-file ${model}: cannot load it as CommonJS, which Node takes it for: make it an ES module (name it .mts, or put it in a folder whose package.json says "type": "module")`]);
   });
-});
-
-// Packing and installing takes seconds and the npm cache: run with KRH_PACK=1 (CI does).
-describe.runIf(process.env.KRH_PACK === "1")("the packed package", () => {
-  it("installs from npm pack's tarball into a scratch project, where npx krh works", () => {
-    const dir = tmp();
-    const pack = run("npm", ["pack", "--pack-destination", dir, "--silent"], root);
-    expect(pack.status, pack.stderr).toBe(0);
-    const tarball = path.join(dir, pack.stdout.trim().split("\n").at(-1)!);
-    const project = path.join(dir, "project");
-    fs.mkdirSync(project);
-    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
-    const install = run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], project);
-    expect(install.status, install.stderr).toBe(0);
-    const help = run("npx", ["krh", "--help"], project);
-    expect(help.status, help.stderr).toBe(0);
-    expect(help.stdout).toMatch(/^usage:\n  krh list /);
-    fs.copyFileSync(userModel("model.ts"), path.join(project, "model.ts"));
-    const hunt = run("npx", ["krh", "hunt", "--model-file", "model.ts", "--variant", "plain", "--runs", "200", "--out", "cx", "--quiet"], project);
-    expect(hunt.status, hunt.stderr).toBe(1);
-    const replay = run("npx", ["krh", "replay", "cx"], project);
-    expect(replay.stdout).toMatch(/1 as expected, 0 not as expected, 0 unreadable/);
-  }, 120_000);
 });

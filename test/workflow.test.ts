@@ -1,5 +1,5 @@
-// The CI workflow: valid YAML; it runs nothing but npm ci, npm test and the
-// command line; its deep hunt covers every built-in model and example and
+// The CI workflow: valid YAML; it runs nothing but npm ci, npm test, the
+// package check and the command line; its deep hunt covers every built-in model and example and
 // gives the command line arguments it accepts; and KRH_JUNIT really makes
 // vitest write a JUnit report.
 import { spawnSync } from "node:child_process";
@@ -64,18 +64,18 @@ describe(".github/workflows/ci.yml", () => {
     for (const l of lines) {
       // One command each: no second command, pipe, redirection or substitution of the shell's.
       const bare = l.replace(/\$\{\{.*?\}\}/g, "X");
-      expect(bare === "npm ci" || bare === "npm test" || (bare.startsWith(CLI) && !/[;&|<>`"'\\$()]/.test(bare)), l).toBe(true);
+      expect(bare === "npm ci" || bare === "npm test" || bare === "npm run check-package" || (bare.startsWith(CLI) && !/[;&|<>`"'\\$()]/.test(bare)), l).toBe(true);
     }
   });
 
   it("test: npm ci and npm test on Node 20 and 22, the JUnit report uploaded", () => {
     const job = wf.jobs.test!;
     expect(job.strategy!.matrix.node).toEqual([20, 22]);
-    expect(job.steps.map((s) => s.uses?.replace(/@.*/, "") ?? s.run)).toEqual(["actions/checkout", "actions/setup-node", "npm ci", "npm test", "actions/upload-artifact"]);
+    expect(job.steps.map((s) => s.uses?.replace(/@.*/, "") ?? s.run)).toEqual(["actions/checkout", "actions/setup-node", "npm ci", "npm test", "npm run check-package", "actions/upload-artifact"]);
     expect(job.steps[1]!.with!["node-version"]).toBe("${{ matrix.node }}");
     const report = job.steps[3]!.env!.KRH_JUNIT;
     expect(report).toBeTruthy();
-    expect(job.steps[4]!.with!.path).toBe(report);
+    expect(job.steps[5]!.with!.path).toBe(report);
   });
 
   describe("deep-hunt", () => {

@@ -62,7 +62,7 @@ export async function loadModelFile(file: string, name?: string): Promise<AnyMod
   try {
     mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (err) {
-    if (loadsAsCommonJs(abs)) throw new ModelFileError(`${file}: cannot load it as CommonJS, which Node takes it for: ${ESM_ADVICE}`);
+    if (loadsAsCommonJs(abs) && CJS_INTEROP.has((err as NodeJS.ErrnoException).code ?? "")) throw new ModelFileError(`${file}: cannot load it as CommonJS, which Node takes it for: ${ESM_ADVICE}`);
     throw new ModelFileError(`${file}: cannot load it: ${firstLine(err)}`);
   }
   if (loadedTwice())
@@ -93,6 +93,9 @@ export async function loadModelFile(file: string, name?: string): Promise<AnyMod
  * The harness is ES modules. A model file loaded as CommonJS requires the
  * package again, as a second copy: its kernel calls would find no machine.
  */
+/** What Node says when a module it took for CommonJS cannot use the package (an ES module): the advice then is to make the model one too. */
+const CJS_INTEROP = new Set(["ERR_REQUIRE_CYCLE_MODULE", "ERR_REQUIRE_ESM", "ERR_REQUIRE_ASYNC_MODULE", "MODULE_NOT_FOUND"]);
+
 const ESM_ADVICE = 'make it an ES module (name it .mts, or put it in a folder whose package.json says "type": "module")';
 
 /** Whether Node takes the file for CommonJS: a .ts or .js file whose nearest package.json does not say "type": "module". */
