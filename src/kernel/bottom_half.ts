@@ -13,7 +13,7 @@ import { run_module_code } from "./module.ts";
 import { might_sleep } from "./sleep.ts";
 import { wait_event } from "./sched.ts";
 import { kernel_call } from "./kernel_call.ts";
-import { cpuhp_kernel_dead } from "./cpuhp.ts";
+import { CPUHP_RANK, cpuhp_kernel_dead } from "./cpuhp.ts";
 
 /** local_bh_disable(): no softirq runs on this CPU until the matching local_bh_enable(); the caller is atomic too. Part of the caller's step. */
 export function local_bh_disable(): void {
@@ -121,7 +121,7 @@ function tasklets(m: Machine): tasklet_struct[][] {
     { machine: m, name: "tasklet_action" },
   );
   // takeover_tasklets(): the tasklets queued on a CPU that went offline run here.
-  cpuhp_kernel_dead(m, "takeover_tasklets", (dead, me) => {
+  cpuhp_kernel_dead(m, "takeover_tasklets", CPUHP_RANK.softirq, (dead, me) => {
     const moved = queues[dead]!.splice(0);
     for (const t of moved) t.queuedOn = me;
     queues[me]!.push(...moved);

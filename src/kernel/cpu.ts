@@ -113,7 +113,7 @@ function* invoke(h: Hotplug, st: State, cpu: number, bringup: boolean): Gen<numb
     return typeof ret === "number" ? ret : 0;
   }
   // cpuhp_invoke_ap_callback(): the CPU's hotplug thread runs it there; the caller waits.
-  const thread = (h.threads[cpu] ??= kthread_run(() => cpuhp_thread_fun(h, cpu), `cpuhp/${cpu}`, { cpu, pinned: true, daemon: true }));
+  const thread = (h.threads[cpu] ??= kthread_run(() => cpuhp_thread_fun(h, cpu), `cpuhp/${cpu}`, { cpu, percpu: true, daemon: true }));
   const w: ApWork = { what, fn, done: false, ret: 0 };
   h.work[cpu] = w;
   yield wait_event(() => w.done, `cpuhp/${cpu} has run ${what}`, () => thread.name);
@@ -124,7 +124,8 @@ function* invoke(h: Hotplug, st: State, cpu: number, bringup: boolean): Gen<numb
 
 /** Why stop_machine() cannot run take_cpu_down() on `dying` yet, or undefined once it can. */
 function stopMachineBlocked(m: Machine, dying: number, caller: Context): string | undefined {
-  for (const c of m.cpus) {
+  for (const id of m.hostOf(dying).cpus) {
+    const c = m.cpu(id);
     if (!c.online) continue;
     const top = c.top();
     if (c.irqStack.length > 0) return `${top!.name} runs on cpu${c.id}`;
@@ -149,13 +150,15 @@ function* takedown_cpu(h: Hotplug, cpu: number): Gen {
     yield wait_event(() => stopMachineBlocked(m, cpu, me) === undefined, `stop_machine() can run (${reason})`);
   }
   const k = kernel_hotplug_steps(m);
+  // What it leaves goes to the CPU taking it down (another of its host, as the caller is).
   const to = current().cpu.id !== cpu ? current().cpu.id : m.fallbackCpu(cpu).id;
   m.takeDown(cpu, to);
   const said = k.dying.map((d) => d.fn(cpu)).filter((t) => t !== undefined);
   // This thread may have been on that CPU: the step ends here, and the rest runs where it now is.
   yield `take_cpu_down: cpu${cpu} is offline${said.length > 0 ? `; ${said.join("; ")}` : ""}`;
-  for (const d of k.dead) yield `${d.name}: ${d.fn(cpu, current().cpu.id)}`;
+  for (const d of k.dead) if (d.rank < 0) yield `${d.name}: ${d.fn(cpu, to)}`;
   for (const st of [...h.states].reverse()) if (st.stage === CPUHP_BP_PREPARE_DYN) yield* invoke(h, st, cpu, false);
+  for (const d of k.dead) if (d.rank > 0) yield `${d.name}: ${d.fn(cpu, to)}`;
 }
 
 function lastOnline(m: Machine, cpu: number): boolean {
@@ -171,8 +174,8 @@ function* cpu_down_impl(cpu: number): Gen<number> {
   might_sleep(`cpu_down(${cpu})`);
   const h = hotplug();
   const m = h.m;
-  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= m.cpus.length) {
-    yield `cpu_down(${cpu}) = -EINVAL`;
+  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= m.cpus.length || !m.hostOf(cpu).cpus.includes(current().cpu.id)) {
+    yield `cpu_down(${cpu}) = -EINVAL${Number.isInteger(cpu) && cpu >= 0 && cpu < m.cpus.length ? `: a CPU of another host` : ""}`;
     return -EINVAL;
   }
   yield* down_write(h.cpu_hotplug_lock); // cpus_write_lock()
@@ -201,8 +204,8 @@ function* cpu_up_impl(cpu: number): Gen<number> {
   might_sleep(`cpu_up(${cpu})`);
   const h = hotplug();
   const m = h.m;
-  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= m.cpus.length) {
-    yield `cpu_up(${cpu}) = -EINVAL`;
+  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= m.cpus.length || !m.hostOf(cpu).cpus.includes(current().cpu.id)) {
+    yield `cpu_up(${cpu}) = -EINVAL${Number.isInteger(cpu) && cpu >= 0 && cpu < m.cpus.length ? `: a CPU of another host` : ""}`;
     return -EINVAL;
   }
   yield* down_write(h.cpu_hotplug_lock);
@@ -317,7 +320,9 @@ class HotplugEvents implements EnvSource {
   enabled(): EnvEvent[] {
     if (this.left <= 0 || this.request !== null) return [];
     const out: EnvEvent[] = [];
-    for (const c of this.m.cpus) {
+    // The CPUs of the boot CPU's host, where the thread carrying requests out runs.
+    for (const id of this.m.hostOf(0).cpus) {
+      const c = this.m.cpu(id);
       if (c.id === 0) continue;
       if (!c.online) out.push({ kind: "env", source: this.name, arg: `up:cpu${c.id}` });
       else if (!lastOnline(this.m, c.id)) out.push({ kind: "env", source: this.name, arg: `down:cpu${c.id}` });

@@ -21,7 +21,7 @@ import { read_sides } from "./rcu_nesting.ts";
 import { check_not_freed, kfree, might_sleep } from "./sleep.ts";
 import { smp_call_function_single, on_each_cpu } from "./smp_call.ts";
 import { open_softirq } from "./bottom_half.ts";
-import { cpuhp_kernel_dead, cpuhp_kernel_dying } from "./cpuhp.ts";
+import { CPUHP_RANK, cpuhp_kernel_dead, cpuhp_kernel_dying } from "./cpuhp.ts";
 import { kernel_call } from "./kernel_call.ts";
 
 /**
@@ -38,8 +38,10 @@ interface Callback {
   readonly func: Code<[object]>;
   readonly name: string;
   readonly cpu: number;
-  /** Per-CPU queue order. */
-  readonly seq: number;
+  /** Order on the list it is on (renumbered when a dead CPU's list is adopted: the order promised is the list's). */
+  seq: number;
+  /** The CPU whose list it is on: where it was queued, or the CPU that adopted it. */
+  list: number;
   /** The read-side sections in progress when it was queued: all must have ended before it runs. */
   readonly readersThen: Map<string, number>;
   /** It may run once this many grace periods have completed (moved to a later one when its CPU's list is adopted). */
@@ -151,7 +153,7 @@ class RcuState {
 
   /** invoke_rcu_core(): with callbacks ready on the CPU, raises its RCU softirq (an rcuc kthread wakes by itself). */
   invoke_rcu_core(cpu: number): void {
-    if (this.use_softirq && this.ready(cpu)) this.m.raiseIrq(cpu, RCU_SOFTIRQ);
+    if (this.use_softirq && this.m.cpu(cpu).online && this.ready(cpu)) this.m.raiseIrq(cpu, RCU_SOFTIRQ);
   }
 
   /** Readers the current grace period still waits for. */
@@ -215,7 +217,7 @@ export function rcu_init(opts: { flavor?: RcuFlavor; use_softirq?: boolean } = {
   } else {
     for (let c = 0; c < m.cpus.length; c++) {
       const what = `cpu${c} has callbacks whose grace period has ended`;
-      kthread_run(() => rcu_cpu_kthread(s, c), `rcuc/${c}`, { cpu: c, pinned: true, daemon: true, parkedUntil: { cond: () => s.ready(c), what } });
+      kthread_run(() => rcu_cpu_kthread(s, c), `rcuc/${c}`, { cpu: c, percpu: true, daemon: true, parkedUntil: { cond: () => s.ready(c), what } });
     }
   }
   // rcutree_report_cpu_dead(): an outgoing CPU reports its quiescent state as it goes.
@@ -224,7 +226,7 @@ export function rcu_init(opts: { flavor?: RcuFlavor; use_softirq?: boolean } = {
     s.report(dead);
     return `cpu${dead} passes a quiescent state for grace period ${s.started} as it goes`;
   });
-  cpuhp_kernel_dead(m, "rcutree_migrate_callbacks", (dead, me) => rcutree_migrate_callbacks(s, dead, me));
+  cpuhp_kernel_dead(m, "rcutree_migrate_callbacks", CPUHP_RANK.rcutree, (dead, me) => rcutree_migrate_callbacks(s, dead, me));
   m.endChecks.push(() => {
     const left = [...s.cbs.flat(), ...s.inFlight.flat()];
     if (left.length > 0) m.fail("rcu-stall", `callbacks never invoked: ${left.map((cb) => `${cb.name} on cpu${cb.cpu}`).join(", ")}`);
@@ -241,6 +243,11 @@ function* rcu_core(s: RcuState): Gen {
 /** rcuc/N: rcu_do_batch() whenever callbacks are ready. */
 function* rcu_cpu_kthread(s: RcuState, cpu: number): Gen {
   for (;;) {
+    // Parked while its CPU is offline (its callbacks are adopted elsewhere meanwhile).
+    if (!s.m.cpu(cpu).online) {
+      yield wait_event(() => s.m.cpu(cpu).online && s.ready(cpu), `cpu${cpu} is online and has callbacks whose grace period has ended`);
+      continue;
+    }
     preempt_disable(); // callbacks run with bottom halves disabled: they must not sleep
     yield* rcu_do_batch(s, cpu);
     preempt_enable();
@@ -283,6 +290,11 @@ function rcutree_migrate_callbacks(s: RcuState, dead: number, me: number): strin
   for (const cb of srcPending) cb.target = Math.max(cb.target, s.started + 1);
   dst.unshift(...dstDone, ...srcDone);
   dst.push(...srcPending);
+  // The merged list is this CPU's now, and its order the one promised from here on.
+  for (const cb of dst) {
+    cb.list = me;
+    cb.seq = s.nextSeq[me]!++;
+  }
   s.invoke_rcu_core(me);
   return `${src.length} callback(s) of cpu${dead} adopted by cpu${me}${entrained === undefined ? "" : ` (${entrained})`}`;
 }
@@ -307,13 +319,13 @@ function invokeChecks(s: RcuState, cb: Callback): void {
       return;
     }
   }
-  if (cb.seq <= s.lastInvoked[cb.cpu]!) m.fail("rcu-callback-order", `${cb.name} runs after a callback queued after it on cpu${cb.cpu}`);
-  s.lastInvoked[cb.cpu] = cb.seq;
+  if (cb.seq <= s.lastInvoked[cb.list]!) m.fail("rcu-callback-order", `${cb.name} runs after a callback queued after it on cpu${cb.list}`);
+  s.lastInvoked[cb.list] = cb.seq;
 }
 
 function enqueue(s: RcuState, cpu: number, head: object, func: Code<[object]>, target: number): void {
   const name = func.fname ?? func.name ?? "callback";
-  s.cbs[cpu]!.push({ head, func, name, cpu, seq: s.nextSeq[cpu]!++, target, readersThen: s.readersNow(), queuedAt: s.m.where(), invoked: false });
+  s.cbs[cpu]!.push({ head, func, name, cpu, list: cpu, seq: s.nextSeq[cpu]!++, target, readersThen: s.readersNow(), queuedAt: s.m.where(), invoked: false });
 }
 
 // ---- readers ----

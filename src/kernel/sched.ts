@@ -16,8 +16,10 @@ export type task_struct = Context;
 export interface ThreadOptions {
   /** The CPU whose run queue it starts on. */
   cpu: number;
-  /** Bound to its CPU (kthread_bind): never migrates. */
+  /** Bound to its CPU (kthread_bind): never migrates, unless that CPU goes offline (then it is free to run anywhere). */
   pinned?: boolean;
+  /** A per-CPU kernel thread (kthread_create_on_cpu() and kthread_set_per_cpu(), as smpboot's): bound, and back on its CPU whenever that comes online again. */
+  percpu?: boolean;
   /** A service thread that may still be waiting for work when the run ends. */
   daemon?: boolean;
   /** SCHED_FIFO priority (1-99), as sched_set_fifo() gives; normal threads have none. */

@@ -11,7 +11,7 @@ import type { Machine } from "../sim/machine.ts";
 import type { Gen } from "../sim/step.ts";
 import { spinWait } from "../sim/step.ts";
 import { open_softirq } from "./bottom_half.ts";
-import { cpuhp_kernel_dead } from "./cpuhp.ts";
+import { CPUHP_RANK, cpuhp_kernel_dead } from "./cpuhp.ts";
 import type { Code } from "./module.ts";
 import { run_module_code } from "./module.ts";
 import { kernel_call } from "./kernel_call.ts";
@@ -77,7 +77,7 @@ function timers(m: Machine): Timers {
   };
   m.addEnvSource({ name: "timer", enabled: expirable, apply: expire, drainMove: () => expirable()[0], nextDeadline });
   // timers_dead_cpu(): the timers a CPU leaves armed when it goes offline move here, due ones to run here.
-  cpuhp_kernel_dead(m, "timers_dead_cpu", (dead, me) => {
+  cpuhp_kernel_dead(m, "timers_dead_cpu", CPUHP_RANK.timers, (dead, me) => {
     const moved = state.all.filter((t) => t.armed && t.cpu === dead);
     for (const t of moved) t.cpu = me;
     if (moved.some((t) => t.due)) m.raiseIrq(me, LINE);

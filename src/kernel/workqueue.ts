@@ -112,7 +112,7 @@ function addWorker(wq: workqueue_struct, cpu: number, atBoot: boolean): void {
   const q = wq.queues[cpu]!;
   const name = `kworker/${cpu}:${wq.name}${wq.pools[cpu]!.length === 0 ? "" : `#${wq.pools[cpu]!.length}`}`;
   const parkedUntil = atBoot ? { cond: () => takeable(q) >= 0 || wq.destroyed, what: `work on ${wq.name} for cpu${cpu}` } : undefined;
-  wq.pools[cpu]!.push(kthread_run(() => worker(wq, cpu), name, { cpu, pinned: true, daemon: true, parkedUntil }));
+  wq.pools[cpu]!.push(kthread_run(() => worker(wq, cpu), name, { cpu, percpu: true, daemon: true, parkedUntil }));
 }
 
 /** alloc_workqueue(): a workqueue with a pool of workers on each CPU. Callable at boot or from a thread. */

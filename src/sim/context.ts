@@ -9,7 +9,7 @@ export class Context {
   done = false;
   /** The label of the last step it took, for reports. */
   lastLabel = "";
-  /** A pinned thread pushed off its CPU when that CPU went offline: the CPU it returns to once that is back. */
+  /** A per-CPU kernel thread pushed off its CPU when that CPU went offline: the CPU it returns to once that is back. */
   home: number | undefined = undefined;
 
   constructor(
@@ -18,12 +18,14 @@ export class Context {
     readonly gen: Gen<unknown>,
     /** The CPU it runs on (for a thread: whose run queue it is on). */
     public cpu: number,
-    /** A pinned thread never migrates (per-CPU kernel threads). */
-    readonly pinned: boolean,
+    /** A pinned thread never migrates (kthread_bind()); it loses that when its CPU goes offline, unless it is per-CPU. */
+    public pinned: boolean,
     /** A daemon may still be waiting when the run ends (a collector thread). */
     readonly daemon: boolean,
     /** Real-time priority (SCHED_FIFO 1-99); 0 for a normal thread. */
     readonly prio: number = 0,
+    /** A per-CPU kernel thread (smpboot's, a bound workqueue worker): back on its CPU when that comes online again. */
+    readonly percpu: boolean = false,
   ) {}
 
   /** Not finished, and not waiting for something that has not happened. */

@@ -215,13 +215,14 @@ export class Machine {
    * A thread created `parked` starts asleep on that wait, as a kthread that
    * went straight to waiting for work; its code runs once it is woken.
    */
-  spawn(name: string, fn: () => Gen<unknown>, opts: { cpu: number; pinned?: boolean; daemon?: boolean; prio?: number; parked?: Wait }): Context {
+  spawn(name: string, fn: () => Gen<unknown>, opts: { cpu: number; pinned?: boolean; percpu?: boolean; daemon?: boolean; prio?: number; parked?: Wait }): Context {
     if (this.threadByName.has(name)) throw new Error(`thread '${name}' already exists`);
-    // A thread made for an offline CPU starts on an online one (a pinned one goes home once its CPU is back).
+    // A thread made for an offline CPU starts on an online one (a per-CPU one goes home once its CPU is back).
     const asked = this.cpu(opts.cpu);
     const cpu = asked.online ? asked : this.fallbackCpu(asked.id);
-    const t = new Context(name, "thread", fn(), cpu.id, opts.pinned ?? false, opts.daemon ?? false, opts.prio ?? 0);
-    if (cpu !== asked && t.pinned) t.home = asked.id;
+    const percpu = opts.percpu ?? false;
+    const t = new Context(name, "thread", fn(), cpu.id, (opts.pinned ?? false) || percpu, opts.daemon ?? false, opts.prio ?? 0, percpu);
+    if (cpu !== asked && percpu) t.home = asked.id;
     this.threads.push(t);
     this.threadByName.set(name, t);
     if (opts.parked !== undefined) {
@@ -241,10 +242,15 @@ export class Machine {
     this.lines.set(line, { handler, budget, deliveries: 0, soft: opts.softirq ?? false });
   }
 
-  /** Marks an interrupt pending on a CPU (an IPI, a device); it is delivered by an irq event. */
+  /**
+   * Marks an interrupt pending on a CPU (an IPI, a device); it is delivered
+   * by an irq event. A hard interrupt meant for an offline CPU goes to the
+   * one that took over its interrupts; a softirq waits for the CPU to be back.
+   */
   raiseIrq(cpu: number, line: string): void {
     const l = this.lines.get(line);
     if (l === undefined) throw new Error(`irq line '${line}' is not registered`);
+    if (!l.soft && !this.cpu(cpu).online) cpu = this.fallbackCpu(cpu).id;
     if (!l.budget.has(cpu)) l.budget.set(cpu, 0);
     this.cpu(cpu).pending.add(line);
   }
@@ -300,8 +306,9 @@ export class Machine {
 
   /**
    * CPU hotplug: `id` leaves cpu_online_mask (take_cpu_down()), after a full
-   * barrier, and its threads go to `to`'s run queue, a pinned one to come
-   * back when the CPU does. The caller makes sure it may: no handler running
+   * barrier, and its threads go to `to`'s run queue: a per-CPU kernel
+   * thread to come back when the CPU does, a thread bound to it no longer
+   * affine (select_fallback_rq()): free to run anywhere from now on. The caller makes sure it may: no handler running
    * there, its thread preemptible (stop_machine() got it to run the stopper).
    */
   takeDown(id: number, to: number): void {
@@ -312,19 +319,28 @@ export class Machine {
     this.memory.mb(id);
     cpu.online = false;
     this.offline++;
+    // Its device interrupts are routed to `to` from now on (irq_migrate_all_off_this_cpu()).
+    for (const [name, l] of this.lines) {
+      if (l.soft) continue;
+      const left = l.budget.get(id) ?? 0;
+      if (left > 0) l.budget.set(to, (l.budget.get(to) ?? 0) + left);
+      l.budget.set(id, 0);
+      if (cpu.pending.delete(name)) dest.pending.add(name);
+    }
     const moved = [...(cpu.current === null ? [] : [cpu.current]), ...cpu.runqueue];
     cpu.current = null;
     cpu.runqueue.length = 0;
+    const names = moved.map((t) => (t.percpu ? `${t.name} (per-CPU)` : t.pinned ? `${t.name} (no longer affine to cpu${id})` : t.name));
     for (const t of moved) {
-      if (t.pinned && t.home === undefined) t.home = id;
+      if (t.percpu && t.home === undefined) t.home = id;
+      else if (!t.percpu) t.pinned = false;
       t.cpu = to;
       dest.runqueue.push(t);
     }
-    const names = moved.map((t) => (t.pinned ? `${t.name} (bound to cpu${t.home}, no longer affine)` : t.name));
     this.record(id, "", 0, `cpu${id} goes offline${moved.length > 0 ? `; ${names.join(", ")} move to cpu${to}` : ""}`);
   }
 
-  /** CPU hotplug: `id` is online again; the pinned threads pushed off it go back as soon as they are not running. */
+  /** CPU hotplug: `id` is online again; the per-CPU threads pushed off it go back as soon as they are not running. */
   bringUp(id: number): void {
     const cpu = this.cpu(id);
     if (cpu.online) throw new Error(`cpu${id} is online already`);
@@ -632,7 +648,7 @@ export class Machine {
    * run queue already, and goes on there (or ends) without the CPU it ran on.
    */
   private afterMovedStep(cpu: Cpu, ctx: Context, r: IteratorResult<unknown, unknown>): void {
-    const label = r.done ? "returns" : typeof r.value === "string" ? r.value : (r.value as Wait).what();
+    const label = r.done ? "returns" : typeof r.value === "string" ? r.value : (r.value as { kind?: unknown } | null)?.kind === "wait" ? (r.value as Wait).what() : `yielded ${String(r.value)}`;
     ctx.lastLabel = label;
     this.record(cpu.id, ctx.name, 0, label);
     if (r.done) {
@@ -640,8 +656,11 @@ export class Machine {
       q.splice(q.indexOf(ctx), 1);
       ctx.done = true;
       this.hooks.onExit?.(ctx, this.cpus[ctx.cpu]!);
-    } else if (typeof r.value !== "string") {
+    } else if ((r.value as { kind?: unknown } | null)?.kind === "wait") {
       ctx.waiting = r.value as Wait;
+    } else if (typeof r.value !== "string") {
+      ctx.done = true;
+      this.fail("oops", { message: `${ctx.name} yielded ${String(r.value)}` });
     }
   }
 

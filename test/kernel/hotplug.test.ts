@@ -7,6 +7,9 @@ import {
   CPUHP_BP_PREPARE_DYN,
   DEFINE_SPINLOCK,
   EBUSY,
+  EINVAL,
+  ntb_hosts,
+  request_irq,
   call_rcu,
   complete,
   completion,
@@ -72,24 +75,26 @@ function runUntil(m: Machine, thread: string, done: () => boolean): void {
 const labelled = (m: Machine, thread: string, text: string) => () => m.trace.some((t) => t.ctx === thread && t.text.startsWith(text));
 
 describe("cpu_down() and cpu_up()", () => {
-  it("push the outgoing CPU's threads to another, run nothing there, and bring a pinned thread home again", () => {
+  it("push the outgoing CPU's threads to another and run nothing there; a per-CPU thread comes home with it, a bound one loses its binding", () => {
     const log: string[] = [];
     let go = false;
     const m = machine(2, () => {
-      kthread_run(
-        function* (): Gen {
-          log.push(`worker on cpu${smp_processor_id()}`);
-          yield "first";
-          yield wait_event(() => go, "go");
-          log.push(`worker on cpu${smp_processor_id()}`);
-        },
-        "worker",
-        { cpu: 1, pinned: true },
-      );
+      for (const [name, opts] of [["percpu", { percpu: true }], ["bound", { pinned: true }]] as const) {
+        kthread_run(
+          function* (): Gen {
+            log.push(`${name} on cpu${smp_processor_id()}`);
+            yield "first";
+            yield wait_event(() => go, "go");
+            log.push(`${name} on cpu${smp_processor_id()}`);
+          },
+          name,
+          { cpu: 1, ...opts },
+        );
+      }
       kthread_run(
         function* (): Gen {
           const down = yield* cpu_down(1);
-          log.push(`cpu_down = ${down}, cpu1 online ${cpu_online(1)}, ${num_online_cpus()} online, worker on cpu${m.thread("worker")!.cpu}`);
+          log.push(`cpu_down = ${down}, cpu1 online ${cpu_online(1)}, ${num_online_cpus()} online, percpu on cpu${m.thread("percpu")!.cpu}`);
           const last = yield* cpu_down(0);
           log.push(`cpu_down(0) = ${last}`);
           const up = yield* cpu_up(1);
@@ -102,11 +107,57 @@ describe("cpu_down() and cpu_up()", () => {
       );
     });
     expect(m.apply(step(1), 0)).toBe(true);
-    m.drain(1);
+    expect(m.apply({ kind: "preempt", cpu: 1, to: "bound" }, 1)).toBe(true);
+    expect(m.apply(step(1), 2)).toBe(true);
+    m.drain(3);
     expect(m.failure).toBeUndefined();
-    expect(log).toEqual(["worker on cpu1", `cpu_down = 0, cpu1 online false, 1 online, worker on cpu0`, `cpu_down(0) = ${-EBUSY}`, "cpu_up = 0, online 0,1", "worker on cpu1"]);
-    expect(m.trace.map((t) => t.text)).toContain("cpu1 goes offline; worker (bound to cpu1, no longer affine) move to cpu0");
-    expect(m.trace.map((t) => t.text)).toContain("cpu1 comes online; worker back on it");
+    expect(log).toEqual([
+      "percpu on cpu1",
+      "bound on cpu1",
+      "cpu_down = 0, cpu1 online false, 1 online, percpu on cpu0",
+      `cpu_down(0) = ${-EBUSY}`,
+      "cpu_up = 0, online 0,1",
+      "bound on cpu0",
+      "percpu on cpu1",
+    ]);
+    const text = m.trace.map((t) => t.text);
+    expect(text).toContain("cpu1 goes offline; bound (no longer affine to cpu1), percpu (per-CPU) move to cpu0");
+    expect(text).toContain("cpu1 comes online; percpu back on it");
+    expect(m.thread("bound")!.pinned).toBe(false);
+  });
+
+  it("a device's interrupts for the outgoing CPU go to the one that took it down", () => {
+    const seen: number[] = [];
+    const m = machine(2, () => {
+      request_irq("nic", function* () {
+        seen.push(smp_processor_id());
+        yield "nic";
+      }, { cpus: [1], count: 1 });
+      kthread_run(function* (): Gen {
+        yield* cpu_down(1);
+      }, "admin", { cpu: 0 });
+    });
+    runUntil(m, "admin", () => m.thread("admin")!.done);
+    expect(m.enabledEvents()).toContainEqual({ kind: "irq", cpu: 0, line: "nic" });
+    expect(m.apply({ kind: "irq", cpu: 0, line: "nic" }, m.steps)).toBe(true);
+    m.drain(m.steps);
+    expect(seen).toEqual([0]);
+  });
+
+  it("a CPU of another host is not this host's to take down", () => {
+    const log: number[] = [];
+    const m = machine(4, () => {
+      ntb_hosts([
+        { name: "a", cpus: [0, 1] },
+        { name: "b", cpus: [2, 3] },
+      ]);
+      kthread_run(function* (): Gen {
+        log.push(yield* cpu_down(3), yield* cpu_down(1));
+      }, "admin", { cpu: 0 });
+    });
+    m.drain(0);
+    expect(m.failure).toBeUndefined();
+    expect(log).toEqual([-EINVAL, 0]);
   });
 
   it("stop_machine() waits until every online CPU can be preempted for the stopper", () => {
@@ -210,6 +261,69 @@ describe("cpu_down() and cpu_up()", () => {
     gp("gp-end");
     m.drain(m.steps);
     expect(m.failure).toBeUndefined();
+  });
+});
+
+describe("RCU callbacks across CPU hotplug", () => {
+  const gp = (m: Machine, ...args: string[]) => args.forEach((arg) => expect(m.apply({ kind: "env", source: "rcu", arg }, m.steps), arg).toBe(true));
+
+  it("adopted callbacks are ordered on the list that adopted them: one queued on the CPU once it is back may run first", () => {
+    const ran: string[] = [];
+    let back = false;
+    const cb = (name: string) =>
+      function* () {
+        ran.push(`${name} on cpu${smp_processor_id()}`);
+        yield name;
+      };
+    const m = machine(2, () => {
+      rcu_init();
+      kthread_run(function* (): Gen {
+        call_rcu({}, cb("A"));
+        yield "call_rcu(A)";
+        yield wait_event(() => back, "cpu1 is back");
+        call_rcu({}, cb("B"));
+        yield "call_rcu(B)";
+      }, "T1", { cpu: 1, percpu: true });
+      kthread_run(function* (): Gen {
+        yield* cpu_down(1);
+        yield* cpu_up(1);
+        back = true;
+        yield "back";
+      }, "admin", { cpu: 0 });
+    });
+    expect(m.apply(step(1), 0)).toBe(true);
+    runUntil(m, "admin", () => m.thread("admin")!.done);
+    runUntil(m, "T1", () => m.thread("T1")!.done);
+    gp(m, "gp-start", "qs-cpu0", "qs-cpu1", "gp-end");
+    expect(m.apply({ kind: "irq", cpu: 1, line: "rcu-softirq" }, m.steps)).toBe(true);
+    m.drain(m.steps);
+    expect(m.failure).toBeUndefined();
+    expect(ran).toEqual(["B on cpu1", "A on cpu0"]);
+  });
+
+  it("with rcuc kthreads, the outgoing CPU's rcuc/N, pushed off it, stays parked: its callbacks are adopted, not run where it landed", () => {
+    const m = machine(3, () => {
+      rcu_init({ use_softirq: false });
+      kthread_run(function* (): Gen {
+        call_rcu({}, function* () {
+          yield "cb";
+        });
+        yield "call_rcu";
+      }, "T", { cpu: 2 });
+      kthread_run(function* (): Gen {
+        yield* cpu_down(2);
+      }, "admin", { cpu: 0 });
+    });
+    expect(m.apply(step(2), 0)).toBe(true);
+    gp(m, "gp-start", "qs-cpu0", "qs-cpu1", "qs-cpu2", "gp-end");
+    runUntil(m, "admin", labelled(m, "admin", "take_cpu_down"));
+    expect(m.thread("rcuc/2")!.cpu).toBe(0);
+    expect(m.apply({ kind: "preempt", cpu: 0, to: "rcuc/2" }, m.steps)).toBe(true);
+    expect(m.apply(step(0), m.steps)).toBe(true);
+    expect(m.thread("rcuc/2")!.lastLabel).toBe("sleeps until cpu2 is online and has callbacks whose grace period has ended");
+    m.drain(m.steps);
+    expect(m.failure).toBeUndefined();
+    expect(m.trace.some((t) => t.ctx === "rcuc/0" && t.text === "cb")).toBe(true);
   });
 });
 
