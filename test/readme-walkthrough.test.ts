@@ -4,7 +4,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { renderHtml } from "../src/explain/picture-html.ts";
 import { cli, jsonFiles, root, tmp } from "./helpers/cli.ts";
+import { readSaved } from "./helpers/saved.ts";
 
 const page = fs.readFileSync(path.join(root, "docs", "writing-models.md"), "utf8");
 const walkthrough = page.slice(page.indexOf("## Walkthrough: a ticket lock"), page.indexOf("## The vitest helper"));
@@ -37,5 +39,10 @@ describe("the ticket-lock walkthrough (docs/writing-models.md)", () => {
     expect(shown).toContain(outputAfter("npx tsx src/cli.ts show counterexamples/ticket-lock/irqs-on--deadlock--73f3624b.json"));
     const replayed = (await cli(["replay", path.join(dir, "ticket-lock")])).out.replaceAll(dir, "counterexamples");
     expect(replayed).toBe(outputAfter("npx tsx src/cli.ts replay counterexamples/ticket-lock/"));
+    // Committed as the walkthrough says, the file is read by the suite's readers as by the command line.
+    const [item] = await readSaved(dir);
+    expect(item!.error).toBeUndefined();
+    expect(item!.model!.name).toBe("ticket-lock");
+    expect(renderHtml(item!.cx!, item!.model!)).toMatch(/^<!DOCTYPE html>/);
   });
 });

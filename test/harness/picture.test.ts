@@ -5,7 +5,6 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Counterexample } from "../../src/harness/counterexample.ts";
-import { counterexampleFiles, readCounterexampleFile } from "../../src/harness/counterexample.ts";
 import { escapeMarkup } from "../../src/explain/markup-text.ts";
 import type { IndexItem } from "../../src/explain/picture-html.ts";
 import { renderHtml, renderIndexHtml } from "../../src/explain/picture-html.ts";
@@ -17,13 +16,12 @@ import { variantConfig } from "../../src/kernel/model.ts";
 import { findModel } from "../../src/models/index.ts";
 import type { XmlElement } from "./xml-strict.ts";
 import { findAll, parseXml, textOf } from "./xml-strict.ts";
+import { readSaved } from "../helpers/saved.ts";
 
 const root = path.join(import.meta.dirname, "..", "..");
-const files = counterexampleFiles(path.join(root, "counterexamples"));
-const items: IndexItem[] = files.map((file) => {
-  const r = readCounterexampleFile(file, findModel);
-  return "error" in r ? { file, error: r.error } : { file, cx: r.cx, model: r.model };
-});
+// Every committed counterexample, its model found as replay and show find it (by name, or through found.modelFile).
+const items: IndexItem[] = await readSaved(path.join(root, "counterexamples"));
+const files = items.map((i) => i.file);
 
 const byClass = (root: XmlElement, cls: string) => findAll(root, (e) => (e.attrs.class ?? "").split(" ").includes(cls));
 const rectOf = (e: XmlElement) => ({ x: Number(e.attrs.x), y: Number(e.attrs.y), w: Number(e.attrs.width), h: Number(e.attrs.height) });
