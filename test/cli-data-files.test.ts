@@ -134,4 +134,33 @@ describe("a hand-edited schedule", () => {
     expect(long.code).toBe(2);
     expect(long.err + long.out).toMatch(/long\.json: schedule has \d+ events, more than a counterexample may hold \(10000\)/);
   });
+
+  it("show cuts a long trace, a long message and a long list of skipped events, saying how much it left out", async () => {
+    const src = path.join(import.meta.dirname, "..", "counterexamples", "mempool");
+    const name = fs.readdirSync(src).find((f) => f.endsWith(".json"))!;
+    const cx = JSON.parse(fs.readFileSync(path.join(src, name), "utf8"));
+    cx.failure.message = "x".repeat(50_000);
+    cx.schedule.push(...Array.from({ length: 3000 }, () => ({ kind: "step", cpu: 0 })));
+    cx.config.maxSteps = 100_000;
+    const file = path.join(tmp(), "long.json");
+    fs.writeFileSync(file, JSON.stringify(cx));
+    const r = await cli(["show", file]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/x… \(48000 more characters\)/);
+    expect(r.out).toMatch(/events (\d+, ){9}\d+, and \d+ more$/m);
+    expect(r.out.length).toBeLessThan(100_000);
+  });
+
+  it("show cuts a long trace to its first and last rows", async () => {
+    const out = tmp();
+    const model = path.join(import.meta.dirname, "fixtures", "models", "mapped.ts");
+    await cli(["hunt", "--model-file", model, "--out", out, "--quiet"]);
+    const dir = path.join(out, "mapped-workload");
+    const file = path.join(dir, fs.readdirSync(dir)[0]!);
+    const cx = JSON.parse(fs.readFileSync(file, "utf8"));
+    fs.writeFileSync(file, JSON.stringify({ ...cx, workload: { rounds: 1000 }, config: { ...cx.config, maxSteps: 10_000 } }));
+    const r = await cli(["show", file, "--model-file", model]);
+    expect(r.out).toMatch(/\(\d+ rows left out: a trace this long is not one a hunt saves\)/);
+    expect(r.out.split("\n").length).toBeLessThan(600);
+  });
 });
