@@ -29,6 +29,7 @@ export interface HuntPlan {
   depth?: number;
   bound?: number;
   workloads?: number;
+  eventCap?: number;
   property?: string;
   runs: number;
   seed: number;
@@ -52,6 +53,7 @@ export async function planHunt(args: string[]): Promise<HuntPlan> {
     depth: { type: "string" },
     bound: { type: "string" },
     workloads: { type: "string" },
+    "event-cap": { type: "string" },
     workers: { type: "string" },
     shard: { type: "string" },
     cpus: { type: "string" },
@@ -77,6 +79,8 @@ export async function planHunt(args: string[]): Promise<HuntPlan> {
   const depth = wholeNumber("--depth", values.depth as string | undefined, 1, 20);
   const bound = wholeNumber("--bound", values.bound as string | undefined, 0, 10);
   const workloads = wholeNumber("--workloads", values.workloads as string | undefined, 1);
+  const eventCap = wholeNumber("--event-cap", values["event-cap"] as string | undefined, 1);
+  if (eventCap !== undefined && strategy === "fast-check") throw new UsageError("--event-cap is an option of the strategies that schedule online (random, pct, exhaustive, ...), not of fast-check, whose runs hold the events it generated");
   const uses = strategy === "fast-check" ? [] : findStrategy(strategy)!.options;
   for (const [flag, v] of [["depth", depth], ["bound", bound], ["workloads", workloads]] as const)
     if (v !== undefined && !uses.includes(flag)) throw new UsageError(`--${flag} is an option of ${flag === "depth" ? "pct" : "exhaustive"}, not of ${strategy}`);
@@ -97,7 +101,7 @@ export async function planHunt(args: string[]): Promise<HuntPlan> {
     shard = { index: Number(m[1]) - 1, count: Number(m[2]) };
   }
   const outDir = (values.out as string | undefined) ?? "counterexamples";
-  return { model, modelFile, variants, strategy, depth, bound, workloads, property, runs, seed, seedRandom, overrides, workers, shard, outDir, quiet: values.quiet === true };
+  return { model, modelFile, variants, strategy, depth, bound, workloads, eventCap, property, runs, seed, seedRandom, overrides, workers, shard, outDir, quiet: values.quiet === true };
 }
 
 /** The machine settings asked for: --cpus, --max-steps, --memory and every --set. */
@@ -182,6 +186,7 @@ export async function cmdHunt(args: string[], io: Io): Promise<number> {
       depth: p.depth,
       bound: p.bound,
       workloads: p.workloads,
+      eventCap: p.eventCap,
       shard,
       onRun: progress && ((n) => progress.runs(n)),
       onFound: progress && ((property) => progress.found(property)),
@@ -195,7 +200,10 @@ export async function cmdHunt(args: string[], io: Io): Promise<number> {
       const what = p.property === undefined ? "no failure" : `no failure of ${p.property}`;
       // With --property, runs that another property ended before it could be reached are said, never hidden in "passed".
       const early = Object.entries(r.endedEarly ?? {});
-      const cut = early.length === 0 ? "" : `; ${early.reduce((n, [, k]) => n + k, 0)} run(s) ended early on another property (${early.map(([q, k]) => `${q}: ${k}`).join(", ")})`;
+      const endedEarly = early.length === 0 ? "" : `; ${early.reduce((n, [, k]) => n + k, 0)} run(s) ended early on another property (${early.map(([q, k]) => `${q}: ${k}`).join(", ")})`;
+      // A run the strategy stopped scheduling at the cap was finished by the default drain: said, never hidden.
+      const capped = (r.capped?.runs ?? 0) === 0 ? "" : `; ${r.capped!.runs} run(s) reached the event cap of ${r.capped!.cap} events and were finished by the default drain (raise --event-cap to schedule further)`;
+      const cut = endedEarly + capped;
       if (r.exhausted) say(`${where}: ${what} with up to ${r.report?.bound} deviations: ${r.report?.schedules} schedules over ${r.report?.workloads} workload(s), all tried, in ${secs} s${cut}`);
       else if (strategy === "exhaustive") say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} schedules in ${secs} s, not all tried: raise --runs to finish${cut}`);
       else say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} runs in ${secs} s${cut}`);

@@ -5,7 +5,7 @@ export const usage = (prog: string): string => USAGE.replaceAll("npx tsx src/cli
 const USAGE = `usage:
   npx tsx src/cli.ts list [--json] [--model-file FILE.ts]...
   npx tsx src/cli.ts hunt <model> [--variant V]... [--correct] [--runs N] [--seed S|random] [--strategy S]
-                          [--depth D] [--bound K] [--workloads W] [--workers N] [--shard I/N]
+                          [--depth D] [--bound K] [--workloads W] [--event-cap E] [--workers N] [--shard I/N]
                           [--cpus N] [--memory M] [--property P] [--max-steps N] [--set K=V]...
                           [--out DIR] [--quiet]
   npx tsx src/cli.ts hunt --model-file FILE.ts [<model>] [same options]
@@ -29,7 +29,10 @@ hunt options:
                     exhaustive  every schedule with at most --bound K deviations from the default
                                 policy (default 2), over --workloads W workloads (default 20);
                                 reports when it has tried them all
-  --workers N     hunt on N worker threads, each its own part of the hunt; the first failure wins
+  --event-cap E   events a strategy other than fast-check schedules in a run before the default drain
+                  finishes it (default: 4 x the model's command budget, at most half its step bound);
+                  runs that reach it are counted in the summary
+  --workers N     hunt on N worker threads, each its own part of the hunt; the earliest failure wins
   --shard I/N     hunt part I (1 to N) of a hunt split N ways, as one job of a CI matrix: disjoint
                   seed streams (exhaustive: disjoint workloads), --runs split among the parts
   --cpus N        CPUs of the simulated machine (default: the variant's own setting)

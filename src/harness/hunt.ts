@@ -43,6 +43,8 @@ export interface HuntOptions {
   onFound?: (property: string, runs: number) => void;
   /** Runs past this many are not made (a parallel hunt's other worker found a failure by then); read before every run. */
   runLimit?: () => number;
+  /** Events an online strategy schedules in a run before the default drain finishes it (default: defaultEventCap()). */
+  eventCap?: number;
 }
 
 /** What a search found, before it is reduced: enough to pack a counterexample. */
@@ -60,6 +62,8 @@ export interface SearchResult {
   exhausted?: boolean;
   /** With `property`: runs that ended early on another property (one the run cannot go on after), by property. */
   endedEarly?: Record<string, number>;
+  /** Online strategies: runs whose schedule reached the event cap with events still to choose, and the cap. */
+  capped?: { runs: number; cap: number };
   /** What the strategy says of its search (PCT's bound, the schedules explored). */
   report?: Record<string, number | string | boolean>;
   /** The part of the hunt this search was, when the hunt was split. */

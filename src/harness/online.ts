@@ -33,6 +33,17 @@ export interface OnlineResult {
   report: Record<string, number | string | boolean>;
   /** With `property`: runs another property ended first (one the run cannot go on after). */
   endedEarly?: Record<string, number>;
+  /** Runs whose schedule reached the event cap with events still to choose (the default drain finished them), and the cap. */
+  capped: { runs: number; cap: number };
+}
+
+/**
+ * How many events a strategy schedules in a run before the default drain
+ * finishes it, unless --event-cap says: four times the model's command
+ * budget, and no more than half its step bound.
+ */
+export function defaultEventCap(model: AnyModel, config: MachineConfig): number {
+  return Math.min(4 * (model.maxEvents ?? 100), Math.floor(config.maxSteps / 2));
 }
 
 export function searchOnline(
@@ -46,29 +57,34 @@ export function searchOnline(
     onProgress?: (runs: number) => void;
     onRun?: (runs: number, actions: number) => void;
     runLimit?: () => number;
+    eventCap?: number;
   },
   scheduler: Scheduler,
 ): OnlineResult {
   const started = performance.now();
   const workloads = new Workloads(o.model.workload(o.config), o.seed);
-  const limit = Math.min(4 * (o.model.maxEvents ?? 100), Math.floor(o.config.maxSteps / 2));
+  const limit = o.eventCap ?? defaultEventCap(o.model, o.config);
   let actions = 0;
+  // Runs whose schedule reached the cap with events still to choose: the drain finished them.
+  let capped = 0;
   const endedEarly: Record<string, number> = {};
   for (let r = 0; r < o.runs; r++) {
     // A parallel hunt's other worker found a failure at this run: none found later can win.
-    if (o.runLimit !== undefined && r >= o.runLimit()) return { runs: r, actions, exhausted: false, report: scheduler.report?.() ?? {}, endedEarly };
+    if (o.runLimit !== undefined && r >= o.runLimit()) return { runs: r, actions, exhausted: false, report: scheduler.report?.() ?? {}, endedEarly, capped: { runs: capped, cap: limit } };
     const choice = scheduler.newRun();
-    if (choice === undefined) return { runs: r, actions, exhausted: true, report: scheduler.report?.() ?? {}, endedEarly };
+    if (choice === undefined) return { runs: r, actions, exhausted: true, report: scheduler.report?.() ?? {}, endedEarly, capped: { runs: capped, cap: limit } };
     const workload = structuredClone(workloads.at(choice.workload)); // a model may not change what the next run gets
     const run = new Run(o.model, o.variant, o.config, workload, { focus: o.property });
     // A scheduler may starve a context for ever (two migrations back and forth);
     // past this many events the default drain finishes the run instead.
-    for (let k = 0; k < limit && run.failure === undefined; k++) {
+    let k = 0;
+    for (; k < limit && run.failure === undefined; k++) {
       const m = run.machine;
       const e = scheduler.next(m.enabledEvents(), m.defaultNext(), m);
       if (e === undefined) break;
       run.offer(e);
     }
+    if (k === limit && run.failure === undefined && run.machine.defaultNext() !== undefined) capped++;
     const f = run.finish();
     actions += run.machine.steps;
     o.onRun?.(r + 1, actions);
@@ -83,8 +99,9 @@ export function searchOnline(
         found: { workload, schedule: run.applied, property: f.property },
         exhausted: false,
         report: scheduler.report?.() ?? {},
+        capped: { runs: capped, cap: limit },
       };
     }
   }
-  return { runs: o.runs, actions, exhausted: false, report: scheduler.report?.() ?? {}, endedEarly };
+  return { runs: o.runs, actions, exhausted: false, report: scheduler.report?.() ?? {}, endedEarly, capped: { runs: capped, cap: limit } };
 }

@@ -101,7 +101,9 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
     const report = results[0]?.report === undefined ? undefined : { ...results[0].report, schedules, workloads: opts.workloads ?? 20, complete: exhausted };
     const endedEarly: Record<string, number> = {};
     for (const r of results) for (const [q, k] of Object.entries(r?.endedEarly ?? {})) endedEarly[q] = (endedEarly[q] ?? 0) + k;
-    return { runs, actions, elapsedMs: performance.now() - started, exhausted, report, endedEarly };
+    const cap = results[0]?.capped?.cap;
+    const capped = cap === undefined ? undefined : { runs: results.reduce((n, r) => n + (r?.capped?.runs ?? 0), 0), cap };
+    return { runs, actions, elapsedMs: performance.now() - started, exhausted, report, endedEarly, capped };
   }
   const won = results[winner]!;
   const f = won.found!;
