@@ -10,6 +10,7 @@ import type { ScheduleEvent } from "../src/sim/index.ts";
 import { removableEvents } from "../src/harness/minimize.ts";
 import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
+import { first as constant } from "./fixtures/models/two.ts";
 
 const mempool = findModel("mempool")!;
 const spinlock = findModel("spinlock")!;
@@ -52,10 +53,38 @@ describe("strategies", () => {
     expect(parts.reduce((sum, p) => sum + p.runs, 0)).toBe(whole.runs);
   });
 
-  it("a bound of 0 tries the default schedule alone, once per workload", () => {
-    const r = hunt({ model: mempool, variant: "irq-preempt-lock", config: variantConfig(mempool, "irq-preempt-lock"), runs: 1000, seed: 1, strategy: "exhaustive", bound: 0, workloads: 7 });
+  it("a bound of 0 deviations tries the default schedule alone, once per distinct workload", () => {
+    const r = hunt({ model: mempool, variant: "irq-preempt-lock", config: variantConfig(mempool, "irq-preempt-lock"), runs: 1000, seed: 1, strategy: "exhaustive", bound: 0, boundKind: "deviation", workloads: 7 });
     expect(r.runs).toBe(7);
     expect(r.exhausted).toBe(true);
+  });
+
+  it("a constant workload is searched once, however many workloads are asked for", () => {
+    const config = variantConfig(constant, "only", { cpus: 2 });
+    const r = hunt({ model: constant, variant: "only", config, runs: 1e6, seed: 1, strategy: "exhaustive", bound: 2, workloads: 20 });
+    const once = hunt({ model: constant, variant: "only", config, runs: 1e6, seed: 1, strategy: "exhaustive", bound: 2, workloads: 1 });
+    expect(r.report).toMatchObject({ workloads: 1, complete: true, levelsComplete: 2 });
+    expect(r.runs).toBe(once.runs);
+  });
+
+  it("tries every schedule of cost 1 before any of cost 2: a bug one preemption shows is found at bound 1", () => {
+    const config = variantConfig(spinlock, "plain-lock-in-irq", { lockdep: 0 });
+    const one = hunt({ model: spinlock, variant: "plain-lock-in-irq", config, runs: 1e6, seed: 1, strategy: "exhaustive", bound: 1 });
+    const two = hunt({ model: spinlock, variant: "plain-lock-in-irq", config, runs: 1e6, seed: 1, strategy: "exhaustive", bound: 2 });
+    expect(one.counterexample).toBeDefined();
+    // Searched level by level, a bound of 2 finds it at the same schedule: no schedule of cost 2 comes first.
+    expect(two.runs).toBe(one.runs);
+    expect(two.report).toMatchObject({ level: 1 });
+  });
+
+  it("delay bounding counts skips of the default's choice: its bound 1 tries fewer schedules than one preemption", () => {
+    const config = variantConfig(mempool, "irq-preempt-lock");
+    const runs = (boundKind: "delay" | "preemption" | "deviation") => hunt({ model: mempool, variant: "irq-preempt-lock", config, runs: 1e6, seed: 1, strategy: "exhaustive", bound: 1, boundKind, workloads: 2 });
+    const delay = runs("delay");
+    const deviation = runs("deviation");
+    expect(delay.exhausted && deviation.exhausted).toBe(true);
+    expect(delay.runs).toBeLessThan(deviation.runs);
+    expect(delay.report).toMatchObject({ boundKind: "delay" });
   });
 
   it("PCT reports its guarantee for the failing run over the length its change points were drawn from", () => {
@@ -130,7 +159,7 @@ describe("exhaustive search, checked by brute force", () => {
     let expected = 0;
     for (let w = 0; w < 8; w++) expected += bruteForce("irq-preempt-lock", workloads.at(w), 2, limit);
     expect(expected).toBeGreaterThan(100);
-    const r = hunt({ model: mempool, variant: "irq-preempt-lock", config: variantConfig(mempool, "irq-preempt-lock", { cpus: 1 }), runs: 1e6, seed: 1, strategy: "exhaustive", workloads: 8 });
+    const r = hunt({ model: mempool, variant: "irq-preempt-lock", config: variantConfig(mempool, "irq-preempt-lock", { cpus: 1 }), runs: 1e6, seed: 1, strategy: "exhaustive", boundKind: "deviation", workloads: 8 });
     expect(r.exhausted).toBe(true);
     expect(r.runs).toBe(expected);
   });

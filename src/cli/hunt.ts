@@ -13,6 +13,8 @@ import { KERNEL_SETTINGS, OPTIONAL_KERNEL_SETTINGS, allProperties, variantConfig
 import { BUILTIN_MODELS_MODULE, MODELS } from "../models/index.ts";
 import { isMemoryModel, MEMORY_MODELS } from "../sim/memory.ts";
 import { STRATEGIES, findStrategy } from "../strategies/index.ts";
+import type { BoundKind } from "../strategies/scheduler.ts";
+import { BOUND_KINDS } from "../strategies/scheduler.ts";
 import type { Io } from "./common.ts";
 import { UsageError, oneOf, parse, wholeNumber } from "./common.ts";
 import { modelToHunt } from "./models.ts";
@@ -29,6 +31,7 @@ export interface HuntPlan {
   depth?: number;
   bound?: number;
   workloads?: number;
+  boundKind?: BoundKind;
   eventCap?: number;
   property?: string;
   runs: number;
@@ -52,6 +55,7 @@ export async function planHunt(args: string[]): Promise<HuntPlan> {
     strategy: { type: "string" },
     depth: { type: "string" },
     bound: { type: "string" },
+    "bound-kind": { type: "string" },
     workloads: { type: "string" },
     "event-cap": { type: "string" },
     workers: { type: "string" },
@@ -79,6 +83,11 @@ export async function planHunt(args: string[]): Promise<HuntPlan> {
   const depth = wholeNumber("--depth", values.depth as string | undefined, 1, 20);
   const bound = wholeNumber("--bound", values.bound as string | undefined, 0, 10);
   const workloads = wholeNumber("--workloads", values.workloads as string | undefined, 1);
+  const boundKind = values["bound-kind"] as BoundKind | undefined;
+  if (boundKind !== undefined) {
+    if (!(BOUND_KINDS as readonly string[]).includes(boundKind)) throw new UsageError(`--bound-kind takes ${oneOf([...BOUND_KINDS])}, got '${boundKind}'`);
+    if (strategy !== "exhaustive") throw new UsageError(`--bound-kind is an option of exhaustive, not of ${strategy}`);
+  }
   const eventCap = wholeNumber("--event-cap", values["event-cap"] as string | undefined, 1);
   if (eventCap !== undefined && strategy === "fast-check") throw new UsageError("--event-cap is an option of the strategies that schedule online (random, pct, exhaustive, ...), not of fast-check, whose runs hold the events it generated");
   const uses = strategy === "fast-check" ? [] : findStrategy(strategy)!.options;
@@ -101,7 +110,7 @@ export async function planHunt(args: string[]): Promise<HuntPlan> {
     shard = { index: Number(m[1]) - 1, count: Number(m[2]) };
   }
   const outDir = (values.out as string | undefined) ?? "counterexamples";
-  return { model, modelFile, variants, strategy, depth, bound, workloads, eventCap, property, runs, seed, seedRandom, overrides, workers, shard, outDir, quiet: values.quiet === true };
+  return { model, modelFile, variants, strategy, depth, bound, workloads, boundKind, eventCap, property, runs, seed, seedRandom, overrides, workers, shard, outDir, quiet: values.quiet === true };
 }
 
 /** The machine settings asked for: --cpus, --max-steps, --memory and every --set. */
@@ -186,6 +195,7 @@ export async function cmdHunt(args: string[], io: Io): Promise<number> {
       depth: p.depth,
       bound: p.bound,
       workloads: p.workloads,
+      boundKind: p.boundKind,
       eventCap: p.eventCap,
       shard,
       onRun: progress && ((n) => progress.runs(n)),
@@ -204,8 +214,9 @@ export async function cmdHunt(args: string[], io: Io): Promise<number> {
       // A run the strategy stopped scheduling at the cap was finished by the default drain: said, never hidden.
       const capped = (r.capped?.runs ?? 0) === 0 ? "" : `; ${r.capped!.runs} run(s) reached the event cap of ${r.capped!.cap} events and were finished by the default drain (raise --event-cap to schedule further)`;
       const cut = endedEarly + capped;
-      if (r.exhausted) say(`${where}: ${what} with up to ${r.report?.bound} deviations: ${r.report?.schedules} schedules over ${r.report?.workloads} workload(s), all tried, in ${secs} s${cut}`);
-      else if (strategy === "exhaustive") say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} schedules in ${secs} s, not all tried: raise --runs to finish${cut}`);
+      if (r.exhausted) say(`${where}: ${what} with up to ${r.report?.bound} ${r.report?.boundKind}s: ${r.report?.schedules} schedules over ${r.report?.workloads} distinct workload(s), all tried, in ${secs} s${cut}`);
+      else if (strategy === "exhaustive")
+        say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} schedules in ${secs} s, not all tried (every schedule of up to ${r.report?.levelsComplete} ${r.report?.boundKind}s was): raise --runs to finish${cut}`);
       else say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} runs in ${secs} s${cut}`);
       continue;
     }

@@ -5,13 +5,14 @@ import fc from "fast-check";
 import type { AnyModel, MachineConfig } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { findStrategy } from "../strategies/index.ts";
+import type { BoundKind } from "../strategies/scheduler.ts";
 import type { Counterexample } from "./counterexample.ts";
 import { FORMAT } from "./counterexample.ts";
 import type { EventCommand, HuntState } from "./events-arb.ts";
 import { RunFailed, commandArbitraries } from "./events-arb.ts";
 import { checkDeterministic } from "./determinism.ts";
 import { minimize } from "./minimize.ts";
-import { searchOnline } from "./online.ts";
+import { Workloads, searchOnline } from "./online.ts";
 import { Run, runSchedule } from "./run.ts";
 
 /** Part `index` (from 0) of a hunt split `count` ways: disjoint seed streams, or disjoint workloads for exhaustive search. */
@@ -45,6 +46,8 @@ export interface HuntOptions {
   runLimit?: () => number;
   /** Events an online strategy schedules in a run before the default drain finishes it (default: defaultEventCap()). */
   eventCap?: number;
+  /** Exhaustive: what a schedule's cost counts (default: preemptions). */
+  boundKind?: BoundKind;
 }
 
 /** What a search found, before it is reduced: enough to pack a counterexample. */
@@ -110,9 +113,11 @@ export function search(opts: HuntOptions): SearchResult {
   if (name === "fast-check") return { ...searchFastCheck({ ...opts, seed, runs }), shard: opts.shard };
   const def = findStrategy(name);
   if (def === undefined) throw new Error(`unknown strategy '${name}'`);
-  const scheduler = def.create({ seed, depth: opts.depth ?? 3, bound: opts.bound ?? 2, workloads: opts.workloads ?? 20, shard });
   // Workloads come from the hunt's seed, not the shard's: exhaustive shards split one list of them.
-  const r = searchOnline({ ...opts, runs, seed: name === "exhaustive" ? opts.seed : seed }, scheduler);
+  const workloads = new Workloads(opts.model.workload(opts.config), name === "exhaustive" ? opts.seed : seed);
+  const distinct = (i: number) => workloads.firstSame(i) === i;
+  const scheduler = def.create({ seed, depth: opts.depth ?? 3, bound: opts.bound ?? 2, boundKind: opts.boundKind, distinct, workloads: opts.workloads ?? 20, shard });
+  const r = searchOnline({ ...opts, runs, seed: name === "exhaustive" ? opts.seed : seed }, scheduler, workloads);
   if (r.found !== undefined) opts.onFound?.(r.found.property, r.runs);
   return { ...r, shard: opts.shard };
 }

@@ -15,6 +15,17 @@ export class Workloads {
     private readonly arb: Arbitrary<unknown>,
     private readonly seed: number,
   ) {}
+  /** The first index whose workload equals workload i (i itself when none before it does). */
+  firstSame(i: number): number {
+    for (; this.keyed <= i; this.keyed++) {
+      const key = JSON.stringify(this.at(this.keyed));
+      if (!this.first.has(key)) this.first.set(key, this.keyed);
+    }
+    return this.first.get(JSON.stringify(this.at(i)))!;
+  }
+  private readonly first = new Map<string, number>();
+  private keyed = 0;
+
   at(i: number): unknown {
     const b = Math.floor(i / 256);
     let block = this.blocks.get(b);
@@ -60,9 +71,9 @@ export function searchOnline(
     eventCap?: number;
   },
   scheduler: Scheduler,
+  workloads: Workloads = new Workloads(o.model.workload(o.config), o.seed),
 ): OnlineResult {
   const started = performance.now();
-  const workloads = new Workloads(o.model.workload(o.config), o.seed);
   const limit = o.eventCap ?? defaultEventCap(o.model, o.config);
   let actions = 0;
   // Runs whose schedule reached the cap with events still to choose: the drain finished them.

@@ -25,13 +25,21 @@ export interface SchedulerOptions {
   seed: number;
   /** PCT: bug depth d. */
   depth: number;
-  /** Exhaustive: deviations from the default policy allowed per schedule. */
+  /** Exhaustive: the highest cost of a schedule it tries. */
   bound: number;
+  /** Exhaustive: what a choice other than the default's costs (default: preemption). */
+  boundKind?: BoundKind;
+  /** Exhaustive: whether workload i is the first of its value (an equal one earlier is not searched again). */
+  distinct?: (i: number) => boolean;
   /** Exhaustive: how many workloads to search in full. */
   workloads: number;
   /** This search's part of a hunt split several ways (exhaustive takes every count-th workload). */
   shard: { index: number; count: number };
 }
+
+/** How exhaustive search counts a schedule's cost: CHESS's preemptions, delays (Emmi et al.), or any deviation from the default. */
+export const BOUND_KINDS = ["preemption", "delay", "deviation"] as const;
+export type BoundKind = (typeof BOUND_KINDS)[number];
 
 export interface StrategyDef {
   readonly name: string;
