@@ -2,31 +2,62 @@
 // Nagarakatte, ASPLOS 2010). Every context (a thread, an interrupt line on a
 // CPU, an environment event) gets a random priority when it first appears;
 // the runnable context of the highest priority takes the next step, switched
-// onto its CPU by a preemption if need be; at d-1 random steps the running
-// context drops below all others. A bug of depth d is found in each run with
-// probability at least 1/(n * k^(d-1)), for n steps and k contexts. Threads
-// are not migrated.
+// onto its CPU by a preemption if need be, or moved to the CPU running the
+// least urgent context if its own CPU is held by a more urgent one; at d-1
+// random steps the running context drops below all others, and a thread
+// that can migrate is moved off its CPU as it drops. A bug of depth d is
+// found in each run with probability at least 1/(n * k^(d-1)), for n steps
+// and k contexts.
 import seedrandom from "seedrandom";
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
 import type { Scheduler, StrategyDef } from "./scheduler.ts";
 
-/** The contexts that could take the next step, and the event that gives each its step. */
-function candidates(m: Machine, enabled: readonly ScheduleEvent[]): [string, ScheduleEvent][] {
-  const out: [string, ScheduleEvent][] = [];
-  for (const e of enabled) {
-    if (e.kind === "step") {
+/** The name PCT gives the context an event would advance. */
+function contextName(m: Machine, e: ScheduleEvent): string | undefined {
+  switch (e.kind) {
+    case "step": {
       const cpu = m.cpus[e.cpu]!;
       const ctx = cpu.top() ?? cpu.firstReady();
-      if (ctx !== null && ctx !== undefined) out.push([ctx.kind === "irq" ? `irq ${ctx.name}` : ctx.name, e]);
-    } else if (e.kind === "preempt") {
-      out.push([e.to, e]);
-    } else if (e.kind === "irq") {
-      out.push([`irq ${e.line}@cpu${e.cpu}`, e]);
-    } else if (e.kind === "env") {
-      out.push([`env ${e.source} ${e.arg ?? ""}`, e]);
+      return ctx === null || ctx === undefined ? undefined : ctx.kind === "irq" ? `irq ${ctx.name}` : ctx.name;
+    }
+    case "preempt":
+      return e.to;
+    case "irq":
+      return `irq ${e.line}@cpu${e.cpu}`;
+    case "env":
+      return `env ${e.source} ${e.arg ?? ""}`;
+    case "migrate":
+      return e.thread;
+  }
+}
+
+/**
+ * The contexts that could take the next step, and the event that gives each
+ * its step: a step, a preemption, an interrupt or an environment event; for
+ * a thread that has none of these, a migration to a CPU where it would run
+ * next: the idle one, or the one running the least urgent preemptible context.
+ */
+function candidates(m: Machine, enabled: readonly ScheduleEvent[], prio: (name: string) => number): [string, ScheduleEvent][] {
+  const out: [string, ScheduleEvent][] = [];
+  const moves = new Map<string, ScheduleEvent>();
+  const occupant = (cpu: number) => {
+    const top = m.cpus[cpu]!.top();
+    return top === null ? -Infinity : prio(top.kind === "irq" ? `irq ${top.name}` : top.name);
+  };
+  for (const e of enabled) {
+    const name = contextName(m, e);
+    if (name === undefined) continue;
+    if (e.kind !== "migrate") out.push([name, e]);
+    else {
+      // Only where it would run next: an idle CPU, or one it can preempt.
+      const cpu = m.cpus[e.cpu]!;
+      if (cpu.top() !== null && !(cpu.preemptible() && occupant(e.cpu) < prio(name))) continue;
+      const best = moves.get(name);
+      if (best === undefined || occupant(e.cpu) < occupant((best as { cpu: number }).cpu)) moves.set(name, e);
     }
   }
+  for (const [name, e] of moves) if (!out.some(([n]) => n === name)) out.push([name, e]);
   return out;
 }
 
@@ -41,6 +72,7 @@ export const pct: StrategyDef = {
     let prio = new Map<string, number>();
     let changeAt = new Map<number, number>();
     let step = 0;
+    let pendingMove: string | undefined;
     let nUsed = n;
     let last = { n: 0, steps: 0, contexts: 0 };
     return {
@@ -54,20 +86,36 @@ export const pct: StrategyDef = {
           if (!changeAt.has(at)) changeAt.set(at, depth - 1 - changeAt.size);
         }
         step = 0;
+        pendingMove = undefined;
         return { workload: run++ };
       },
       next(enabled, _byDefault, machine) {
+        // A thread that dropped at a change point is moved off its CPU first, if it still can be.
+        const move = pendingMove;
+        pendingMove = undefined;
+        if (move !== undefined) {
+          const targets = enabled.filter((e) => e.kind === "migrate" && e.thread === move);
+          if (targets.length > 0) return targets[Math.floor(rng() * targets.length)];
+        }
+        const priority = (name: string) => {
+          let p = prio.get(name);
+          if (p === undefined) prio.set(name, (p = depth + rng()));
+          return p;
+        };
         let best: [string, ScheduleEvent] | undefined;
         let bestPrio = -Infinity;
-        for (const c of candidates(machine, enabled)) {
-          let p = prio.get(c[0]);
-          if (p === undefined) prio.set(c[0], (p = depth + rng()));
+        for (const c of candidates(machine, enabled, priority)) {
+          const p = priority(c[0]);
           if (p > bestPrio) (best = c), (bestPrio = p);
         }
         if (best === undefined) return undefined;
+        if (best[1].kind === "migrate") return best[1]; // a move is no step: the thread steps next, where it went
         step++;
         const low = changeAt.get(step);
-        if (low !== undefined) prio.set(best[0], low);
+        if (low !== undefined) {
+          prio.set(best[0], low);
+          if (machine.thread(best[0]) !== undefined) pendingMove = best[0];
+        }
         return best[1];
       },
       endRun() {
