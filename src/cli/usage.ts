@@ -26,6 +26,10 @@ hunt options:
                     fast-check  model-based commands, generated and shrunk by fast-check (the default)
                     random      a uniform random walk over the enabled events
                     pct         probabilistic concurrency testing; --depth D: bug depth (default 3)
+                    pos         partial order sampling: random event priorities, redrawn for the
+                                events that race with the one taken
+                    surw        selectively uniform random walk: the next context in proportion to
+                                the events it has left, estimated from the hunt's earlier runs
                     exhaustive  every schedule with at most --bound K deviations from the default
                                 policy (default 2), over --workloads W workloads (default 20);
                                 reports when it has tried them all
