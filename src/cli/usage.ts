@@ -5,7 +5,7 @@ export const usage = (prog: string): string => USAGE.replaceAll("npx tsx src/cli
 const USAGE = `usage:
   npx tsx src/cli.ts list [--json] [--model-file FILE.ts]...
   npx tsx src/cli.ts hunt <model> [--variant V]... [--correct] [--runs N] [--seed S|random] [--strategy S]
-                          [--depth D] [--bound K] [--workloads W] [--event-cap E] [--workers N] [--shard I/N]
+                          [--depth D] [--bound K] [--bound-kind B] [--workloads W] [--event-cap E] [--workers N] [--shard I/N]
                           [--cpus N] [--memory M] [--property P] [--max-steps N] [--set K=V]...
                           [--out DIR] [--quiet]
   npx tsx src/cli.ts hunt --model-file FILE.ts [<model>] [same options]
@@ -30,9 +30,10 @@ hunt options:
                                 events that race with the one taken
                     surw        selectively uniform random walk: the next context in proportion to
                                 the events it has left, estimated from the hunt's earlier runs
-                    exhaustive  every schedule with at most --bound K deviations from the default
-                                policy (default 2), over --workloads W workloads (default 20);
-                                reports when it has tried them all
+                    exhaustive  every schedule of cost 0, then 1, ... up to --bound K (default 2), on
+                                each distinct workload of --workloads W (default 20); the cost is
+                                --bound-kind: preemption (default), delay or deviation; reports when
+                                it has tried them all
   --event-cap E   events a strategy other than fast-check schedules in a run before the default drain
                   finishes it (default: 4 x the model's command budget, at most half its step bound);
                   runs that reach it are counted in the summary
