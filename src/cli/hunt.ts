@@ -19,7 +19,7 @@ import type { Io } from "./common.ts";
 import { UsageError, oneOf, parse, wholeNumber } from "./common.ts";
 import { modelToHunt } from "./models.ts";
 
-const STRATEGY_NAMES = ["fast-check", ...STRATEGIES.map((s) => s.name)];
+const STRATEGY_NAMES = ["fast-check", "portfolio", ...STRATEGIES.map((s) => s.name)];
 
 /** A hunt as the command line asked for it, checked. */
 export interface HuntPlan {
@@ -90,7 +90,7 @@ export async function planHunt(args: string[]): Promise<HuntPlan> {
   }
   const eventCap = wholeNumber("--event-cap", values["event-cap"] as string | undefined, 1);
   if (eventCap !== undefined && strategy === "fast-check") throw new UsageError("--event-cap is an option of the strategies that schedule online (random, pct, exhaustive, ...), not of fast-check, whose runs hold the events it generated");
-  const uses = strategy === "fast-check" ? [] : findStrategy(strategy)!.options;
+  const uses = findStrategy(strategy)?.options ?? [];
   for (const [flag, v] of [["depth", depth], ["bound", bound], ["workloads", workloads]] as const)
     if (v !== undefined && !uses.includes(flag)) throw new UsageError(`--${flag} is an option of ${flag === "depth" ? "pct" : "exhaustive"}, not of ${strategy}`);
   const property = values.property as string | undefined;

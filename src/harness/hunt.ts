@@ -13,6 +13,7 @@ import { RunFailed, commandArbitraries } from "./events-arb.ts";
 import { checkDeterministic } from "./determinism.ts";
 import { minimize } from "./minimize.ts";
 import { Workloads, searchOnline } from "./online.ts";
+import { searchPortfolio } from "./portfolio.ts";
 import { Run, runSchedule } from "./run.ts";
 
 /** Part `index` (from 0) of a hunt split `count` ways: disjoint seed streams, or disjoint workloads for exhaustive search. */
@@ -69,6 +70,8 @@ export interface SearchResult {
   capped?: { runs: number; cap: number };
   /** What the strategy says of its search (PCT's bound, the schedules explored). */
   report?: Record<string, number | string | boolean>;
+  /** What found the failure, when the strategy is a portfolio of others ("portfolio/pct-3"). */
+  foundBy?: string;
   /** The part of the hunt this search was, when the hunt was split. */
   shard?: Shard;
 }
@@ -100,7 +103,7 @@ export function hunt(opts: HuntOptions): HuntResult {
   const r = search(opts);
   const { found, ...rest } = r;
   if (found === undefined) return { ...rest, elapsedMs: performance.now() - started };
-  const counterexample = pack(opts, found.workload, found.schedule, found.property, r.runs, opts.shard);
+  const counterexample = pack({ ...opts, strategy: r.foundBy ?? opts.strategy }, found.workload, found.schedule, found.property, r.runs, opts.shard);
   return { ...rest, elapsedMs: performance.now() - started, counterexample };
 }
 
@@ -111,6 +114,11 @@ export function search(opts: HuntOptions): SearchResult {
   const seed = shardSeed(opts.seed, shard);
   const runs = Math.ceil(opts.runs / shard.count);
   if (name === "fast-check") return { ...searchFastCheck({ ...opts, seed, runs }), shard: opts.shard };
+  if (name === "portfolio") {
+    const r = searchPortfolio(opts, seed, runs, searchFastCheck);
+    if (r.found !== undefined) opts.onFound?.(r.found.property, r.runs);
+    return { ...r, shard: opts.shard };
+  }
   const def = findStrategy(name);
   if (def === undefined) throw new Error(`unknown strategy '${name}'`);
   // Workloads come from the hunt's seed, not the shard's: exhaustive shards split one list of them.

@@ -69,6 +69,8 @@ export function searchOnline(
     onRun?: (runs: number, actions: number) => void;
     runLimit?: () => number;
     eventCap?: number;
+    /** Called with the events each run applied, when it has ended. */
+    onEnd?: (applied: readonly ScheduleEvent[]) => void;
   },
   scheduler: Scheduler,
   workloads: Workloads = new Workloads(o.model.workload(o.config), o.seed),
@@ -97,6 +99,7 @@ export function searchOnline(
     }
     if (k === limit && run.failure === undefined && run.machine.defaultNext() !== undefined) capped++;
     const f = run.finish();
+    o.onEnd?.(run.applied);
     actions += run.machine.steps;
     o.onRun?.(r + 1, actions);
     scheduler.endRun?.(f !== undefined);

@@ -1,0 +1,113 @@
+// The portfolio: one run budget shared among strategies, in slices, as
+// Shuttle's and Coyote's portfolios share theirs, so that no one strategy's
+// blind spot is the hunt's. fast-check and each online strategy (a random
+// walk, PCT at depths 2 and 3, POS, SURW) take slices in turn; an online
+// strategy keeps what it learnt from slice to slice (its scheduler lives on),
+// and one that keeps finding new interleavings is given slices more often
+// than one that keeps repeating itself. Whatever finds the failure is named
+// in the counterexample ("portfolio/pct-3").
+import type { HuntOptions, SearchResult } from "./hunt.ts";
+import type { Scheduler } from "../strategies/index.ts";
+import { findStrategy } from "../strategies/index.ts";
+import { Workloads, searchOnline } from "./online.ts";
+
+/** Runs a member is given at a time. */
+const SLICE = 25;
+
+interface Member {
+  readonly label: string;
+  readonly strategy: string;
+  readonly depth?: number;
+  /** Its scheduler, kept across its slices (an online strategy's). */
+  scheduler?: Scheduler;
+  workloads?: Workloads;
+  /** Interleavings it ran, as signatures, and how many were new in its last slices (decayed). */
+  readonly seen: Set<string>;
+  novelty: number;
+  /** Credit for the next slice (deficit round robin over the novelty weights). */
+  credit: number;
+  slices: number;
+  runs: number;
+}
+
+/** The members, in a fixed order: fast-check's generation first, then the online strategies. */
+export const PORTFOLIO: readonly { label: string; strategy: string; depth?: number }[] = [
+  { label: "fast-check", strategy: "fast-check" },
+  { label: "random", strategy: "random" },
+  { label: "pct-2", strategy: "pct", depth: 2 },
+  { label: "pct-3", strategy: "pct", depth: 3 },
+  { label: "pos", strategy: "pos" },
+  { label: "surw", strategy: "surw" },
+];
+
+/** A small mix of the hunt's seed and a number, for each member's and each slice's own stream. */
+const mix = (seed: number, k: number) => (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(k + 1, 0xc2b2ae35)) >>> 1;
+
+/** The interleaving a run followed, as the order in which contexts were chosen (what tells two interleavings apart). */
+const signature = (events: readonly { kind: string; cpu?: number; line?: string; to?: string; thread?: string; source?: string; arg?: unknown }[]) =>
+  events.map((e) => `${e.kind[0]}${e.cpu ?? ""}${e.line ?? e.to ?? e.thread ?? e.source ?? ""}${e.arg ?? ""}`).join(",");
+
+/**
+ * Searches with the portfolio: `searchFastCheck` is fast-check's own search
+ * (hunt.ts passes it in). The seed and run budget are this search's own (a
+ * shard's, when the hunt is split).
+ */
+export function searchPortfolio(opts: HuntOptions, seed: number, runs: number, searchFastCheck: (o: HuntOptions) => SearchResult): SearchResult {
+  const members: Member[] = PORTFOLIO.map((m) => ({ ...m, seen: new Set(), novelty: 1, credit: 0, slices: 0, runs: 0 }));
+  let done = 0;
+  let actions = 0;
+  const endedEarly: Record<string, number> = {};
+  for (let slice = 0; done < runs; slice++) {
+    // The member with the most credit takes the slice; every member earns its weight each time.
+    for (const m of members) m.credit += m.novelty;
+    const m = members.reduce((a, b) => (b.credit > a.credit ? b : a));
+    m.credit -= members.reduce((sum, x) => sum + x.novelty, 0);
+    const n = Math.min(SLICE, runs - done);
+    const base = done;
+    const baseActions = actions;
+    const sub: HuntOptions = {
+      ...opts,
+      runs: n,
+      seed: mix(seed, slice),
+      onRun: (r, a) => opts.onRun?.(base + r, baseActions + a),
+      onProgress: undefined,
+      onFound: undefined, // said once, by search(), with the portfolio's run count
+      runLimit: opts.runLimit && (() => opts.runLimit!() - base),
+    };
+    let r: SearchResult;
+    let fresh = 0;
+    if (m.strategy === "fast-check") {
+      r = searchFastCheck(sub);
+      fresh = n / 2; // its runs are not looked into: a steady middling weight
+    } else {
+      m.workloads ??= new Workloads(opts.model.workload(opts.config), mix(seed, 1000 + members.indexOf(m)));
+      m.scheduler ??= findStrategy(m.strategy)!.create({ seed: mix(seed, 2000 + members.indexOf(m)), depth: m.depth ?? 3, bound: 2, workloads: 20, shard: { index: 0, count: 1 } });
+      r = searchOnline(
+        {
+          ...sub,
+          onEnd: (applied) => {
+            if (m.seen.size >= 100_000) return;
+            const sig = signature(applied);
+            if (!m.seen.has(sig)) (m.seen.add(sig), fresh++);
+          },
+        },
+        m.scheduler,
+        m.workloads,
+      );
+    }
+    m.slices++;
+    m.runs += r.runs;
+    m.novelty = 0.5 * m.novelty + 0.5 * Math.max(0.05, fresh / n);
+    done += r.runs;
+    actions += r.actions;
+    for (const [q, k] of Object.entries(r.endedEarly ?? {})) endedEarly[q] = (endedEarly[q] ?? 0) + k;
+    if (r.found !== undefined) return { runs: done, actions, msToFailure: r.msToFailure, found: r.found, endedEarly, report: report(members, m.label), foundBy: `portfolio/${m.label}` };
+    if (r.runs < n) break; // a parallel hunt's run limit reached
+  }
+  return { runs: done, actions, endedEarly, report: report(members) };
+}
+
+/** Runs per member, and which found the failure. */
+function report(members: readonly Member[], found?: string): Record<string, number | string> {
+  return { ...Object.fromEntries(members.map((x) => [x.label, x.runs])), ...(found === undefined ? {} : { found }) };
+}

@@ -1,0 +1,40 @@
+// The portfolio shares one run budget among fast-check and the online
+// strategies, in slices; whatever finds the failure is named in the file.
+import { describe, expect, it } from "vitest";
+import { hunt } from "../src/harness/hunt.ts";
+import { PORTFOLIO } from "../src/harness/portfolio.ts";
+import { variantConfig } from "../src/kernel/model.ts";
+import { findModel } from "../src/models/index.ts";
+
+const spinlock = findModel("spinlock")!;
+const rcu = findModel("rcu")!;
+const mempool = findModel("mempool")!;
+
+describe("the portfolio", () => {
+  it.each([
+    [spinlock, "no-preempt-disable"],
+    [rcu, "timer-after-barrier"],
+    [mempool, "preempt-lock"],
+  ] as const)("finds %s/%s and says which member found it", (model, variant) => {
+    const r = hunt({ model, variant, config: variantConfig(model, variant), runs: 2000, seed: 1, strategy: "portfolio" });
+    const cx = r.counterexample!;
+    expect(cx).toBeDefined();
+    expect(PORTFOLIO.map((m) => `portfolio/${m.label}`)).toContain(cx.found.strategy);
+    expect(r.report!.found).toBe(cx.found.strategy.slice("portfolio/".length));
+  });
+
+  it("shares the budget among its members, and passes a correct variant", () => {
+    const r = hunt({ model: spinlock, variant: "irqsave", config: variantConfig(spinlock, "irqsave"), runs: 600, seed: 1, strategy: "portfolio" });
+    expect(r.counterexample).toBeUndefined();
+    const perMember = PORTFOLIO.map((m) => r.report![m.label] as number);
+    expect(perMember.reduce((a, b) => a + b, 0)).toBe(600);
+    expect(perMember.every((n) => n > 0)).toBe(true);
+  });
+
+  it("is deterministic: the same seed keeps the same failure", () => {
+    const run = () => hunt({ model: mempool, variant: "preempt-lock", config: variantConfig(mempool, "preempt-lock"), runs: 2000, seed: 3, strategy: "portfolio" }).counterexample!;
+    const a = run();
+    const b = run();
+    expect({ ...b, found: { ...b.found, date: "" } }).toEqual({ ...a, found: { ...a.found, date: "" } });
+  });
+});
