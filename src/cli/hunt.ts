@@ -216,7 +216,7 @@ export async function cmdHunt(args: string[], io: Io): Promise<number> {
       const cut = endedEarly + capped;
       if (r.exhausted) say(`${where}: ${what} with up to ${r.report?.bound} ${r.report?.boundKind}s: ${r.report?.schedules} schedules over ${r.report?.workloads} distinct workload(s), all tried, in ${secs} s${cut}`);
       else if (strategy === "exhaustive")
-        say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} schedules in ${secs} s, not all tried (every schedule of up to ${r.report?.levelsComplete} ${r.report?.boundKind}s was): raise --runs to finish${cut}`);
+        say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} schedules in ${secs} s, not all tried (${Number(r.report?.levelsComplete) < 0 ? "not even those of cost 0" : `every schedule of up to ${r.report?.levelsComplete} ${r.report?.boundKind}s was`}): raise --runs to finish${cut}`);
       else say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} runs in ${secs} s${cut}`);
       continue;
     }
