@@ -9,7 +9,7 @@ import type { BoundKind } from "../strategies/scheduler.ts";
 import type { Counterexample } from "./counterexample.ts";
 import { FORMAT } from "./counterexample.ts";
 import type { EventCommand, HuntState } from "./events-arb.ts";
-import { RunFailed, commandArbitraries } from "./events-arb.ts";
+import { CodeTable, CodesArbitrary, RunFailed, commandArbitraries, play } from "./events-arb.ts";
 import { checkDeterministic } from "./determinism.ts";
 import { minimize } from "./minimize.ts";
 import { Workloads, searchOnline } from "./online.ts";
@@ -160,19 +160,28 @@ export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEve
   };
 }
 
-/** Runs one generated case to the end. */
-function execute(opts: HuntOptions, workload: unknown, cmds: Iterable<EventCommand>): Run {
-  const state: HuntState = { run: new Run(opts.model, opts.variant, opts.config, workload, { focus: opts.property }), staged: undefined };
-  try {
-    fc.modelRun(() => ({ model: state, real: state }), cmds);
-  } catch (err) {
-    if (!(err instanceof RunFailed)) throw err;
+/** Runs one generated case to the end: a list of codes, or (when shrinking) fast-check's command list. */
+function execute(opts: HuntOptions, workload: unknown, schedule: { table: CodeTable; codes: readonly number[] } | Iterable<EventCommand>): Run {
+  const run = new Run(opts.model, opts.variant, opts.config, workload, { focus: opts.property });
+  if ("codes" in schedule) play(run, schedule.table, schedule.codes);
+  else {
+    const state: HuntState = { run, staged: undefined };
+    try {
+      fc.modelRun(() => ({ model: state, real: state }), schedule);
+    } catch (err) {
+      if (!(err instanceof RunFailed)) throw err;
+    }
   }
-  state.run.finish();
-  return state.run;
+  run.finish();
+  return run;
 }
 
-/** fast-check generates workloads and interleavings, and shrinks the first failure, keeping its property. */
+/**
+ * fast-check generates workloads and interleavings, and shrinks the first
+ * failure, keeping its property. The search draws cheap code lists; the
+ * failing run is then drawn again, from the same seed and run index, as
+ * fast-check's command lists (the very same commands), which shrink it.
+ */
 function searchFastCheck(opts: HuntOptions): SearchResult {
   const started = performance.now();
   // The property being hunted: given, or the first failure's, so that shrinking keeps to it.
@@ -184,15 +193,9 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
   const workloadArb = opts.model.workload(opts.config);
   // Environment events are generated only for a model that has an environment (looked for in a few workloads).
   const env = fc.sample(workloadArb, { numRuns: 5, seed: 0 }).some((w) => new Run(opts.model, opts.variant, opts.config, w).machine.envSources.length > 0);
-  const arb = fc.tuple(workloadArb, fc.commands(commandArbitraries(opts.config, { env }), { maxCommands: opts.model.maxEvents ?? 100, size: "max" }));
-  const property = fc.property(arb, ([workload, cmds]) => {
-    // Past the limit, fast-check's remaining runs pass without running: nothing found now could win.
-    if (!found && opts.runLimit !== undefined && runsDone >= opts.runLimit()) return true;
-    if (!found) {
-      runsDone++;
-      if (opts.onProgress && runsDone % 250 === 0) opts.onProgress(runsDone);
-    }
-    const run = execute(opts, workload, cmds as Iterable<EventCommand>);
+  const maxCommands = opts.model.maxEvents ?? 100;
+  /** Whether a finished run passes (for fast-check), with the hunt's bookkeeping. */
+  const passes = (run: Run): boolean => {
     if (!found) {
       actions += run.machine.steps;
       opts.onRun?.(runsDone, actions);
@@ -208,10 +211,23 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
       opts.onFound?.(f.property, runsDone);
     }
     return false;
+  };
+  const table = new CodeTable(opts.config, { env });
+  const codesArb = fc.tuple(workloadArb, new CodesArbitrary(table, maxCommands));
+  const search = fc.property(codesArb, ([workload, codes]) => {
+    // Past the limit, fast-check's remaining runs pass without running: nothing found now could win.
+    if (opts.runLimit !== undefined && runsDone >= opts.runLimit()) return true;
+    runsDone++;
+    if (opts.onProgress && runsDone % 250 === 0) opts.onProgress(runsDone);
+    return passes(execute(opts, workload, { table, codes }));
   });
-  const details = fc.check(property, { numRuns: opts.runs, seed: opts.seed });
-  if (!details.failed) return { runs: runsDone, actions, endedEarly };
-  if (!found || details.counterexample === null) throw details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
+  const first = fc.check(search, { numRuns: opts.runs, seed: opts.seed, endOnFailure: true });
+  if (!first.failed) return { runs: runsDone, actions, endedEarly };
+  if (!found || first.counterexamplePath === null) throw first.errorInstance instanceof Error ? first.errorInstance : new Error(String(first.errorInstance));
+  const commandsArb = fc.tuple(workloadArb, fc.commands(commandArbitraries(opts.config, { env }), { maxCommands, size: "max" }));
+  const shrink = fc.property(commandsArb, ([workload, cmds]) => passes(execute(opts, workload, cmds as Iterable<EventCommand>)));
+  const details = fc.check(shrink, { numRuns: 1, seed: opts.seed, path: first.counterexamplePath });
+  if (!details.failed || details.counterexample === null) throw new Error(`fast-check's command lists do not repeat the failing run ${first.counterexamplePath} of seed ${opts.seed}`);
   const [workload, cmds] = details.counterexample[0];
   const shrunk = execute(opts, workload, cmds as Iterable<EventCommand>);
   return {
