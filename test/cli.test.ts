@@ -130,7 +130,7 @@ describe("strategies on the command line", () => {
   it("exhaustive search of irq-preempt-lock on 1 CPU finishes and says so, with its schedule count", async () => {
     const r = await cli("hunt", "mempool", "--variant", "irq-preempt-lock", "--cpus", "1", "--strategy", "exhaustive", "--out", tmp());
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/: no failure with up to 2 deviations: \d+ schedules over 20 workload\(s\), all tried, in [\d.]+ s$/m);
+    expect(r.out).toMatch(/: no failure with up to 2 preemptions: \d+ schedules over 20 distinct workload\(s\), all tried, in [\d.]+ s$/m);
   });
 
   it("a shard hunt records its part, and the same seed and shard repeat it", async () => {

@@ -4,7 +4,8 @@
 import type { Arbitrary } from "fast-check";
 import type { MachineConfig, AnyModel } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
-import { runSchedule } from "./run.ts";
+import { describeEvent } from "../sim/events.ts";
+import { Run, runSchedule } from "./run.ts";
 
 export interface Target {
   model: AnyModel;
@@ -50,9 +51,10 @@ function blocks(schedule: readonly ScheduleEvent[]): [number, number][] {
 
 /**
  * Removes events while the failure stays: everything one context did (an
- * interrupt that does not matter goes whole), then whole runs of equal
- * events and halves of them, then single events, then pairs, until a whole
- * pass removes nothing. The result is 1-minimal.
+ * interrupt that does not matter goes whole), then halves, quarters, ... of
+ * the schedule, then whole runs of equal events and halves of them, then
+ * single events, then pairs, until a whole pass removes nothing. The result
+ * is 1-minimal.
  */
 export function minimizeSchedule(t: Target, schedule: readonly ScheduleEvent[]): ScheduleEvent[] {
   let cur = stillFails(t, schedule);
@@ -66,6 +68,19 @@ export function minimizeSchedule(t: Target, schedule: readonly ScheduleEvent[]):
         cur = smaller;
         changed = true;
         break;
+      }
+    }
+    if (changed) continue;
+    // Chunks of the schedule, halves first, then quarters, ... (delta
+    // debugging): a long schedule loses its irrelevant stretches in a few
+    // runs rather than one event at a time.
+    for (let size = Math.floor(cur.length / 2); size >= 2 && !changed; size = Math.floor(size / 2)) {
+      for (let a = 0; a + size <= cur.length && !changed; a += size) {
+        const smaller = stillFails(t, [...cur.slice(0, a), ...cur.slice(a + size)]);
+        if (smaller !== undefined) {
+          cur = smaller;
+          changed = true;
+        }
       }
     }
     if (changed) continue;
@@ -123,10 +138,59 @@ export function* structuralShrinks(v: unknown): Generator<unknown> {
   }
 }
 
+/** The longest schedule the search for a shorter one tries, and the runs it may spend. */
+const SHORTER_UP_TO = 5;
+const SHORTER_RUNS = 2000;
+/** What the first look for a short schedule may spend, before the failing run is reduced event by event. */
+const QUICK_RUNS = 300;
+
+/**
+ * A shorter schedule of the same failure than the 1-minimal `known`, if one
+ * is made of the events `known` uses: every such schedule of length 0, then
+ * 1, 2, ... (each event one the machine has enabled at its turn, in the
+ * order they first appear in `known`); the first that fails. A 1-minimal
+ * schedule can be long where a few well-placed events would do (a thread
+ * preempted at just the right step among a hundred threads' steps), and
+ * strategies that found the same bug by different ways end at the same
+ * short one. Gives up (undefined) past SHORTER_RUNS runs.
+ */
+export function shorterSchedule(t: Target, known: readonly ScheduleEvent[], budget = SHORTER_RUNS): ScheduleEvent[] | undefined {
+  const alphabet: ScheduleEvent[] = [];
+  for (const e of known) if (!alphabet.some((a) => describeEvent(a) === describeEvent(e))) alphabet.push(e);
+  let runs = 0;
+  const enabledAfter = (prefix: readonly ScheduleEvent[]): Set<string> | undefined => {
+    runs++;
+    const r = new Run(t.model, t.variant, t.config, structuredClone(t.workload), { focus: t.property });
+    for (const e of prefix) if (!r.offer(e)) return undefined;
+    return r.failure === undefined ? new Set(r.machine.enabledEvents().map(describeEvent)) : undefined;
+  };
+  const search = (prefix: ScheduleEvent[], left: number): ScheduleEvent[] | undefined => {
+    if (left === 0) {
+      runs++;
+      return stillFails(t, prefix) !== undefined ? prefix : undefined;
+    }
+    const enabled = enabledAfter(prefix);
+    for (const e of alphabet) {
+      if (runs > budget) return undefined;
+      if (!enabled?.has(describeEvent(e))) continue;
+      const found = search([...prefix, e], left - 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  for (let length = 0; length < Math.min(known.length, SHORTER_UP_TO + 1); length++) {
+    const found = search([], length);
+    if (found !== undefined) return found;
+    if (runs > budget) return undefined;
+  }
+  return undefined;
+}
+
 /** Shrinks the workload while the schedule still breaks the property, then minimizes the schedule. */
 export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: readonly ScheduleEvent[]): { workload: unknown; schedule: ScheduleEvent[] } {
   let cur = { ...t };
-  let sched = minimizeSchedule(cur, schedule);
+  // A few well-placed events often do (the search is cheap then); else remove events one by one.
+  let sched = shorterSchedule(cur, schedule, QUICK_RUNS) ?? minimizeSchedule(cur, schedule);
   const candidates = function* (w: unknown): Generator<unknown> {
     for (const s of structuralShrinks(w)) if (workloadArb.canShrinkWithoutContext(s)) yield s;
     if (workloadArb.canShrinkWithoutContext(w)) for (const s of workloadArb.shrink(w, undefined)) yield s.value;
@@ -144,6 +208,9 @@ export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: r
       }
     }
   }
+  // 1-minimal is not shortest: a shorter schedule of the same failure, made of the same events, if there is one.
+  const shorter = sched.length > 1 ? shorterSchedule(cur, sched) : undefined;
+  if (shorter !== undefined) sched = shorter;
   return { workload: cur.workload, schedule: sched };
 }
 
