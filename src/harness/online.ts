@@ -6,6 +6,7 @@ import type { Arbitrary } from "fast-check";
 import type { AnyModel, MachineConfig } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Scheduler } from "../strategies/index.ts";
+import type { HuntOptions } from "./hunt.ts";
 import { Run } from "./run.ts";
 
 /** The workloads of a hunt, the same for every strategy and seed: sampled in blocks, on demand. */
@@ -58,17 +59,7 @@ export function defaultEventCap(model: AnyModel, config: MachineConfig): number 
 }
 
 export function searchOnline(
-  o: {
-    model: AnyModel;
-    variant: string;
-    config: MachineConfig;
-    runs: number;
-    seed: number;
-    property?: string;
-    onProgress?: (runs: number) => void;
-    onRun?: (runs: number, actions: number) => void;
-    runLimit?: () => number;
-    eventCap?: number;
+  o: Pick<HuntOptions, "model" | "variant" | "config" | "runs" | "seed" | "property" | "onProgress" | "onRun" | "runLimit" | "eventCap"> & {
     /** Called with the events each run applied, when it has ended. */
     onEnd?: (applied: readonly ScheduleEvent[]) => void;
   },
