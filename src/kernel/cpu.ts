@@ -165,6 +165,12 @@ function lastOnline(m: Machine, cpu: number): boolean {
   return m.hostOf(cpu).cpus.every((c) => c === cpu || !m.cpu(c).online);
 }
 
+/** Why `cpu` is not a CPU the caller may take down or bring up, if it is not: no such CPU, or one of another host. */
+function notOurs(m: Machine, cpu: number): string | undefined {
+  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= m.cpus.length) return "no such CPU";
+  return m.hostOf(cpu).cpus.includes(current().cpu.id) ? undefined : "a CPU of another host";
+}
+
 /**
  * cpu_down(): takes the CPU offline (0), or says why not: -EBUSY for the
  * last online CPU of its host, -EINVAL for no such CPU. An offline CPU
@@ -174,8 +180,9 @@ function* cpu_down_impl(cpu: number): Gen<number> {
   might_sleep(`cpu_down(${cpu})`);
   const h = hotplug();
   const m = h.m;
-  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= m.cpus.length || !m.hostOf(cpu).cpus.includes(current().cpu.id)) {
-    yield `cpu_down(${cpu}) = -EINVAL${Number.isInteger(cpu) && cpu >= 0 && cpu < m.cpus.length ? `: a CPU of another host` : ""}`;
+  const invalid = notOurs(m, cpu);
+  if (invalid !== undefined) {
+    yield `cpu_down(${cpu}) = -EINVAL: ${invalid}`;
     return -EINVAL;
   }
   yield* down_write(h.cpu_hotplug_lock); // cpus_write_lock()
@@ -204,8 +211,9 @@ function* cpu_up_impl(cpu: number): Gen<number> {
   might_sleep(`cpu_up(${cpu})`);
   const h = hotplug();
   const m = h.m;
-  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= m.cpus.length || !m.hostOf(cpu).cpus.includes(current().cpu.id)) {
-    yield `cpu_up(${cpu}) = -EINVAL${Number.isInteger(cpu) && cpu >= 0 && cpu < m.cpus.length ? `: a CPU of another host` : ""}`;
+  const invalid = notOurs(m, cpu);
+  if (invalid !== undefined) {
+    yield `cpu_up(${cpu}) = -EINVAL: ${invalid}`;
     return -EINVAL;
   }
   yield* down_write(h.cpu_hotplug_lock);
