@@ -1,6 +1,6 @@
 // The allocator's properties, in OSv's terms.
 import type { Violation } from "../../kernel/index.ts";
-import { chain, countChain } from "./ghost.ts";
+import { PlaceCounts, chain, countChain } from "./ghost.ts";
 import type { FreeObject, Mempool } from "./structs.ts";
 
 /** Every place each object is: a page's free list, a handover queue, a holder's hands. */
@@ -17,22 +17,25 @@ function places(mp: Mempool): Map<FreeObject, string[]> {
   return at;
 }
 
-/** How many places each object is in; cheap, for the check at every step. */
-function placeCounts(mp: Mempool): Map<FreeObject, number> {
-  const counts = new Map<FreeObject, number>();
+/** Counts how many places each object is in; cheap, for the check at every step. */
+function placeCounts(mp: Mempool, counts: PlaceCounts): void {
+  counts.reset(mp.pages.length * mp.objectsPerPage);
   for (const p of mp.pages) if (p.initialized && !p.released) countChain(p.local_free, counts, 4096);
   mp.handover.countQueued(counts);
-  for (const [o, who] of mp.ghost.holders) counts.set(o, (counts.get(o) ?? 0) + who.length);
-  return counts;
+  for (const [o, who] of mp.ghost.holders) counts.add(o, who.length);
 }
 
-/** conservation: every object of a live page is in exactly one place; none of a released page is anywhere. */
-export function conservation(mp: Mempool): Violation | undefined {
-  const counts = placeCounts(mp);
+/**
+ * conservation: every object of a live page is in exactly one place; none
+ * of a released page is anywhere. `counts` may be kept from one check to
+ * the next.
+ */
+export function conservation(mp: Mempool, counts = new PlaceCounts()): Violation | undefined {
+  placeCounts(mp, counts);
   let ok = true;
   for (const p of mp.pages) {
     if (!p.initialized) continue;
-    for (const o of p.objects) if ((counts.get(o) ?? 0) !== (p.released ? 0 : 1)) ok = false;
+    for (const o of p.objects) if (counts.of(o) !== (p.released ? 0 : 1)) ok = false;
   }
   if (ok) return undefined;
   const at = places(mp);
@@ -54,27 +57,27 @@ export function conservation(mp: Mempool): Violation | undefined {
  * own CPU's page list, once, exactly when it has free objects.
  */
 export function pageAccounting(mp: Mempool): Violation | undefined {
-  const busy = mp.ghost.busyPages();
+  const ghost = mp.ghost;
   for (const p of mp.pages) {
-    if (!p.initialized || p.released || busy.has(p)) continue;
+    if (!p.initialized || p.released || ghost.busy(p)) continue;
     let onList = 0;
     for (let o = p.local_free, n = 0; o !== null && n <= p.objects.length; o = o.next, n++) if (o.page === p) onList++;
     const out = p.objects.length - Math.min(onList, p.objects.length);
     if (p.nalloc !== out) return `pg${p.id}->nalloc is ${p.nalloc}, but ${out} of its objects are allocated`;
   }
   for (const list of mp.free.all()) {
-    const seen = new Set<number>();
-    for (const p of list.pages) {
-      if (busy.has(p)) continue;
-      if (seen.has(p.id)) return `pg${p.id} is on cpu${list.cpu}'s page list twice`;
-      seen.add(p.id);
+    for (let i = 0; i < list.pages.length; i++) {
+      const p = list.pages[i]!;
+      if (ghost.busy(p)) continue;
+      // Lists are short: an earlier place of the same page is a second entry.
+      if (list.pages.indexOf(p) < i) return `pg${p.id} is on cpu${list.cpu}'s page list twice`;
       if (p.released) return `pg${p.id} is on cpu${list.cpu}'s page list after it was given back to the page allocator`;
       if (p.cpu_id !== list.cpu) return `pg${p.id} of cpu${p.cpu_id} is on cpu${list.cpu}'s page list`;
       if (p.local_free === null) return `pg${p.id} is on cpu${list.cpu}'s page list with no free object`;
     }
   }
   for (const p of mp.pages) {
-    if (p.initialized && !p.released && !busy.has(p) && p.local_free !== null && !mp.free.on(p.cpu_id).pages.includes(p)) return `pg${p.id} has free objects but is on no page list`;
+    if (p.initialized && !p.released && !ghost.busy(p) && p.local_free !== null && !mp.free.on(p.cpu_id).pages.includes(p)) return `pg${p.id} has free objects but is on no page list`;
   }
   return undefined;
 }

@@ -43,17 +43,36 @@ export class Ghost {
     this.touching.delete(current_name());
   }
 
-  /** Pages someone is in the middle of changing. */
-  busyPages(): Set<PageHeader> {
-    const out = new Set<PageHeader>();
-    for (const s of this.touching.values()) for (const p of s) out.add(p);
-    return out;
+  /** Whether someone is in the middle of changing `page` (asked at every step: builds nothing). */
+  busy(page: PageHeader): boolean {
+    for (const s of this.touching.values()) if (s.has(page)) return true;
+    return false;
+  }
+}
+
+/**
+ * How many places each object is in, by the object's serial number: one
+ * array reused from check to check, since the checks run at every step.
+ */
+export class PlaceCounts {
+  private readonly counts: number[] = [];
+  /** Every count back to 0, for `objects` objects. */
+  reset(objects: number): void {
+    while (this.counts.length < objects) this.counts.push(0);
+    this.counts.fill(0, 0, objects);
+  }
+  /** NULL (a racy alloc() can hand it out) is no object: it is not counted. */
+  add(o: FreeObject | null, n = 1): void {
+    if (o !== null) this.counts[o.serial] = (this.counts[o.serial] ?? 0) + n;
+  }
+  of(o: FreeObject): number {
+    return this.counts[o.serial] ?? 0;
   }
 }
 
 /** Adds one to the count of every object on the chain from `head`, visiting at most `limit` links (a cycle counts twice). */
-export function countChain(head: FreeObject | null, counts: Map<FreeObject, number>, limit: number): void {
-  for (let o = head, n = 0; o !== null && n <= limit; o = o.next, n++) counts.set(o, (counts.get(o) ?? 0) + 1);
+export function countChain(head: FreeObject | null, counts: PlaceCounts, limit: number): void {
+  for (let o = head, n = 0; o !== null && n <= limit; o = o.next, n++) counts.add(o);
 }
 
 /**

@@ -4,7 +4,7 @@ import { alloc_percpu, DEFINE_PER_CPU_LOCAL_LOCK, defineModel } from "../../kern
 import { conservation, noStranded, pageAccounting } from "./checks.ts";
 import { GarbageCollector, start_collectors } from "./collector.ts";
 import { delegateHandover } from "./delegate.ts";
-import { Ghost } from "./ghost.ts";
+import { Ghost, PlaceCounts } from "./ghost.ts";
 import type { PoolLock } from "./lock.ts";
 import { irqPreemptLock, noLock, preemptLock } from "./lock.ts";
 import { mpscHandover } from "./mpsc.ts";
@@ -92,10 +92,11 @@ export default defineModel<MempoolWorkload>({
     mp.handover = h.handover;
     start_driver(mp, w, config.cpus); // the driver's threads first: each starts on its CPU, collectors wait behind
     if (h.collect !== null) start_collectors(mp, gc, h.collect);
+    const counts = new PlaceCounts(); // reused by every check of the run
     return {
       sequential: new AllocatorSpec(),
       invariants: {
-        conservation: () => conservation(mp),
+        conservation: () => conservation(mp, counts),
         "page-accounting": () => pageAccounting(mp),
       },
       finals: {

@@ -43,7 +43,7 @@ const push_back = (mp: Mempool, page: PageHeader) => list_update(mp, "push_back"
 /** untracked_alloc_page() and the header set-up of pool::add_page(). Called with preemption enabled. */
 function* add_page(mp: Mempool): Gen {
   const page: PageHeader = { id: mp.pages.length, cpu_id: -1, nalloc: 0, local_free: null, objects: [], initialized: false, released: false };
-  for (let i = 0; i < mp.objectsPerPage; i++) page.objects.push({ name: `${pg(page)}.${i}`, page, next: null });
+  for (let i = 0; i < mp.objectsPerPage; i++) page.objects.push({ name: `${pg(page)}.${i}`, page, serial: page.id * mp.objectsPerPage + i, next: null });
   mp.pages.push(page);
   mp.ghost.touch(page);
   yield `untracked_alloc_page() = ${pg(page)}`;

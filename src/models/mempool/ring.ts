@@ -19,7 +19,15 @@ class RingSpsc {
   end = 0;
   /** Producer-private. */
   pushed_since_last_signal = 0;
-  readonly slots: (FreeObject | null)[] = new Array(RING_SIZE).fill(null);
+  /** Filled as the ring is, not all at once: every run makes rings, and few use them. */
+  private readonly slots: FreeObject[] = [];
+  /** _ring[i]: NULL where nothing was ever written (a race can read there). */
+  slot(i: number): FreeObject | null {
+    return this.slots[i % RING_SIZE] ?? null;
+  }
+  setSlot(i: number, obj: FreeObject): void {
+    this.slots[i % RING_SIZE] = obj;
+  }
 }
 
 export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
@@ -35,7 +43,7 @@ export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Han
       const beg = ring.begin;
       yield `${name(obj_cpu, cur_cpu)}.push: load _end (${end}), _begin (${beg})`;
       if (end - beg >= RING_SIZE) BUG("ring full: the overflow path is not modelled");
-      ring.slots[end % RING_SIZE] = obj;
+      ring.setSlot(end, obj);
       yield `_ring[${end % RING_SIZE}] = ${obj.name}`;
       ring.end = end + 1;
       mp.ghost.put(obj);
@@ -43,16 +51,13 @@ export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Han
       yield* gc.signal_if_due(ring, obj_cpu);
     },
     countQueued(counts) {
-      for (const row of rings) for (const r of row) for (let i = r.begin; i < r.end; i++) {
-        const o = r.slots[i % RING_SIZE]!;
-        counts.set(o, (counts.get(o) ?? 0) + 1);
-      }
+      for (const row of rings) for (const r of row) for (let i = r.begin; i < r.end; i++) counts.add(r.slot(i));
     },
     *queued() {
       for (let d = 0; d < n; d++)
         for (let s = 0; s < n; s++) {
           const r = rings[d]![s]!;
-          for (let i = r.begin; i < r.end; i++) yield [r.slots[i % RING_SIZE]!, name(d, s)] as [FreeObject, string];
+          for (let i = r.begin; i < r.end; i++) yield [r.slot(i)!, name(d, s)] as [FreeObject, string];
         }
     },
   };
@@ -65,7 +70,7 @@ export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Han
         const end = ring.end;
         yield `${name(cpu, s)}.pop: load _begin (${beg}), _end (${end})`;
         if (beg === end) break;
-        const obj = ring.slots[beg % RING_SIZE]!;
+        const obj = ring.slot(beg)!;
         ring.begin = beg + 1;
         mp.ghost.take(obj);
         yield `obj = _ring[${beg % RING_SIZE}] (${obj.name}); _begin = ${beg + 1}`;

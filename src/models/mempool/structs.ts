@@ -1,13 +1,15 @@
 // The allocator's data, after OSv include/osv/mempool.hh.
 import type { PerCpu } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
-import type { Ghost } from "./ghost.ts";
+import type { Ghost, PlaceCounts } from "./ghost.ts";
 import type { Hold, PoolLock } from "./lock.ts";
 
 /** struct free_object: a free object's first word links it into a list. */
 export interface FreeObject {
   readonly name: string;
   readonly page: PageHeader;
+  /** Ghost: its number among all the pool's objects, from 0 (the checks count by it). */
+  readonly serial: number;
   next: FreeObject | null;
 }
 
@@ -44,7 +46,7 @@ export interface Handover {
   /** Every object sitting in a handover structure, with where it sits. */
   queued(): Iterable<[FreeObject, string]>;
   /** The same, only counted (the checks run this at every step). */
-  countQueued(counts: Map<FreeObject, number>): void;
+  countQueued(counts: PlaceCounts): void;
 }
 
 export interface Mempool {
