@@ -53,7 +53,7 @@ export function resolve(m: Machine, p: EventProto): ScheduleEvent | undefined {
   if (cpu === undefined) return undefined;
   switch (p.kind) {
     case "step":
-      return m.canStep(cpu) ? { kind: "step", cpu: cpu.id } : undefined;
+      return m.canStep(cpu) ? m.stepEvent(cpu.id) : undefined;
     case "irq": {
       const lines = m.deliverableLines(cpu);
       return lines.length === 0 ? undefined : { kind: "irq", cpu: cpu.id, line: lines[p.pick % lines.length]! };

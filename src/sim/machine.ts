@@ -4,7 +4,7 @@ import { Context } from "./context.ts";
 import { Cpu } from "./cpu.ts";
 import type { IrqFrame } from "./cpu.ts";
 import { setRunning } from "./current.ts";
-import type { EnvEvent, ScheduleEvent } from "./events.ts";
+import type { EnvEvent, ScheduleEvent, StepEvent } from "./events.ts";
 import { describeEvent } from "./events.ts";
 import type { Failure, Violation } from "./failure.ts";
 import type { Gen, Wait } from "./step.ts";
@@ -125,6 +125,15 @@ export class Machine {
     this.memory = new Memory(opts.memory ?? "sc", opts.cpus);
     if (this.memory.model !== "sc") this.envSources.push(this.memory);
     this.hosts = [{ name: "host", cpus: this.cpus.map((c) => c.id) }];
+    this.stepEvents = this.cpus.map((c) => ({ kind: "step", cpu: c.id }));
+  }
+
+  /** The step event of each CPU, made once: the drain and the hunt take steps by the thousand, and events are never changed. */
+  private readonly stepEvents: readonly StepEvent[];
+
+  /** The event "step `cpu`" (one object per CPU, shared). */
+  stepEvent(cpu: number): StepEvent {
+    return this.stepEvents[cpu] ?? { kind: "step", cpu };
   }
 
   /** Splits the CPUs into hosts (at boot). Threads never migrate between hosts. */
@@ -163,17 +172,16 @@ export class Machine {
   /** The nearest deadline after now of a waiting context, if any. */
   nextDeadline(): number | undefined {
     let next: number | undefined;
-    const consider = (c: Context) => {
-      const d = c.waiting?.deadline;
-      if (d !== undefined && d > this.now && (next === undefined || d < next)) next = d;
-    };
-    for (const t of this.threads) if (!t.done) consider(t);
-    for (const cpu of this.cpus) for (const f of cpu.irqStack) consider(f.ctx);
-    for (const s of this.envSources) {
-      const d = s.nextDeadline?.(this.now);
-      if (d !== undefined && d > this.now && (next === undefined || d < next)) next = d;
-    }
+    // Plain loops, no closure: the drain asks this at every move of a model with a clock.
+    for (const t of this.threads) if (!t.done) next = this.sooner(next, t.waiting?.deadline);
+    for (const cpu of this.cpus) for (const f of cpu.irqStack) next = this.sooner(next, f.ctx.waiting?.deadline);
+    for (const s of this.envSources) next = this.sooner(next, s.nextDeadline?.(this.now));
     return next;
+  }
+
+  /** The earlier of a deadline found so far and `d`, counting only deadlines after now. */
+  private sooner(next: number | undefined, d: number | undefined): number | undefined {
+    return d !== undefined && d > this.now && (next === undefined || d < next) ? d : next;
   }
 
   /**
@@ -379,12 +387,29 @@ export class Machine {
   deliverableLines(cpu: Cpu): string[] {
     if (!cpu.irqsEnabled || !cpu.online) return [];
     const out: string[] = [];
-    for (const [name, l] of this.lines) {
-      // A softirq runs only outside every interrupt and with bottom halves enabled.
-      if (l.soft && (cpu.irqStack.length > 0 || cpu.bhDisabled > 0)) continue;
-      if ((cpu.pending.has(name) || (l.budget.get(cpu.id) ?? 0) > 0) && !cpu.irqStack.some((f) => f.line === name)) out.push(name);
-    }
+    for (const [name, l] of this.lines) if (this.deliverable(cpu, name, l)) out.push(name);
     return out.sort();
+  }
+
+  /** Whether `line` could be delivered on `cpu`, whose interrupts are on: raised or budgeted, its handler not running there. */
+  private deliverable(cpu: Cpu, name: string, l: IrqLine): boolean {
+    // A softirq runs only outside every interrupt and with bottom halves enabled.
+    if (l.soft && (cpu.irqStack.length > 0 || cpu.bhDisabled > 0)) return false;
+    if (!cpu.pending.has(name) && (l.budget.get(cpu.id) ?? 0) <= 0) return false;
+    for (const f of cpu.irqStack) if (f.line === name) return false;
+    return true;
+  }
+
+  /** The first line, in sorted order, pending on `cpu` and deliverable now; builds no list (the drain asks at every move). */
+  private firstPendingLine(cpu: Cpu): string | undefined {
+    if (!cpu.irqsEnabled || !cpu.online || cpu.pending.size === 0) return undefined;
+    let first: string | undefined;
+    // `<` orders strings as sort() does (by UTF-16 code units).
+    for (const name of cpu.pending) {
+      const l = this.lines.get(name);
+      if (l !== undefined && (first === undefined || name < first) && this.deliverable(cpu, name, l)) first = name;
+    }
+    return first;
   }
 
   /**
@@ -475,13 +500,12 @@ export class Machine {
       if (e !== undefined) return e;
     }
     for (const c of this.cpus) {
-      const line = this.deliverableLines(c).find((l) => c.pending.has(l));
+      const line = this.firstPendingLine(c);
       if (line !== undefined) return { kind: "irq", cpu: c.id, line };
     }
     const last = this.cpus[this.lastCpu]!;
-    if (this.canStep(last)) return { kind: "step", cpu: last.id };
-    const next = this.cpus.find((c) => this.canStep(c));
-    if (next !== undefined) return { kind: "step", cpu: next.id };
+    if (this.canStep(last)) return this.stepEvent(last.id);
+    for (const c of this.cpus) if (this.canStep(c)) return this.stepEvent(c.id);
     for (const cpu of this.cpus) {
       const cur = cpu.current;
       if (cur === null || cur.canRun() || cpu.inIrq) continue;
@@ -638,7 +662,7 @@ export class Machine {
       ctx.waiting = w;
       const blocked = !w.until();
       ctx.lastLabel = w.yieldCpu ? w.what() : `${w.sleep ? "sleeps" : "spins"} until ${w.what()}`;
-      this.record(cpu.id, ctx.name, depth, blocked || w.yieldCpu ? ctx.lastLabel : `${ctx.lastLabel} (already so)`);
+      if (this.tracing) this.record(cpu.id, ctx.name, depth, blocked || w.yieldCpu ? ctx.lastLabel : `${ctx.lastLabel} (already so)`);
       if (w.sleep && (blocked || w.yieldCpu)) this.sleep(cpu, ctx);
     }
   }
@@ -696,7 +720,7 @@ export class Machine {
     this.stepping = ctx;
     cpu.irqStack.push({ ctx, line, savedIrqsEnabled: cpu.irqsEnabled, entryPreemptCount: cpu.preemptCount, soft: l.soft });
     cpu.irqsEnabled = false;
-    this.record(cpu.id, ctx.name, cpu.irqStack.length, `interrupt ${line} taken`);
+    if (this.tracing) this.record(cpu.id, ctx.name, cpu.irqStack.length, `interrupt ${line} taken`);
   }
 
   private switchTo(cpu: Cpu, next: Context, why: string): void {
@@ -705,7 +729,7 @@ export class Machine {
     this.requeue(prev);
     cpu.current = next;
     this.memory.mb(cpu.id); // a context switch is a full barrier (__schedule())
-    this.record(cpu.id, "", 0, `${prev.name} ${why}, ${next.name} runs`);
+    if (this.tracing) this.record(cpu.id, "", 0, `${prev.name} ${why}, ${next.name} runs`);
   }
 
   private migrate(t: Context, to: Cpu): void {
@@ -716,7 +740,7 @@ export class Machine {
     else from.runqueue.splice(from.runqueue.indexOf(t), 1);
     t.cpu = to.id;
     to.runqueue.push(t);
-    this.record(from.id, "", 0, `${t.name} migrates to cpu${to.id}`);
+    if (this.tracing) this.record(from.id, "", 0, `${t.name} migrates to cpu${to.id}`);
   }
 
   private beginAction(): void {
@@ -805,6 +829,7 @@ export class Machine {
     this.fail(stuck, { message: `nothing can make progress: ${why.join("; ")}`, contexts: live.map((c) => c.name) });
   }
 
+  /** A trace entry, when tracing; a caller that builds its text for it checks `tracing` first (hunts do not trace). */
   private record(cpu: number, ctx: string, depth: number, text: string): void {
     if (this.tracing) this.trace.push({ step: this.action, event: this.eventIndex, cpu, ctx, depth, text });
   }
