@@ -15,7 +15,7 @@ describe("hunt --model-file", () => {
     const dir = tmp();
     const h = await cli(["hunt", "--model-file", rel(ticketLock), "--variant", "irqs-on", "--set", "lockdep=0", "--out", dir]);
     expect(h.code).toBe(1);
-    expect(h.out).toMatch(/^hunting ticket-lock \(examples\/ticket-lock\.ts\) with fast-check, seed 1, 1000 runs per variant$/m);
+    expect(h.out).toMatch(/^hunting ticket-lock \(examples\/ticket-lock\.ts\) with portfolio, seed 1, 1000 runs per variant$/m);
     const [name] = jsonFiles(dir);
     const file = path.join(dir, name!);
     expect(name).toMatch(/^ticket-lock\/irqs-on--deadlock--[0-9a-f]{8}\.json$/);

@@ -19,7 +19,7 @@ describe("--event-cap", () => {
   });
 
   it("is refused for fast-check, whose runs hold the events it generated", async () => {
-    const r = await cli(["hunt", "--model-file", long, "--event-cap", "20", "--out", tmp()]);
+    const r = await cli(["hunt", "--model-file", long, "--strategy", "fast-check", "--event-cap", "20", "--out", tmp()]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^error: --event-cap is an option of the strategies that schedule online/);
   });

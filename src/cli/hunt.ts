@@ -78,7 +78,8 @@ export async function planHunt(args: string[]): Promise<HuntPlan> {
   const variants = asked !== undefined ? [...new Set(asked)] : values.correct ? known.filter((v) => model.variants[v]!.correct) : known;
   if (variants.length === 0) throw new UsageError(`model ${model.name} has no correct variant to hunt with --correct (its variants: ${known.join(", ")}, all buggy)`);
 
-  const strategy = (values.strategy as string | undefined) ?? "fast-check";
+  // The command line hunts with the portfolio unless told otherwise: no one strategy's blind spot is the default's.
+  const strategy = (values.strategy as string | undefined) ?? "portfolio";
   if (!STRATEGY_NAMES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (known: ${STRATEGY_NAMES.join(", ")})`);
   const depth = wholeNumber("--depth", values.depth as string | undefined, 1, 20);
   const bound = wholeNumber("--bound", values.bound as string | undefined, 0, 10);

@@ -21,9 +21,11 @@ hunt options:
   --variant V     hunt this variant; may be given more than once (default: every variant of the model)
   --correct       hunt only the variants the model declares correct (deep hunts for regressions)
   --runs N        runs per variant (default 1000; exhaustive: until every schedule is tried)
-  --seed S        fast-check seed, a whole number (default 1); 'random' picks one and prints it
+  --seed S        the hunt's seed, a whole number (default 1); 'random' picks one and prints it
   --strategy S    schedule source:
-                    fast-check  model-based commands, generated and shrunk by fast-check (the default)
+                    portfolio   the default: the runs shared in slices among fast-check, random, pct
+                                (depths 2 and 3), pos and surw; the file names the one that found it
+                    fast-check  model-based commands, generated and shrunk by fast-check
                     random      a uniform random walk over the enabled events
                     pct         probabilistic concurrency testing; --depth D: bug depth (default 3)
                     pos         partial order sampling: random event priorities, redrawn for the
