@@ -1,0 +1,48 @@
+// The pool's properties, in the terms of its design.
+import type { Violation } from "../../kernel/index.ts";
+import type { Pool } from "./pool.ts";
+import { RECLAIMABLE } from "./pool.ts";
+
+/** The free list from free_head: its entries in order, and the first one met twice (a cycle), if any. */
+function walk(pool: Pool): { entries: number[]; twice: number } {
+  const entries: number[] = [];
+  const seen = new Array<boolean>(pool.size).fill(false);
+  for (let i = pool.free_head; i >= 0; i = pool.free_list[i]!) {
+    if (seen[i]) return { entries, twice: i };
+    seen[i] = true;
+    entries.push(i);
+  }
+  return { entries, twice: -1 };
+}
+
+/** free-list-once: no entry on the free list twice, none on it while it is handed out. */
+export function freeListOnce(pool: Pool): Violation | undefined {
+  const { entries, twice } = walk(pool);
+  if (twice >= 0) return `pool[${twice}] is on the free list twice: free_head = ${pool.free_head}, then ${entries.join(" -> ")} -> ${twice} again`;
+  for (const i of entries) {
+    const who = pool.held.get(i);
+    if (who !== undefined) return `pool[${i}] is on the free list (${entries.join(" -> ")}) while ${who} has it`;
+  }
+  return undefined;
+}
+
+/** free-count: free_count is the free list's length, whenever nobody is changing the list. */
+export function freeCount(pool: Pool, always = false): Violation | undefined {
+  if (!always && (pool.lock.locked || pool.lockless > 0)) return undefined;
+  const { entries, twice } = walk(pool);
+  if (twice >= 0) return undefined; // free-list-once says so
+  if (pool.free_count === entries.length) return undefined;
+  return `free_count is ${pool.free_count}, but the free list holds ${entries.length} entr${entries.length === 1 ? "y" : "ies"} (${entries.length > 0 ? entries.join(" -> ") : "empty"})`;
+}
+
+/** nothing-lost (after the run): every entry is on the free list, marked RECLAIMABLE, or handed out. */
+export function nothingLost(pool: Pool): Violation | undefined {
+  const free = new Set(walk(pool).entries);
+  const lost: number[] = [];
+  for (let i = 0; i < pool.size; i++) {
+    if (free.has(i) || pool.entries[i]!.flags & RECLAIMABLE || pool.held.has(i)) continue;
+    lost.push(i);
+  }
+  if (lost.length === 0) return undefined;
+  return `${lost.map((i) => `pool[${i}]`).join(", ")} ${lost.length === 1 ? "is" : "are"} lost: on no free list, not RECLAIMABLE, held by nobody`;
+}
