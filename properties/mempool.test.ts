@@ -3,6 +3,7 @@
 // survives. KRH_RUNS raises the runs for correct variants (20000 for a deep check).
 import { runsFromEnv } from "../src/vitest.ts";
 import { describe, expect, it } from "vitest";
+import type { Counterexample } from "../src/harness/counterexample.ts";
 import { hunt } from "../src/harness/hunt.ts";
 import { removableEvents } from "../src/harness/minimize.ts";
 import { replayCounterexample } from "../src/harness/replay.ts";
@@ -13,6 +14,14 @@ import { findModel } from "../src/models/index.ts";
 
 const model = findModel("mempool")!;
 const correctRuns = runsFromEnv(2500);
+
+/** What a fixed-seed hunt finds, hunted once for all the tests that read it. */
+const found = new Map<string, Counterexample | undefined>();
+function caught(variant: string, cpus: number, runs: number, property?: string): Counterexample | undefined {
+  const key = `${variant}/${cpus}/${runs}/${property ?? ""}`;
+  if (!found.has(key)) found.set(key, hunt({ model, variant, config: variantConfig(model, variant, { cpus }), runs, seed: 1, property }).counterexample);
+  return found.get(key);
+}
 
 describe("mempool: buggy variants are caught", () => {
   const cases: { variant: string; cpus: number; property?: string; expect: string[]; runs: number; why: string }[] = [
@@ -25,8 +34,7 @@ describe("mempool: buggy variants are caught", () => {
   for (const c of cases) {
     it(`${c.variant}${c.property ? ` (${c.property})` : ""} on ${c.cpus} CPU(s): ${c.why}`, () => {
       const config = variantConfig(model, c.variant, { cpus: c.cpus });
-      const r = hunt({ model, variant: c.variant, config, runs: c.runs, seed: 1, property: c.property });
-      const cx = r.counterexample;
+      const cx = caught(c.variant, c.cpus, c.runs, c.property);
       expect(cx, `not caught in ${c.runs} runs`).toBeDefined();
       expect(c.expect).toContain(cx!.property);
       // The saved schedule reproduces it, is 1-minimal, and the correct variants survive it.
@@ -36,8 +44,7 @@ describe("mempool: buggy variants are caught", () => {
   }
 
   it("preempt-lock is caught with 1 CPU, 1 thread and 1 interrupt", () => {
-    const config = variantConfig(model, "preempt-lock", { cpus: 1 });
-    const cx = hunt({ model, variant: "preempt-lock", config, runs: 2000, seed: 1 }).counterexample!;
+    const cx = caught("preempt-lock", 1, 2000)!;
     const w = cx.workload as { threads: unknown[]; irq: { cpus: number[]; count: number } };
     expect(w.threads).toHaveLength(1);
     expect(w.irq).toEqual({ cpus: [0], count: 1 });

@@ -3,6 +3,7 @@
 // correct use survives, nested locks included, and the validator stays quiet.
 import { runsFromEnv } from "../src/vitest.ts";
 import { describe, expect, it } from "vitest";
+import type { Counterexample } from "../src/harness/counterexample.ts";
 import { hunt } from "../src/harness/hunt.ts";
 import { removableEvents } from "../src/harness/minimize.ts";
 import { replayCounterexample } from "../src/harness/replay.ts";
@@ -13,6 +14,14 @@ import { findModel } from "../src/models/index.ts";
 
 const model = findModel("spinlock")!;
 const correctRuns = runsFromEnv(20000);
+
+/** What the fixed-seed hunt of a buggy variant finds, hunted once for all the tests that read it. */
+const found = new Map<string, Counterexample | undefined>();
+function caught(variant: string, lockdep = 1): Counterexample | undefined {
+  const key = `${variant}/lockdep=${lockdep}`;
+  if (!found.has(key)) found.set(key, hunt({ model, variant, config: variantConfig(model, variant, { lockdep }), runs: 2000, seed: 1 }).counterexample);
+  return found.get(key);
+}
 
 describe("spinlock: buggy variants are caught", () => {
   const cases: { variant: string; lockdep: number; expect: string }[] = [
@@ -27,7 +36,7 @@ describe("spinlock: buggy variants are caught", () => {
   for (const c of cases) {
     it(`${c.variant} with lockdep=${c.lockdep}: ${c.expect}`, () => {
       const config = variantConfig(model, c.variant, { lockdep: c.lockdep });
-      const cx = hunt({ model, variant: c.variant, config, runs: 2000, seed: 1 }).counterexample;
+      const cx = caught(c.variant, c.lockdep);
       expect(cx?.property).toBe(c.expect);
       expect(replayCounterexample(cx!, model).every((v) => v.ok)).toBe(true);
       expect(removableEvents({ model, variant: c.variant, config, workload: cx!.workload, property: cx!.property }, cx!.schedule)).toEqual([]);
@@ -35,13 +44,12 @@ describe("spinlock: buggy variants are caught", () => {
   }
 
   it("the deadlock report names the cycle through the interrupted context", () => {
-    const config = variantConfig(model, "plain-lock-in-irq", { lockdep: 0 });
-    const cx = hunt({ model, variant: "plain-lock-in-irq", config, runs: 2000, seed: 1 }).counterexample!;
+    const cx = caught("plain-lock-in-irq", 0)!;
     expect(cx.failure.message).toBe("deadlock: nic#1 on cpu0 spins until priv->lock is released (held by T0); T0 on cpu0 is interrupted by nic#1 and resumes only when it returns");
   });
 
   it("no-preempt-disable: the SCHED_FIFO interrupt thread spins on a lock whose preempted holder cannot run", () => {
-    const cx = hunt({ model, variant: "no-preempt-disable", config: variantConfig(model, "no-preempt-disable"), runs: 2000, seed: 1 }).counterexample!;
+    const cx = caught("no-preempt-disable")!;
     expect(cx.failure.message).toMatch(/^deadlock: irq\/nic on cpu0 spins until priv->ring_lock is released \(held by T\d\); T\d on cpu0 is ready but cpu0 is held by irq\/nic, which has a higher priority \(SCHED_FIFO 50\)$/);
     expect(cx.schedule.some((e) => e.kind === "preempt" && e.to === "irq/nic")).toBe(true);
   });
