@@ -41,4 +41,11 @@ fc channel --variant no-wmb --memory pso --seed 1
 hunt channel --variant no-rmb --memory weak --strategy pct --seed 1
 # A responder stalled for a whole timeout while the next request is written: PCT finds it, fast-check alone does not.
 hunt channel --variant no-recheck --strategy pct --seed 1
+# netback's page pool: each broken variant, caught by the property it breaks.
+fc netback-pool --variant no-page-count --seed 20
+fc netback-pool --variant spin-lock-only --seed 1
+fc netback-pool --variant spin-lock-only --set lockdep=0 --seed 2
+fc netback-pool --variant lockless-link --seed 14
+fc netback-pool --variant clear-before-check --seed 19
+fc netback-pool --variant count-before-mark --seed 49
 exit 0

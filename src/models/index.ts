@@ -2,10 +2,11 @@
 import type { AnyModel } from "../kernel/model.ts";
 import channel from "./channel/index.ts";
 import mempool from "./mempool/index.ts";
+import netbackPool from "./netback-pool/index.ts";
 import rcu from "./rcu/index.ts";
 import spinlock from "./spinlock/index.ts";
 
-export const MODELS: readonly AnyModel[] = [mempool, spinlock, rcu, channel];
+export const MODELS: readonly AnyModel[] = [mempool, spinlock, rcu, channel, netbackPool];
 
 export function findModel(name: string): AnyModel | undefined {
   return MODELS.find((m) => m.name === name);
