@@ -48,4 +48,8 @@ fc netback-pool --variant spin-lock-only --set lockdep=0 --seed 2
 fc netback-pool --variant lockless-link --seed 14
 fc netback-pool --variant clear-before-check --seed 19
 fc netback-pool --variant count-before-mark --seed 49
+# The shadow driver: each broken variant, by the property it breaks.
+hunt shadow-driver --variant stale-completion --seed 1
+fc shadow-driver --variant irq-unmasked --seed 1
+fc shadow-driver --variant no-queue --seed 1
 exit 0

@@ -4,9 +4,10 @@ import channel from "./channel/index.ts";
 import mempool from "./mempool/index.ts";
 import netbackPool from "./netback-pool/index.ts";
 import rcu from "./rcu/index.ts";
+import shadowDriver from "./shadow-driver/index.ts";
 import spinlock from "./spinlock/index.ts";
 
-export const MODELS: readonly AnyModel[] = [mempool, spinlock, rcu, channel, netbackPool];
+export const MODELS: readonly AnyModel[] = [mempool, spinlock, rcu, channel, netbackPool, shadowDriver];
 
 export function findModel(name: string): AnyModel | undefined {
   return MODELS.find((m) => m.name === name);
