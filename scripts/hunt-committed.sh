@@ -52,4 +52,9 @@ fc netback-pool --variant count-before-mark --seed 49
 hunt shadow-driver --variant stale-completion --seed 1
 fc shadow-driver --variant irq-unmasked --seed 1
 fc shadow-driver --variant no-queue --seed 1
+# Xen's busdma back end: each broken variant, by the property it breaks.
+hunt xen-busdma --variant unload-no-cancel --seed 1
+for v in deferred-no-grant deferred-no-callback partial-alloc-leak unload-no-sync; do
+  fc xen-busdma --variant "$v" --seed 1
+done
 exit 0
