@@ -13,7 +13,7 @@ import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
 
 const model = findModel("spinlock")!;
-const correctRuns = runsFromEnv(20000);
+const correctRuns = runsFromEnv(10000);
 
 /** What the fixed-seed hunt of a buggy variant finds, hunted once for all the tests that read it. */
 const found = new Map<string, Counterexample | undefined>();
