@@ -93,8 +93,13 @@ export class Machine {
   readonly memory: Memory;
   /** Virtual time in microseconds: it moves only by a clock event, to the nearest deadline. */
   now = 0;
-  /** The hosts; one holding every CPU unless a model says otherwise. */
-  hosts: Host[];
+  /** The hosts; one holding every CPU unless a model says otherwise (setHosts). */
+  get hosts(): readonly Host[] {
+    return this.hostList;
+  }
+  private hostList: Host[];
+  /** Each CPU's host, by CPU id: hostOf() is asked for every thread at every step of a strategy. */
+  private hostByCpu: Host[];
   /** Remote interrupts between hosts, once a model routes one. */
   doorbells: Doorbells | undefined;
   /** Index of the action under way (its trace entries and failures carry it). */
@@ -124,7 +129,8 @@ export class Machine {
     this.tracing = opts.trace ?? false;
     this.memory = new Memory(opts.memory ?? "sc", opts.cpus);
     if (this.memory.model !== "sc") this.envSources.push(this.memory);
-    this.hosts = [{ name: "host", cpus: this.cpus.map((c) => c.id) }];
+    this.hostList = [{ name: "host", cpus: this.cpus.map((c) => c.id) }];
+    this.hostByCpu = this.cpus.map(() => this.hostList[0]!);
     this.stepEvents = this.cpus.map((c) => ({ kind: "step", cpu: c.id }));
   }
 
@@ -140,11 +146,12 @@ export class Machine {
   setHosts(hosts: Host[]): void {
     const all = hosts.flatMap((h) => h.cpus).sort((a, b) => a - b);
     if (all.length !== this.cpus.length || all.some((c, i) => c !== i)) throw new Error(`hosts must split cpu0..cpu${this.cpus.length - 1} between them, got ${JSON.stringify(hosts)}`);
-    this.hosts = hosts;
+    this.hostList = hosts;
+    this.hostByCpu = this.cpus.map((c) => hosts.find((h) => h.cpus.includes(c.id))!);
   }
 
   hostOf(cpu: number): Host {
-    return this.hosts.find((h) => h.cpus.includes(cpu))!;
+    return this.hostByCpu[cpu]!;
   }
 
   hasClock(): boolean {
