@@ -144,10 +144,18 @@ export class Machine {
 
   /** Splits the CPUs into hosts (at boot). Threads never migrate between hosts. */
   setHosts(hosts: Host[]): void {
-    const all = hosts.flatMap((h) => h.cpus).sort((a, b) => a - b);
-    if (all.length !== this.cpus.length || all.some((c, i) => c !== i)) throw new Error(`hosts must split cpu0..cpu${this.cpus.length - 1} between them, got ${JSON.stringify(hosts)}`);
+    // Every CPU in exactly one host (a model with hosts does this for every run: no sorting).
+    const byCpu = new Array<Host | undefined>(this.cpus.length);
+    let placed = 0;
+    for (const h of hosts)
+      for (const c of h.cpus) {
+        if (!Number.isInteger(c) || c < 0 || c >= byCpu.length || byCpu[c] !== undefined) placed = -Infinity;
+        else byCpu[c] = h;
+        placed++;
+      }
+    if (placed !== this.cpus.length) throw new Error(`hosts must split cpu0..cpu${this.cpus.length - 1} between them, got ${JSON.stringify(hosts)}`);
     this.hostList = hosts;
-    this.hostByCpu = this.cpus.map((c) => hosts.find((h) => h.cpus.includes(c.id))!);
+    this.hostByCpu = byCpu as Host[];
   }
 
   hostOf(cpu: number): Host {
