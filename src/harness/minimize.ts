@@ -195,9 +195,14 @@ export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: r
     for (const s of structuralShrinks(w)) if (workloadArb.canShrinkWithoutContext(s)) yield s;
     if (workloadArb.canShrinkWithoutContext(w)) for (const s of workloadArb.shrink(w, undefined)) yield s.value;
   };
+  // Two shrinkers may disagree on what is smaller (one takes 65535 to 0, the other 0 to 65535): a workload already had is never taken again.
+  const had = new Set([JSON.stringify(cur.workload)]);
   for (let improved = true; improved; ) {
     improved = false;
     for (const smaller of candidates(cur.workload)) {
+      const key = JSON.stringify(smaller);
+      if (had.has(key)) continue;
+      had.add(key);
       const cand = { ...cur, workload: smaller };
       const applied = stillFails(cand, sched);
       if (applied !== undefined) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hunt } from "../../src/harness/hunt.ts";
-import { minimizeSchedule, removableEvents, stillFails, structuralShrinks } from "../../src/harness/minimize.ts";
+import { minimize, minimizeSchedule, removableEvents, stillFails, structuralShrinks } from "../../src/harness/minimize.ts";
+import { defineModel, fc, kthread_run } from "../../src/index.ts";
 import { variantConfig } from "../../src/kernel/model.ts";
 import { findModel } from "../../src/models/index.ts";
 import type { ScheduleEvent } from "../../src/sim/index.ts";
@@ -39,5 +40,30 @@ describe("minimization", () => {
     expect(all).toContain(JSON.stringify({ n: 1, xs: ["a", "b"] }));
     expect(all).toContain(JSON.stringify({ n: 2, xs: ["a"] }));
     expect(all).toContain(JSON.stringify({ n: 2, xs: ["b"] }));
+  });
+});
+
+describe("shrinking the workload", () => {
+  // fc.constantFrom(65535, 0) shrinks 0 towards 65535, and the structural shrinks take 65535 to 0: each is smaller by one of them.
+  const wrapAround = defineModel<number>({
+    name: "wrap_around",
+    description: "fails whatever its start index",
+    variants: { always: { description: "fails", correct: false } },
+    properties: { "never-fails": "never fails (but it does)" },
+    defaults: { cpus: 1, maxSteps: 100 },
+    workload: () => fc.constantFrom(65535, 0),
+    setup(_variant, start) {
+      kthread_run(function* () {
+        yield `start at ${start}`;
+      }, "T0", { cpu: 0 });
+      return { finals: { "never-fails": () => "it failed" } };
+    },
+  });
+
+  it("ends when two shrinkers disagree on which workload is smaller", () => {
+    const config = variantConfig(wrapAround, "always");
+    const { workload, schedule } = minimize(wrapAround.workload(config), { model: wrapAround, variant: "always", config, workload: 65535, property: "never-fails" }, []);
+    expect([0, 65535]).toContain(workload);
+    expect(schedule).toEqual([]);
   });
 });
