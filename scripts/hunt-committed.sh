@@ -57,4 +57,8 @@ hunt xen-busdma --variant unload-no-cancel --seed 1
 for v in deferred-no-grant deferred-no-callback partial-alloc-leak unload-no-sync; do
   fc xen-busdma --variant "$v" --seed 1
 done
+# virtio over event channels: each broken variant, by the notification it loses.
+hunt virtio-evtchn --variant no-kick-mb --seed 1
+fc virtio-evtchn --variant int-need-event --seed 1
+hunt virtio-evtchn --variant no-recheck --seed 1
 exit 0

@@ -43,8 +43,8 @@ describe("commands and options", () => {
 
 describe("hunt", () => {
   table([
-    [["hunt"], /hunt needs a model name \(known: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma\) or --model-file FILE\.ts/],
-    [["hunt", "nosuch"], /unknown model 'nosuch' \(known: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma; a model of your own: --model-file FILE\.ts\)/],
+    [["hunt"], /hunt needs a model name \(known: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma, virtio-evtchn\) or --model-file FILE\.ts/],
+    [["hunt", "nosuch"], /unknown model 'nosuch' \(known: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma, virtio-evtchn; a model of your own: --model-file FILE\.ts\)/],
     [["hunt", "mempool", "spinlock"], /hunt takes one model, got 'mempool spinlock'/],
     [["hunt", "mempool", "--variant", "nosuch"], /model mempool has no variant 'nosuch' \(known: preempt-lock, irq-preempt-lock, /],
     [["hunt", "mempool", "--variant", "preempt-lock", "--correct"], /give --variant or --correct, not both/],
@@ -99,7 +99,7 @@ describe("--model-file", () => {
     [["hunt", "--model-file", rel(fixture("bad-name.ts"))], /bad-name\.ts: cannot load it: model Bad_Name: name 'Bad_Name' must be lower-case letters, digits, dashes and underscores/],
     [["hunt", "--model-file", rel(fixture("two.ts"))], /two\.ts exports several models \(first-fixture, second-fixture\): name the one to use/],
     [["hunt", "third-fixture", "--model-file", rel(fixture("two.ts"))], /two\.ts has no model 'third-fixture' \(it has: first-fixture, second-fixture\)/],
-    [["hunt", "--model-file", rel(fixture("shadow.ts"))], /its model is named 'mempool', as a built-in model is \(built-in: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma\); give it a name of its own/],
+    [["hunt", "--model-file", rel(fixture("shadow.ts"))], /its model is named 'mempool', as a built-in model is \(built-in: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma, virtio-evtchn\); give it a name of its own/],
     [["list", "--model-file", rel(fixture("half.ts"))], /half\.ts: the default export is not a model/],
     [["replay", saved, "--model-file", rel(fixture("none.ts"))], /none\.ts exports no model/],
   ]);
@@ -114,7 +114,7 @@ describe("replay and show of what cannot be read", () => {
     [["show", "/no/such/file.json"], /no such file or folder/],
     [["show", file("{ not json")], /cx\.json: not JSON: /],
     [["show", file({ ...cx(), format: "other/9" })], /cx\.json: unknown format "other\/9" \(expected "krh-counterexample\/1"\)/],
-    [["show", file({ ...cx(), model: "nosuch" })], /cx\.json: unknown model 'nosuch' \(known: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma\); for a model of your own, give its file with --model-file/],
+    [["show", file({ ...cx(), model: "nosuch" })], /cx\.json: unknown model 'nosuch' \(known: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma, virtio-evtchn\); for a model of your own, give its file with --model-file/],
     [["show", file({ ...cx(), variant: "nosuch" })], /model spinlock has no variant 'nosuch' \(known: irqsave, /],
     [["show", file({ ...cx(), schedule: [{ kind: "jump" }] })], /schedule event 0 /],
     [["show", file({ ...cx(), config: { cpus: 0, maxSteps: 1 } })], /config\.cpus must be a whole number from 1 to 64/],
@@ -130,7 +130,7 @@ describe("replay and show of what cannot be read", () => {
     const r = await cli(["replay", dir]);
     expect(r.code).toBe(2);
     expect(r.errLines).toEqual([
-      `error: ${path.join(dir, "b.json")}: unknown model 'nosuch' (known: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma); for a model of your own, give its file with --model-file`,
+      `error: ${path.join(dir, "b.json")}: unknown model 'nosuch' (known: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma, virtio-evtchn); for a model of your own, give its file with --model-file`,
       `error: ${path.join(dir, "c.json")}: not a JSON object`,
     ]);
     expect(r.out).toContain(`${path.join(dir, "a.json")}: as expected`);

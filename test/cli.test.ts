@@ -162,7 +162,7 @@ describe("the real command", () => {
     const tsx = path.join(root, "node_modules", ".bin", "tsx");
     const bad = spawnSync(tsx, ["src/cli.ts", "hunt", "nosuch"], { cwd: root, encoding: "utf8" });
     expect(bad.status).toBe(2);
-    expect(bad.stderr.trim()).toBe("error: unknown model 'nosuch' (known: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma; a model of your own: --model-file FILE.ts)");
+    expect(bad.stderr.trim()).toBe("error: unknown model 'nosuch' (known: mempool, spinlock, rcu, channel, netback-pool, shadow-driver, xen-busdma, virtio-evtchn; a model of your own: --model-file FILE.ts)");
     const list = spawnSync(tsx, ["src/cli.ts", "list"], { cwd: root, encoding: "utf8" });
     expect(list.status).toBe(0);
     expect(list.stdout).toContain("preempt-lock");

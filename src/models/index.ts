@@ -6,9 +6,10 @@ import netbackPool from "./netback-pool/index.ts";
 import rcu from "./rcu/index.ts";
 import shadowDriver from "./shadow-driver/index.ts";
 import spinlock from "./spinlock/index.ts";
+import virtioEvtchn from "./virtio-evtchn/index.ts";
 import xenBusdma from "./xen-busdma/index.ts";
 
-export const MODELS: readonly AnyModel[] = [mempool, spinlock, rcu, channel, netbackPool, shadowDriver, xenBusdma];
+export const MODELS: readonly AnyModel[] = [mempool, spinlock, rcu, channel, netbackPool, shadowDriver, xenBusdma, virtioEvtchn];
 
 export function findModel(name: string): AnyModel | undefined {
   return MODELS.find((m) => m.name === name);
