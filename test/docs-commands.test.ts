@@ -36,6 +36,7 @@ function scratch(args: string[], dir: string): string[] {
     } else out.push(a);
   }
   if (out[0] === "hunt" && !out.includes("--out")) out.push("--out", path.join(dir, "counterexamples"));
+  if (out[0] === "hunt" && !out.includes("--runs")) out.push("--runs", "100");
   return out;
 }
 
