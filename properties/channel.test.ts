@@ -3,26 +3,14 @@
 // (What survives is in channel-survives.test.ts: two files, so that
 // vitest's workers share the model's hunts.)
 import { describe, expect, it } from "vitest";
-import type { Counterexample } from "../src/harness/counterexample.ts";
-import { hunt } from "../src/harness/hunt.ts";
-import { removableEvents } from "../src/harness/minimize.ts";
-import { replayCounterexample } from "../src/harness/replay.ts";
 import { renderTrace } from "../src/explain/trace-text.ts";
-import { variantConfig } from "../src/kernel/model.ts";
+import { expectSound, huntOnce } from "../test/helpers/caught.ts";
 import { findModel } from "../src/models/index.ts";
 
 const model = findModel("channel")!;
 
 /** What the fixed-seed hunt of a buggy variant finds, hunted once for all the tests that read it. */
-const found = new Map<string, Counterexample | undefined>();
-function caught(variant: string, memory?: string, strategy?: string): Counterexample | undefined {
-  const key = `${variant}/${memory ?? "default"}/${strategy ?? "fast-check"}`;
-  if (!found.has(key)) {
-    const config = variantConfig(model, variant, memory === undefined ? {} : { memory });
-    found.set(key, hunt({ model, variant, config, runs: 3000, seed: 1, strategy }).counterexample);
-  }
-  return found.get(key);
-}
+const caught = huntOnce(model, 3000);
 
 describe("channel: broken channels are caught", () => {
   const cases: { variant: string; memory: string; expect: string; why: string; strategy?: string }[] = [
@@ -38,12 +26,7 @@ describe("channel: broken channels are caught", () => {
   ];
   for (const c of cases) {
     it(`${c.variant} under ${c.memory}: ${c.why}`, () => {
-      const config = variantConfig(model, c.variant, { memory: c.memory });
-      const cx = caught(c.variant, c.memory, c.strategy);
-      expect(cx?.property).toBe(c.expect);
-      expect(cx!.config.memory).toBe(c.memory);
-      expect(replayCounterexample(cx!, model).every((v) => v.ok)).toBe(true);
-      expect(removableEvents({ model, variant: c.variant, config, workload: cx!.workload, property: cx!.property }, cx!.schedule)).toEqual([]);
+      expectSound(model, caught(c.variant, c.memory, c.strategy), c);
     });
   }
 

@@ -4,22 +4,16 @@
 import { describe, expect, it } from "vitest";
 import type { Counterexample } from "../src/harness/counterexample.ts";
 import { hunt } from "../src/harness/hunt.ts";
-import { removableEvents } from "../src/harness/minimize.ts";
-import { replayCounterexample } from "../src/harness/replay.ts";
 import { runSchedule } from "../src/harness/run.ts";
 import { renderTrace } from "../src/explain/trace-text.ts";
 import { variantConfig } from "../src/kernel/model.ts";
+import { expectSound, huntOnce } from "../test/helpers/caught.ts";
 import type { ScheduleEvent } from "../src/sim/events.ts";
 import model from "../src/models/virtio-evtchn/index.ts";
 import { vring_need_event, vring_need_event_int } from "../src/models/virtio-evtchn/vring.ts";
 
 /** What the fixed-seed hunt of a buggy variant finds, hunted once for all the tests that read it. */
-const found = new Map<string, Counterexample | undefined>();
-function caught(variant: string, memory: string, strategy?: string): Counterexample | undefined {
-  const key = `${variant}/${memory}/${strategy ?? "fast-check"}`;
-  if (!found.has(key)) found.set(key, hunt({ model, variant, config: variantConfig(model, variant, { memory }), runs: 1000, seed: 1, strategy }).counterexample);
-  return found.get(key);
-}
+const caught = huntOnce(model, 1000);
 
 const lines = (cx: Counterexample) => renderTrace(cx, model).split("\n");
 /** The run's trace, one "context: text" line per entry (show's columns cut long ones). */
@@ -51,12 +45,7 @@ describe("virtio-evtchn: broken notification is caught", () => {
   ];
   for (const c of cases) {
     it(`${c.variant} under ${c.memory}${c.strategy ? ` (${c.strategy})` : ""}: ${c.why}`, () => {
-      const config = variantConfig(model, c.variant, { memory: c.memory });
-      const cx = caught(c.variant, c.memory, c.strategy);
-      expect(cx?.property).toBe(c.expect);
-      expect(cx!.config.memory).toBe(c.memory);
-      expect(replayCounterexample(cx!, model).every((v) => v.ok)).toBe(true);
-      expect(removableEvents({ model, variant: c.variant, config, workload: cx!.workload, property: cx!.property }, cx!.schedule)).toEqual([]);
+      expectSound(model, caught(c.variant, c.memory, c.strategy), c);
     });
   }
 
