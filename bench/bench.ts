@@ -23,7 +23,10 @@ const quick = values.quick === true;
 const seeds = Array.from({ length: quick ? 3 : 10 }, (_, i) => i + 1);
 const budget = quick ? 1000 : 5000;
 const throughputRuns = quick ? 1000 : 5000;
-const strategies = values.strategies?.split(",") ?? ["fast-check", ...STRATEGIES.map((s) => s.name)];
+const strategies = values.strategies?.split(",") ?? ["portfolio", "fast-check", ...STRATEGIES.map((s) => s.name)];
+const benchStarted = performance.now();
+/** One line per variant on standard error as the bench goes, so a long run shows where it is. */
+const progress = (what: string) => process.stderr.write(`bench: ${what} (${((performance.now() - benchStarted) / 1000).toFixed(0)} s)\n`);
 const models = values.models === undefined ? MODELS : values.models.split(",").map((n) => findModel(n) ?? fail(`unknown model '${n}' (known: ${MODELS.map((m) => m.name).join(", ")})`));
 const extras = models !== MODELS;
 
@@ -105,6 +108,7 @@ const bugs: BugRow[] = [];
 const speeds: SpeedRow[] = [];
 for (const model of models) {
   for (const [variant, spec] of Object.entries(model.variants)) {
+    progress(`${model.name}/${variant}, ${strategies.length} strategies`);
     for (const strategy of strategies) {
       if (spec.correct) {
         const config = variantConfig(model, variant);
