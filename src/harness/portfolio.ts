@@ -26,7 +26,6 @@ interface Member {
   novelty: number;
   /** Credit for the next slice (deficit round robin over the novelty weights). */
   credit: number;
-  slices: number;
   runs: number;
 }
 
@@ -53,7 +52,7 @@ const signature = (events: readonly { kind: string; cpu?: number; line?: string;
  * shard's, when the hunt is split).
  */
 export function searchPortfolio(opts: HuntOptions, seed: number, runs: number, searchFastCheck: (o: HuntOptions) => SearchResult): SearchResult {
-  const members: Member[] = PORTFOLIO.map((m) => ({ ...m, seen: new Set(), novelty: 1, credit: 0, slices: 0, runs: 0 }));
+  const members: Member[] = PORTFOLIO.map((m) => ({ ...m, seen: new Set(), novelty: 1, credit: 0, runs: 0 }));
   let done = 0;
   let actions = 0;
   const endedEarly: Record<string, number> = {};
@@ -95,7 +94,6 @@ export function searchPortfolio(opts: HuntOptions, seed: number, runs: number, s
         m.workloads,
       );
     }
-    m.slices++;
     m.runs += r.runs;
     m.novelty = 0.5 * m.novelty + 0.5 * Math.max(0.05, fresh / n);
     done += r.runs;

@@ -75,6 +75,12 @@ export const pct: StrategyDef = {
     let pendingMove: string | undefined;
     let nUsed = n;
     let last = { n: 0, steps: 0, contexts: 0 };
+    /** A context's priority, drawn when it first appears in the run. */
+    const priority = (name: string) => {
+      let p = prio.get(name);
+      if (p === undefined) prio.set(name, (p = depth + rng()));
+      return p;
+    };
     return {
       newRun() {
         prio = new Map();
@@ -97,11 +103,6 @@ export const pct: StrategyDef = {
           const targets = enabled.filter((e) => e.kind === "migrate" && e.thread === move);
           if (targets.length > 0) return targets[Math.floor(rng() * targets.length)];
         }
-        const priority = (name: string) => {
-          let p = prio.get(name);
-          if (p === undefined) prio.set(name, (p = depth + rng()));
-          return p;
-        };
         let best: [string, ScheduleEvent] | undefined;
         let bestPrio = -Infinity;
         for (const c of candidates(machine, enabled, priority)) {
