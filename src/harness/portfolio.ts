@@ -10,6 +10,8 @@ import type { HuntOptions, SearchResult } from "./hunt.ts";
 import type { Scheduler } from "../strategies/index.ts";
 import { findStrategy } from "../strategies/index.ts";
 import { Workloads, searchOnline } from "./online.ts";
+import type { ScheduleEvent } from "../sim/events.ts";
+import { describeEvent } from "../sim/events.ts";
 
 /** Runs a member is given at a time. */
 const SLICE = 25;
@@ -42,9 +44,8 @@ export const PORTFOLIO: readonly { label: string; strategy: string; depth?: numb
 /** A small mix of the hunt's seed and a number, for each member's and each slice's own stream. */
 const mix = (seed: number, k: number) => (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(k + 1, 0xc2b2ae35)) >>> 1;
 
-/** The interleaving a run followed, as the order in which contexts were chosen (what tells two interleavings apart). */
-const signature = (events: readonly { kind: string; cpu?: number; line?: string; to?: string; thread?: string; source?: string; arg?: unknown }[]) =>
-  events.map((e) => `${e.kind[0]}${e.cpu ?? ""}${e.line ?? e.to ?? e.thread ?? e.source ?? ""}${e.arg ?? ""}`).join(",");
+/** The interleaving a run followed: its events in order. */
+const signature = (events: readonly ScheduleEvent[]) => events.map(describeEvent).join(",");
 
 /**
  * Searches with the portfolio: `searchFastCheck` is fast-check's own search

@@ -361,5 +361,5 @@ export function cpuhp_events_init(m: Machine, times: number): void {
   if (times <= 0 || m.cpus.length < 2 || m.envSources.some((s) => s.name === "hotplug")) return;
   const ev = new HotplugEvents(m, times);
   m.addEnvSource(ev);
-  m.spawn("hotplug", () => hotplug_writer(ev), { cpu: 0, pinned: true, daemon: true, parked: { kind: "wait", until: () => ev.request !== null, what: () => "a hotplug request", sleep: true } });
+  kthread_run(() => hotplug_writer(ev), "hotplug", { cpu: 0, pinned: true, daemon: true, parkedUntil: { cond: () => ev.request !== null, what: "a hotplug request" } });
 }
