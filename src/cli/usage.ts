@@ -28,6 +28,8 @@ hunt options:
                     fast-check  model-based commands, generated and shrunk by fast-check
                     random      a uniform random walk over the enabled events
                     pct         probabilistic concurrency testing; --depth D: bug depth (default 3)
+                    pctwm       pct for weak memory (pso, tso, weak): stores and invalidations kept back
+                                in odd runs, made at once in even ones, D-1 of them the other way
                     pos         partial order sampling: random event priorities, redrawn for the
                                 events that race with the one taken
                     surw        selectively uniform random walk: the next context in proportion to
