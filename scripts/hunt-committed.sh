@@ -45,7 +45,7 @@ hunt channel --variant no-recheck --strategy pct --seed 1
 fc netback-pool --variant no-page-count --seed 20
 fc netback-pool --variant spin-lock-only --seed 1
 fc netback-pool --variant spin-lock-only --set lockdep=0 --seed 2
-fc netback-pool --variant lockless-link --seed 14
+fc netback-pool --variant lockless-link --seed 2
 fc netback-pool --variant clear-before-check --seed 19
 fc netback-pool --variant count-before-mark --seed 49
 # The shadow driver: each broken variant, by the property it breaks.
