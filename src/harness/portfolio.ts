@@ -78,7 +78,7 @@ export function searchPortfolio(opts: HuntOptions, seed: number, runs: number, s
     let fresh = 0;
     if (m.strategy === "fast-check") {
       r = searchFastCheck(sub);
-      fresh = n / 2; // its runs are not looked into: a steady middling weight
+      fresh = n; // each run a fresh draw of workload and schedule: as novel as a random walk
     } else {
       m.workloads ??= new Workloads(opts.model.workload(opts.config), mix(seed, 1000 + members.indexOf(m)));
       m.scheduler ??= findStrategy(m.strategy)!.create({ seed: mix(seed, 2000 + members.indexOf(m)), depth: m.depth ?? 3, bound: 2, workloads: 20, shard: { index: 0, count: 1 } });
