@@ -1,12 +1,14 @@
 // The portfolio: one run budget shared among strategies, in slices, as
 // Shuttle's and Coyote's portfolios share theirs, so that no one strategy's
 // blind spot is the hunt's. fast-check and each online strategy (a random
-// walk, PCT at depths 2 and 3, POS, SURW) take slices in turn; an online
+// walk, PCT at depths 2 and 3 (pctwm at 3 where stores can be reordered),
+// POS, SURW) take slices in turn; an online
 // strategy keeps what it learnt from slice to slice (its scheduler lives on),
 // and one that keeps finding new interleavings is given slices more often
 // than one that keeps repeating itself. Whatever finds the failure is named
 // in the counterexample ("portfolio/pct-3").
 import type { HuntOptions, SearchResult } from "./hunt.ts";
+import type { MachineConfig } from "../kernel/model.ts";
 import type { Scheduler } from "../strategies/index.ts";
 import { findStrategy } from "../strategies/index.ts";
 import { Workloads, searchOnline } from "./online.ts";
@@ -41,6 +43,16 @@ export const PORTFOLIO: readonly { label: string; strategy: string; depth?: numb
   { label: "surw", strategy: "surw" },
 ];
 
+/**
+ * The members for a machine: where stores can be reordered (any memory mode
+ * but sc), PCT at depth 3 is pctwm, which makes the same thread schedules and
+ * spends its change points on reorderings too; under sc the two are the same.
+ */
+export function portfolioFor(config: MachineConfig): readonly { label: string; strategy: string; depth?: number }[] {
+  if (config.memory === undefined || config.memory === "sc") return PORTFOLIO;
+  return PORTFOLIO.map((m) => (m.label === "pct-3" ? { label: "pctwm-3", strategy: "pctwm", depth: 3 } : m));
+}
+
 /** A small mix of the hunt's seed and a number, for each member's and each slice's own stream. */
 const mix = (seed: number, k: number) => (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(k + 1, 0xc2b2ae35)) >>> 1;
 
@@ -53,7 +65,7 @@ const signature = (events: readonly ScheduleEvent[]) => events.map(describeEvent
  * shard's, when the hunt is split).
  */
 export function searchPortfolio(opts: HuntOptions, seed: number, runs: number, searchFastCheck: (o: HuntOptions) => SearchResult): SearchResult {
-  const members: Member[] = PORTFOLIO.map((m) => ({ ...m, seen: new Set(), novelty: 1, credit: 0, runs: 0 }));
+  const members: Member[] = portfolioFor(opts.config).map((m) => ({ ...m, seen: new Set(), novelty: 1, credit: 0, runs: 0 }));
   let done = 0;
   let actions = 0;
   const endedEarly: Record<string, number> = {};
