@@ -93,7 +93,7 @@ export async function planHunt(args: string[]): Promise<HuntPlan> {
   if (eventCap !== undefined && strategy === "fast-check") throw new UsageError("--event-cap is an option of the strategies that schedule online (random, pct, exhaustive, ...), not of fast-check, whose runs hold the events it generated");
   const uses = findStrategy(strategy)?.options ?? [];
   for (const [flag, v] of [["depth", depth], ["bound", bound], ["workloads", workloads]] as const)
-    if (v !== undefined && !uses.includes(flag)) throw new UsageError(`--${flag} is an option of ${flag === "depth" ? "pct" : "exhaustive"}, not of ${strategy}`);
+    if (v !== undefined && !uses.includes(flag)) throw new UsageError(`--${flag} is an option of ${flag === "depth" ? "pct and pctwm" : "exhaustive"}, not of ${strategy}`);
   const property = values.property as string | undefined;
   if (property !== undefined && !allProperties(model).includes(property))
     throw new UsageError(`model ${model.name} has no property '${property}' (known: ${allProperties(model).join(", ")})`);
