@@ -74,10 +74,10 @@ describe("pctwm", () => {
   });
 
   it("gives a counterexample that replays as found and is 1-minimal", () => {
-    const config = variantConfig(channel, "no-wmb");
-    const r = hunt({ model: channel, variant: "no-wmb", config, runs: 100, seed: 1, strategy: "pctwm" });
+    const config = variantConfig(mp, "no-wmb");
+    const r = hunt({ model: mp, variant: "no-wmb", config, runs: 100, seed: 1, strategy: "pctwm" });
     expect(r.counterexample?.found.strategy).toBe("pctwm");
-    expectSound(channel, r.counterexample, { variant: "no-wmb", memory: "pso", expect: "exact-payload" });
+    expectSound(mp, r.counterexample, { variant: "no-wmb", memory: "pso", expect: "message-passing" });
   });
 
   it("makes pct's own runs under sc, where the memory has no events", () => {
