@@ -3,10 +3,12 @@
 // loop) and a peer (fast-check's own fc.scheduler on a promise version of the
 // allocator race).
 //   npm run bench [-- --quick] [-- --json FILE] [-- --strategies fast-check,pct] [-- --models channel]
+// --quick measures the default (the portfolio) alone, on 3 seeds and smaller
+// budgets, and does not shrink what it finds: a first look in under a minute.
 import fc from "fast-check";
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { hunt } from "../src/harness/hunt.ts";
+import { hunt, search } from "../src/harness/hunt.ts";
 import { huntParallel } from "../src/harness/parallel.ts";
 import type { AnyModel } from "../src/kernel/model.ts";
 import { variantConfig } from "../src/kernel/model.ts";
@@ -23,7 +25,7 @@ const quick = values.quick === true;
 const seeds = Array.from({ length: quick ? 3 : 10 }, (_, i) => i + 1);
 const budget = quick ? 1000 : 5000;
 const throughputRuns = quick ? 1000 : 5000;
-const strategies = values.strategies?.split(",") ?? ["portfolio", "fast-check", ...STRATEGIES.map((s) => s.name)];
+const strategies = values.strategies?.split(",") ?? (quick ? ["portfolio"] : ["portfolio", "fast-check", ...STRATEGIES.map((s) => s.name)]);
 const benchStarted = performance.now();
 /** One line per variant on standard error as the bench goes, so a long run shows where it is. */
 const progress = (what: string) => process.stderr.write(`bench: ${what} (${((performance.now() - benchStarted) / 1000).toFixed(0)} s)\n`);
@@ -56,6 +58,8 @@ interface BugRow {
   /** Over every seed, a seed that missed counting as more than the budget. */
   runs: { median: number; min: number; max: number };
   ms?: number;
+  /** The saved counterexamples' schedule lengths, shortest and longest (not measured by --quick, which does not shrink). */
+  events?: { min: number; max: number };
   properties: string[];
   /** PCT: its guarantee for a bug of depth d in the failing runs (median), against the rate of failing runs seen. */
   pctBound?: number;
@@ -78,14 +82,18 @@ function huntBug(model: AnyModel, variant: string, strategy: string, overrides: 
   const properties = new Set<string>();
   let allRuns = 0;
   const bounds: number[] = [];
+  const lengths: number[] = [];
   for (const seed of seeds) {
-    const r = hunt({ model, variant, config, runs: budget, seed, strategy });
+    const opts = { model, variant, config, runs: budget, seed, strategy };
+    const r = quick ? search(opts) : hunt(opts);
     allRuns += r.runs;
-    if (r.counterexample) {
+    const failed = "counterexample" in r ? r.counterexample : "found" in r ? r.found : undefined;
+    if (failed) {
       if (strategy === "pct" && typeof r.report?.bound === "number") bounds.push(r.report.bound);
       runs.push(r.runs);
-      ms.push(r.msToFailure ?? r.elapsedMs);
-      properties.add(r.counterexample.property);
+      ms.push(r.msToFailure ?? ("elapsedMs" in r ? r.elapsedMs : 0));
+      properties.add(failed.property);
+      if (!quick) lengths.push(failed.schedule.length);
     }
   }
   return {
@@ -97,6 +105,7 @@ function huntBug(model: AnyModel, variant: string, strategy: string, overrides: 
     seeds: seeds.length,
     runs: overAll(runs),
     ms: ms.length ? median(ms) : undefined,
+    events: lengths.length ? { min: Math.min(...lengths), max: Math.max(...lengths) } : undefined,
     properties: [...properties].sort(),
     pctBound: strategy === "pct" && bounds.length > 0 ? median(bounds) : undefined,
     observedRate: strategy === "pct" ? runs.length / Math.max(1, allRuns) : undefined,
@@ -106,9 +115,11 @@ function huntBug(model: AnyModel, variant: string, strategy: string, overrides: 
 const floor = floorEventsPerSecond();
 const bugs: BugRow[] = [];
 const speeds: SpeedRow[] = [];
+const variantCount = models.reduce((n, m) => n + Object.keys(m.variants).length, 0);
+let variantsDone = 0;
 for (const model of models) {
   for (const [variant, spec] of Object.entries(model.variants)) {
-    progress(`${model.name}/${variant}, ${strategies.length} strategies`);
+    progress(`variant ${++variantsDone} of ${variantCount}: ${model.name}/${variant}, ${strategies.length} strateg${strategies.length === 1 ? "y" : "ies"}`);
     for (const strategy of strategies) {
       if (spec.correct) {
         const config = variantConfig(model, variant);
@@ -163,6 +174,18 @@ if (!extras) {
   parallel = { runs: parallelRuns, oneThreadRunsPerSec: one.runs / (one.elapsedMs / 1000), twoWorkersRunsPerSec: two.runs / (two.elapsedMs / 1000) };
 }
 
+// The allocator's correct variant on four CPUs, for the figure a model checker is compared by: schedules checked in 10 seconds.
+let fourCpus: { seconds: number; runs: number } | undefined;
+if (!extras) {
+  // Hunts of 1,000 runs, one seed after another, until the time is up (a hunt cannot be cut short cheaply).
+  const seconds = quick ? 2 : 10;
+  const config = variantConfig(mempool, "irq-preempt-lock", { cpus: 4 });
+  const started = performance.now();
+  let runs = 0;
+  for (let seed = 1; performance.now() - started < seconds * 1000; seed++) runs += hunt({ model: mempool, variant: "irq-preempt-lock", config, runs: 1000, seed }).runs;
+  fourCpus = { seconds: (performance.now() - started) / 1000, runs };
+}
+
 // Litmus: the project's own litmus tests, each searched completely under every memory mode.
 const litmusDir = new URL("../litmus/", import.meta.url);
 const litmusFiles = fs.readdirSync(litmusDir).filter((f) => f.endsWith(".litmus")).sort();
@@ -183,10 +206,11 @@ const table = (rows: string[][]) => {
 console.log(`${seeds.length} seeds per bug and strategy, budget ${budget} runs (exhaustive: schedules); ${throughputRuns} runs per correct variant; node ${process.version}`);
 console.log(`floor: a bare generator loop takes ${(floor / 1e6).toFixed(1)} M events/s on this machine`);
 console.log("");
-console.log(`Runs to the first failure, median [min-max] over every seed (a seed that found nothing counts as >${budget}), and the median time to it where found.`);
+console.log(`Runs to the first failure, median [min-max] over every seed (a seed that found nothing counts as >${budget}), the median time to it where found,`);
+console.log(quick ? "and no counterexample lengths (--quick does not shrink)." : "and the saved counterexamples' lengths in events, shortest-longest.");
 console.log("PCT (depth 3): its guaranteed chance per run, 1/(n*k^2) for the n steps and k contexts of the failing runs, and the share of runs seen failing:");
 table([
-  ["model", "variant", "settings", "strategy", "found", "runs to failure", "ms", "broke", "PCT bound / seen"],
+  ["model", "variant", "settings", "strategy", "found", "runs to failure", "ms", "events", "broke", "PCT bound / seen"],
   ...bugs.map((r) => [
     r.model,
     r.variant,
@@ -195,6 +219,7 @@ table([
     `${r.found}/${r.seeds}`,
     fmtRuns(r),
     r.ms === undefined ? "-" : r.ms.toFixed(0),
+    r.events === undefined ? "-" : r.events.min === r.events.max ? String(r.events.min) : `${r.events.min}-${r.events.max}`,
     r.properties.join(",") || "-",
     r.strategy !== "pct" ? "" : `${r.pctBound === undefined ? "-" : r.pctBound.toExponential(1)} / ${r.observedRate!.toExponential(1)}`,
   ]),
@@ -224,9 +249,16 @@ if (parallel !== undefined) {
       (quick ? "; too short a hunt to gain: starting the workers takes about half a second." : "."),
   );
 }
+if (fourCpus !== undefined) {
+  console.log("");
+  const per10 = (fourCpus.runs / fourCpus.seconds) * 10;
+  console.log(`Four CPUs: mempool/irq-preempt-lock with --cpus 4, ${fourCpus.runs} schedules in ${fourCpus.seconds.toFixed(1)} s, ${Math.round(per10)} in 10 s${quick ? " (at that rate)" : ""}.`);
+}
 console.log("");
 console.log(
   `Litmus: ${litmus.tests} tests of litmus/ x ${litmus.modes} memory modes, every search complete, in ${litmus.seconds.toFixed(2)} s: ` +
     `${litmus.testsPerSec.toFixed(0)} tests/s (all modes each), ${(litmus.statesPerSec / 1000).toFixed(0)} k states/s.`,
 );
-if (values.json) fs.writeFileSync(values.json, JSON.stringify({ seeds, budget, throughputRuns, floor, bugs, speeds, peer, parallel, litmus }, (_k, v) => (v === Infinity ? null : v), 2) + "\n");
+console.log("");
+console.log(`The bench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s.`);
+if (values.json) fs.writeFileSync(values.json, JSON.stringify({ seeds, budget, throughputRuns, floor, bugs, speeds, peer, parallel, fourCpus, litmus }, (_k, v) => (v === Infinity ? null : v), 2) + "\n");
