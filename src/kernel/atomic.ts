@@ -34,6 +34,7 @@ function rmwWord<T>(w: shared_t<T>, f: (old: T) => T | undefined, order: RmwOrde
 /** Performs `f` on a plain field as one RMW of the given order; returns the old value. */
 function rmwField<T, K extends keyof T>(obj: T, key: K, f: (old: T[K]) => T[K] | undefined, order: RmwOrder): T[K] {
   const r = isRunning() ? current() : null;
+  r?.machine.unseen(); // a plain field: the machine cannot see who else reads it
   r?.machine.memory.flush(r.cpu.id);
   const old = obj[key];
   const next = f(old);
@@ -113,6 +114,7 @@ function atomicRmw(v: atomic_t, f: (old: number) => number | undefined, order: R
 }
 
 export function atomic_read(v: atomic_t): number {
+  if (v.word === undefined && isRunning()) current().machine.unseen();
   return v.word === undefined ? v.counter : READ_ONCE(v.word);
 }
 

@@ -20,6 +20,22 @@ export function DEFINE_SHARED<T = number>(addr: string, initial: T = 0 as T, reg
   return new shared_t<T>(addr);
 }
 
+/**
+ * Declares, at boot, that the model's contexts share state only through
+ * memory words (DEFINE_SHARED, DEFINE_ATOMIC) and spinlocks: no plain field,
+ * no other kernel object (RCU, wait queues, mutexes, per-CPU data read
+ * across CPUs) is read by one context and written by another, and no
+ * operation is reported to a sequential model (linearize(): it is checked
+ * in the order of the steps); what a context keeps for itself (its
+ * registers) is its own business. Exhaustive search then tells steps
+ * apart by the words and locks they touch, and tries one order of steps
+ * that touch nothing in common. A model that says so wrongly may have
+ * schedules left untried.
+ */
+export function shared_state_in_memory_only(): void {
+  currentMachine().declareMemoryOnly();
+}
+
 // A wait's condition is evaluated by the machine between steps; it reads
 // memory as the CPU of the waiting context sees it.
 let waitReader: { machine: Machine; cpu: () => number } | null = null;

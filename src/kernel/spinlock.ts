@@ -36,6 +36,11 @@ export function DEFINE_SPINLOCK(name: string, lockClass?: string): spinlock_t {
 /** Whether `cpu` sees the lock free: unlocked, and the unlock's release store visible to it. */
 function seen_free(lock: spinlock_t, m: Machine, cpu: number): boolean {
   const r = lock.released;
+  const log = m.touching;
+  if (log !== null) {
+    log.accesses.push({ kind: "lock", lock: lock.name });
+    if (!lock.locked && r !== null && r.cpu !== cpu && m.memory.model !== "sc") log.accesses.push({ kind: "visible", cpu: r.cpu });
+  }
   return !lock.locked && (r === null || r.cpu === cpu || m.memory.visible(r));
 }
 
@@ -77,6 +82,7 @@ function release(lock: spinlock_t): Held {
   if (!lock.locked) throw new Error(`unlock of ${lock.name}, which is not locked`);
   const took = lock_released(lock);
   const r = current();
+  r.machine.touching?.accesses.push({ kind: "lock", lock: lock.name });
   // A release, and more: stores before it reach memory before any store
   // after it (LKMM orders an unlock and a later lock on the same CPU so).
   r.machine.memory.wmb(r.cpu.id);

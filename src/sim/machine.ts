@@ -7,6 +7,7 @@ import { setRunning } from "./current.ts";
 import type { EnvEvent, ScheduleEvent, StepEvent } from "./events.ts";
 import { describeEvent } from "./events.ts";
 import type { Failure, Violation } from "./failure.ts";
+import type { Footprint } from "./footprint.ts";
 import type { Gen, Wait } from "./step.ts";
 import { Doorbells } from "./doorbell.ts";
 import { Memory } from "./memory.ts";
@@ -121,6 +122,10 @@ export class Machine {
   private drainIndex = 0;
   private lastCpu = 0;
   private stepping: Context | null = null;
+  /** Whether each event's footprint is kept (recordFootprints), the last one's, and whether the model shares state only in memory. */
+  private recording = false;
+  private lastFootprint: Footprint | undefined;
+  private memoryOnly = false;
 
   constructor(opts: MachineOptions) {
     if (!Number.isInteger(opts.cpus) || opts.cpus < 1) throw new Error(`cpus must be a whole number >= 1, got ${opts.cpus}`);
@@ -162,17 +167,68 @@ export class Machine {
     return this.hostByCpu[cpu]!;
   }
 
+  // ---- footprints (src/sim/footprint.ts) ----
+
+  /**
+   * The model declares (at boot) that its contexts share state only through
+   * memory words and spinlocks: their steps are then transparent, told
+   * apart by what they touch, unless one does something else the machine
+   * cannot see into.
+   */
+  declareMemoryOnly(): void {
+    this.memoryOnly = true;
+  }
+
+  /** Whether the model said so. */
+  get sharesOnlyMemory(): boolean {
+    return this.memoryOnly;
+  }
+
+  /** From now on every event's footprint is kept, to be read with footprint() once it has been performed. */
+  recordFootprints(): void {
+    this.recording = true;
+    this.memory.nameStores();
+  }
+
+  /** What the last event performed touched (while recording). */
+  footprint(): Footprint | undefined {
+    return this.lastFootprint;
+  }
+
+  /** The footprint of the event under way while recording, else null: kernel code adds what it touched. */
+  get touching(): Footprint | null {
+    return this.memory.log;
+  }
+
+  /** The event under way did something the machine cannot see into (kernel code says so): it depends on every other. */
+  unseen(): void {
+    if (this.memory.log !== null) this.memory.log.opaque = true;
+  }
+
+  /** A footprint for `e`, before it runs: a step is transparent if the model shares only memory; a memory event always is. */
+  private startFootprint(e: ScheduleEvent): Footprint {
+    if (e.kind === "step") return { cpu: e.cpu, opaque: !this.memoryOnly, accesses: [] };
+    if (e.kind === "env" && e.source === this.memory.name) {
+      const arg = String(e.arg);
+      const cpu = Number(/cpu(\d+)/.exec(arg)?.[1] ?? -1);
+      return { cpu, opaque: cpu < 0, accesses: [] };
+    }
+    return { cpu: e.kind === "env" || e.kind === "migrate" ? -1 : e.cpu, opaque: true, accesses: [] };
+  }
+
   hasClock(): boolean {
     return this.envSources.includes(this.clock);
   }
 
   /** Virtual time from now on: waits may carry deadlines, and the clock is a source of events. */
   enableClock(): void {
+    this.unseen();
     if (!this.envSources.includes(this.clock)) this.envSources.push(this.clock);
   }
 
   /** Remote interrupts from now on, of which at most `lossBudget` rings may be lost in the run. */
   enableDoorbells(lossBudget: number): Doorbells {
+    this.unseen();
     if (this.doorbells === undefined) {
       this.doorbells = new Doorbells(
         lossBudget,
@@ -240,6 +296,7 @@ export class Machine {
    */
   spawn(name: string, fn: () => Gen<unknown>, opts: { cpu: number; pinned?: boolean; percpu?: boolean; daemon?: boolean; prio?: number; parked?: Wait }): Context {
     if (this.threadByName.has(name)) throw new Error(`thread '${name}' already exists`);
+    this.unseen();
     // A thread made for an offline CPU starts on an online one (a per-CPU one goes home once its CPU is back).
     const asked = this.cpu(opts.cpu);
     const cpu = asked.online ? asked : this.fallbackCpu(asked.id);
@@ -260,6 +317,7 @@ export class Machine {
   /** Registers an interrupt line; `count` fresh interrupts may arrive on each of `cpus`. */
   requestIrq(line: string, handler: () => Gen<unknown>, opts: { cpus: number[]; count: number; softirq?: boolean }): void {
     if (this.lines.has(line)) throw new Error(`irq line '${line}' already registered`);
+    this.unseen();
     const budget = new Map<number, number>();
     for (const c of opts.cpus) budget.set(this.cpu(c).id, opts.count);
     this.lines.set(line, { handler, budget, deliveries: 0, soft: opts.softirq ?? false });
@@ -273,6 +331,7 @@ export class Machine {
   raiseIrq(cpu: number, line: string): void {
     const l = this.lines.get(line);
     if (l === undefined) throw new Error(`irq line '${line}' is not registered`);
+    this.unseen();
     if (!l.soft && !this.cpu(cpu).online) cpu = this.fallbackCpu(cpu).id;
     if (!l.budget.has(cpu)) l.budget.set(cpu, 0);
     this.cpu(cpu).pending.add(line);
@@ -291,6 +350,7 @@ export class Machine {
   freeIrqLine(line: string): void {
     const l = this.lines.get(line);
     if (l === undefined) return;
+    this.unseen();
     for (const c of l.budget.keys()) l.budget.set(c, 0);
     for (const cpu of this.cpus) cpu.pending.delete(line);
   }
@@ -302,6 +362,7 @@ export class Machine {
 
   addEnvSource(src: EnvSource): void {
     if (this.envSources.some((s) => s.name === src.name)) throw new Error(`env source '${src.name}' already added`);
+    this.unseen();
     this.envSources.push(src);
   }
 
@@ -339,6 +400,7 @@ export class Machine {
     const dest = this.cpu(to);
     if (!cpu.online || !dest.online || id === to) throw new Error(`cpu${id} cannot go offline to cpu${to}`);
     if (cpu.irqStack.length > 0 || (cpu.current !== null && !cpu.preemptible())) throw new Error(`cpu${id} cannot go offline in the middle of ${cpu.top()!.name}`);
+    this.unseen();
     this.memory.mb(id);
     cpu.online = false;
     this.offline++;
@@ -367,6 +429,7 @@ export class Machine {
   bringUp(id: number): void {
     const cpu = this.cpu(id);
     if (cpu.online) throw new Error(`cpu${id} is online already`);
+    this.unseen();
     cpu.online = true;
     this.offline--;
     const back: string[] = [];
@@ -561,7 +624,8 @@ export class Machine {
    */
   private perform(e: ScheduleEvent): void {
     this.beginAction();
-    if (e.kind !== "env" && e.kind !== "migrate" && (e.kind === "step" || this.eventIndex >= 0)) this.lastCpu = e.cpu;
+    if (e.kind === "step" || this.eventIndex >= 0) this.lastCpu = defaultCpuAfter(e, this.lastCpu);
+    if (this.recording) this.memory.log = this.startFootprint(e);
     switch (e.kind) {
       case "step":
         this.stepCpu(this.cpus[e.cpu]!);
@@ -580,6 +644,10 @@ export class Machine {
         this.record(-1, "", 0, text);
         break;
       }
+    }
+    if (this.recording) {
+      this.lastFootprint = this.memory.log!;
+      this.memory.log = null;
     }
     this.afterAction();
   }
@@ -687,6 +755,7 @@ export class Machine {
    * run queue already, and goes on there (or ends) without the CPU it ran on.
    */
   private afterMovedStep(cpu: Cpu, ctx: Context, r: IteratorResult<unknown, unknown>): void {
+    this.unseen();
     const label = r.done ? "returns" : typeof r.value === "string" ? r.value : (r.value as { kind?: unknown } | null)?.kind === "wait" ? (r.value as Wait).what() : `yielded ${String(r.value)}`;
     ctx.lastLabel = label;
     this.record(cpu.id, ctx.name, 0, label);
@@ -710,6 +779,7 @@ export class Machine {
       return;
     }
     cpu.current = null;
+    this.unseen(); // whoever wakes it is not seen
     this.requeue(ctx);
   }
 
@@ -848,6 +918,15 @@ export class Machine {
   private record(cpu: number, ctx: string, depth: number, text: string): void {
     if (this.tracing) this.trace.push({ step: this.action, event: this.eventIndex, cpu, ctx, depth, text });
   }
+}
+
+/**
+ * The CPU the default policy looks at first after a scheduled event (the
+ * last one a step, an interrupt or a preemption was on), when it was
+ * `before`: a search that compares costs across schedules needs it.
+ */
+export function defaultCpuAfter(e: ScheduleEvent, before: number): number {
+  return e.kind === "env" || e.kind === "migrate" ? before : e.cpu;
 }
 
 export { describeEvent };

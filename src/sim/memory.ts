@@ -22,6 +22,7 @@
 // mode reorders a load with a later store. docs/memory-model.md says where
 // the modes stand against the Linux kernel memory model.
 import type { EnvEvent } from "./events.ts";
+import type { Footprint, StoreId } from "./footprint.ts";
 
 export const MEMORY_MODELS = ["sc", "tso", "pso", "weak"] as const;
 export type MemoryModel = (typeof MEMORY_MODELS)[number];
@@ -33,7 +34,8 @@ export function isMemoryModel(v: unknown): v is MemoryModel {
 /** What a word holds: a number, or a pointer (an object, or null). */
 export type Word = unknown;
 
-type Entry = { addr: string; value: Word; seq: number } | { fence: true };
+/** A buffered store; `by` names it while footprints are recorded. */
+type Entry = { addr: string; value: Word; seq: number; by?: StoreId } | { fence: true };
 
 /** How an atomic read-modify-write orders the accesses around it (Documentation/atomic_t.txt). */
 export type RmwOrder = "relaxed" | "acquire" | "release" | "mb";
@@ -63,6 +65,14 @@ export class Memory {
    * cache holds (the oldest not yet invalidated), in arrival order.
    */
   private stale: Map<string, Word>[];
+  /**
+   * The footprint of the event under way while the machine records them
+   * (Machine.recordFootprints); null otherwise, and then nothing below
+   * records or allocates anything.
+   */
+  log: Footprint | null = null;
+  /** While recording: who made each value in memory (absent: its initial value), each stale copy, and how many stores each CPU made. */
+  private made: { memory: Map<string, StoreId>; stale: Map<string, StoreId>[]; stores: number[] } | undefined;
 
   constructor(
     readonly model: MemoryModel,
@@ -85,6 +95,12 @@ export class Memory {
     return this.regionOf.get(addr);
   }
 
+  /** From now on, every store is named ("cpu1#3") so that a load's footprint says which one it read. */
+  nameStores(): void {
+    const n = this.buffers.length;
+    this.made ??= { memory: new Map(), stale: Array.from({ length: n }, () => new Map()), stores: new Array<number>(n).fill(0) };
+  }
+
   /** Whether the word is declared. */
   has(addr: string): boolean {
     return this.words.has(addr);
@@ -95,11 +111,29 @@ export class Memory {
     const buf = this.buffers[cpu]!;
     for (let i = buf.length - 1; i >= 0; i--) {
       const e = buf[i]!;
-      if ("addr" in e && e.addr === addr) return e.value;
+      if ("addr" in e && e.addr === addr) {
+        if (this.log !== null) this.log.accesses.push({ kind: "load", addr, from: e.by ?? "init" });
+        return e.value;
+      }
     }
     const stale = this.stale[cpu]!;
-    if (stale.size > 0 && stale.has(addr)) return stale.get(addr);
-    return this.committed(addr);
+    if (stale.size > 0 && stale.has(addr)) {
+      if (this.log !== null) this.log.accesses.push({ kind: "load", addr, from: this.made?.stale[cpu]!.get(addr) ?? "init" });
+      return stale.get(addr);
+    }
+    const v = this.committed(addr);
+    if (this.log !== null) this.log.accesses.push({ kind: "load", addr, from: this.madeBy(addr) });
+    return v;
+  }
+
+  /** Which store the value in memory comes from (while stores are named). */
+  private madeBy(addr: string): StoreId {
+    return this.made?.memory.get(addr) ?? "init";
+  }
+
+  /** A name for the next store of `cpu`, while stores are named. */
+  private nextStore(cpu: number): StoreId | undefined {
+    return this.made === undefined ? undefined : `cpu${cpu}#${++this.made.stores[cpu]!}`;
   }
 
   /**
@@ -124,24 +158,32 @@ export class Memory {
   initialise(addr: string, value: Word): void {
     this.committed(addr);
     this.words.set(addr, value);
+    this.made?.memory.delete(addr);
   }
 
   store(cpu: number, addr: string, value: Word): void {
     this.committed(addr);
-    if (this.model === "sc") this.commit(cpu, addr, value);
-    else this.buffers[cpu]!.push({ addr, value, seq: ++this.issued[cpu]! });
+    const by = this.nextStore(cpu);
+    if (this.log !== null) this.log.accesses.push({ kind: "store", addr, id: by! });
+    if (this.model === "sc") this.commit(cpu, addr, value, by);
+    else this.buffers[cpu]!.push(by === undefined ? { addr, value, seq: ++this.issued[cpu]! } : { addr, value, seq: ++this.issued[cpu]!, by });
   }
 
   /** A store reaches memory: in weak mode every other CPU may keep its old copy until it applies the invalidation. */
-  private commit(cpu: number, addr: string, value: Word): void {
+  private commit(cpu: number, addr: string, value: Word, by?: StoreId): void {
     if (this.model === "weak") {
       const old = this.words.get(addr);
       for (let c = 0; c < this.stale.length; c++) {
-        if (c !== cpu && !this.stale[c]!.has(addr)) this.stale[c]!.set(addr, old);
+        if (c !== cpu && !this.stale[c]!.has(addr)) {
+          this.stale[c]!.set(addr, old);
+          if (this.made !== undefined) this.made.stale[c]!.set(addr, this.madeBy(addr));
+          if (this.log !== null) this.log.accesses.push({ kind: "stale", cpu: c });
+        }
       }
       this.stale[cpu]!.delete(addr);
     }
     this.words.set(addr, value);
+    if (this.made !== undefined && by !== undefined) this.made.memory.set(addr, by);
   }
 
   /** smp_wmb(): stores before it become visible before stores after it. */
@@ -153,6 +195,7 @@ export class Memory {
   /** smp_rmb(), and the load part of an acquire: loads after it read nothing older than memory holds now. */
   rmb(cpu: number): void {
     this.stale[cpu]!.clear();
+    if (this.log !== null && this.model === "weak") this.log.accesses.push({ kind: "fence" });
   }
 
   /** smp_mb() and everything that implies it: the CPU waits until its buffer has drained, and reads afresh. */
@@ -164,7 +207,11 @@ export class Memory {
   /** Drains the CPU's store buffer, no read barrier: what an atomic operation does first (on a word or on a plain field). */
   flush(cpu: number): void {
     const buf = this.buffers[cpu]!;
-    for (const e of buf) if ("addr" in e) this.commit(cpu, e.addr, e.value);
+    for (const e of buf) {
+      if (!("addr" in e)) continue;
+      if (this.log !== null) this.log.accesses.push({ kind: "commit", addr: e.addr, id: e.by ?? "init" });
+      this.commit(cpu, e.addr, e.value, e.by);
+    }
     buf.length = 0;
   }
 
@@ -182,7 +229,9 @@ export class Memory {
     this.stale[cpu]!.delete(addr);
     const old = this.committed(addr);
     const next = f(old);
-    if (next !== undefined) this.commit(cpu, addr, next);
+    const by = next === undefined ? undefined : this.nextStore(cpu);
+    if (this.log !== null) this.log.accesses.push({ kind: "rmw", addr, from: this.madeBy(addr), id: by });
+    if (next !== undefined) this.commit(cpu, addr, next, by);
     this.afterRmw(cpu, order, next !== undefined);
     return old;
   }
@@ -246,6 +295,8 @@ export class Memory {
       const [, cpuName, addr] = arg.split(":");
       const cpu = Number(cpuName!.slice(3));
       if (!this.stale[cpu]?.delete(addr!)) throw new Error(`memory: no invalidation pending for '${arg}'`);
+      this.made?.stale[cpu]!.delete(addr!);
+      if (this.log !== null) this.log.accesses.push({ kind: "inv", addr: addr! });
       return `cpu${cpu} applies the invalidation of ${addr}: it sees ${show(this.committed(addr!))}`;
     }
     const colon = arg.indexOf(":");
@@ -253,8 +304,9 @@ export class Memory {
     const buf = this.buffers[cpu]!;
     const i = colon < 0 ? 0 : buf.findIndex((e) => "addr" in e && e.addr === arg.slice(colon + 1));
     if (i < 0 || !("addr" in buf[i]!)) throw new Error(`memory: no store to flush for '${arg}'`);
-    const e = buf.splice(i, 1)[0] as { addr: string; value: Word };
-    this.commit(cpu, e.addr, e.value);
+    const e = buf.splice(i, 1)[0] as { addr: string; value: Word; by?: StoreId };
+    if (this.log !== null) this.log.accesses.push({ kind: "commit", addr: e.addr, id: e.by ?? "init" });
+    this.commit(cpu, e.addr, e.value, e.by);
     while (buf.length > 0 && "fence" in buf[0]!) buf.shift();
     return `cpu${cpu}'s store ${e.addr} = ${show(e.value)} becomes visible`;
   }
