@@ -22,7 +22,7 @@ export interface HuntModelOptions {
   runs?: number;
   /** The seed (default 1); "random" picks one and logs it. */
   seed?: number | "random";
-  /** "fast-check" (the default), "random", "pct", "pctwm", "exhaustive", "pos" or "surw". */
+  /** "fast-check" (the default), "random", "pct", "pctwm", "exhaustive", "pos", "surw" or "rff". */
   strategy?: string;
   /** Settings over the variant's own: { cpus: 2 }, { lockdep: 0 } ... */
   config?: Partial<MachineConfig>;

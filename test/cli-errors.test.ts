@@ -48,7 +48,7 @@ describe("hunt", () => {
     [["hunt", "mempool", "spinlock"], /hunt takes one model, got 'mempool spinlock'/],
     [["hunt", "mempool", "--variant", "nosuch"], /model mempool has no variant 'nosuch' \(known: preempt-lock, irq-preempt-lock, /],
     [["hunt", "mempool", "--variant", "preempt-lock", "--correct"], /give --variant or --correct, not both/],
-    [["hunt", "mempool", "--strategy", "psychic"], /unknown strategy 'psychic' \(known: fast-check, portfolio, random, pct, pctwm, exhaustive, pos, surw\)/],
+    [["hunt", "mempool", "--strategy", "psychic"], /unknown strategy 'psychic' \(known: fast-check, portfolio, random, pct, pctwm, exhaustive, pos, surw, rff\)/],
     [["hunt", "mempool", "--depth", "2"], /--depth is an option of pct and pctwm, not of portfolio/],
     [["hunt", "mempool", "--strategy", "pct", "--bound", "2"], /--bound is an option of exhaustive, not of pct/],
     [["hunt", "mempool", "--property", "nosuch"], /model mempool has no property 'nosuch' \(known: conservation, /],

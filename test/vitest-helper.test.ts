@@ -21,7 +21,7 @@ describe("src/vitest.ts", () => {
     expect(() => expectCaught(ticketLock, "nosuch")).toThrow(/^model ticket-lock has no variant 'nosuch' \(known: irqsave, irqs-on, racy-ticket\)$/);
     expect(() => expectCaught(ticketLock, "irqs-on", { property: "nosuch" })).toThrow(/^model ticket-lock has no property 'nosuch' \(known: .*deadlock/);
     expect(() => expectSurvives(ticketLock, "irqsave", { config: { foo: 1 } })).toThrow(/^model ticket-lock has no setting 'foo' \(known: cpus, maxSteps/);
-    expect(() => huntModel(ticketLock, "irqsave", { strategy: "psychic" })).toThrow(/^unknown strategy 'psychic' \(known: fast-check, random, pct, pctwm, exhaustive, pos, surw\)$/);
+    expect(() => huntModel(ticketLock, "irqsave", { strategy: "psychic" })).toThrow(/^unknown strategy 'psychic' \(known: fast-check, random, pct, pctwm, exhaustive, pos, surw, rff\)$/);
   });
 
   it("KRH_RUNS that is not a whole number >= 1 is an error, not a check turned off", () => {

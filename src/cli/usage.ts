@@ -24,7 +24,8 @@ hunt options:
   --seed S        the hunt's seed, a whole number (default 1); 'random' picks one and prints it
   --strategy S    schedule source:
                     portfolio   the default: the runs shared in slices among fast-check, random, pct
-                                (depths 2 and 3), pos and surw; the file names the one that found it
+                                (pctwm under tso, pso, weak), pos, surw and rff; the file names the
+                                one that found it
                     fast-check  model-based commands, generated and shrunk by fast-check
                     random      a uniform random walk over the enabled events
                     pct         probabilistic concurrency testing; --depth D: bug depth (default 3)
@@ -34,6 +35,8 @@ hunt options:
                                 events that race with the one taken
                     surw        selectively uniform random walk: the next context in proportion to
                                 the events it has left, estimated from the hunt's earlier runs
+                    rff         reads-from guided: runs that show a new reads-from pair or class are
+                                kept and mutated, one of their pairs turned the other way
                     exhaustive  every schedule of cost 0, then 1, ... up to --bound K (default 2), on
                                 each distinct workload of --workloads W (default 20); the cost is
                                 --bound-kind: preemption (default), delay or deviation; reports when

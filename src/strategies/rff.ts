@@ -1,0 +1,322 @@
+// Reads-from guided search, after RFF ("Greybox Fuzzing for Concurrency
+// Testing", Wolff, Shi, Mathur and Roychoudhury, ASPLOS 2024). The machine
+// says what every event touched (src/sim/footprint.ts): which store each
+// load of a memory word read, when a buffered store reached memory, when a
+// CPU dropped a stale copy, and which spinlocks a step took. A run's
+// feedback is its set of reads-from pairs: "T1's 4th step read x from T0's
+// 2nd step", and, for a lock, "T1's 3rd step took pool_lock after T0's 7th
+// step had it". A run that shows a pair never seen, or a set of pairs never
+// seen together (a new reads-from class), is kept in a corpus.
+//
+// A new run either draws a fresh workload and walks at random, or takes a
+// kept run and turns one of its pairs the other way while asking for the
+// others again, as RFF's mutations of an abstract schedule do: the load
+// before the store, before the store reaches memory, or before the
+// invalidation that let it see the store; or a later store (and its arrival
+// in memory) before the load. Asks are orderings between events, named so
+// that they mean the same in the next run: a context's n-th step, the
+// arrival of the store a step made, a CPU's k-th invalidation of a word.
+// The random walk keeps them where it can; an ask never stalls a run.
+// Kept runs whose pairs or class are rare are taken more often, as the
+// paper's power schedule does.
+//
+// What the machine cannot see (a model's plain fields) gives no pairs: on
+// such a model only lock handoffs steer the search, and with no locks it
+// is a random walk over fresh workloads.
+import seedrandom from "seedrandom";
+import type { ScheduleEvent } from "../sim/events.ts";
+import type { Machine } from "../sim/machine.ts";
+import type { Scheduler, StrategyDef } from "./scheduler.ts";
+
+/** An event of a run, by a name that means the same in the next run: "T1@4" (T1's 4th step, from 0), "commit:T0@2", "inv:cpu1:x#0". */
+type EventId = string;
+
+/** `after` may not happen until `before` has. */
+interface Ask {
+  readonly before: EventId;
+  readonly after: EventId;
+}
+
+/** One reads-from pair of a run: the step that read, the step whose store (or lock) it saw, and the asks that keep it or turn it. */
+interface Pair {
+  readonly key: string;
+  /** Asks under which the load sees this store again. */
+  readonly keep: readonly Ask[];
+  /** Asks each of which makes the load miss it. */
+  readonly turn: readonly Ask[];
+}
+
+interface Kept {
+  readonly workload: number;
+  readonly key: string;
+  readonly pairs: readonly Pair[];
+  /** Later stores to a word a load read, by another context, that it could read instead. */
+  readonly later: readonly Ask[];
+  taken: number;
+}
+
+/** Share of runs that start afresh (a new workload, no asks) once the corpus has runs in it. */
+const FRESH = 0.25;
+/** How likely the walk moves a thread to another CPU, against any other event. */
+const MOVE_WEIGHT = 0.1;
+/** Pairs and classes counted at most (past it, only those already counted are). */
+const SEEN = 200_000;
+/** Runs kept at most; the most taken of the older half makes room. */
+const CORPUS = 500;
+
+/** What the run under way has seen and done. */
+class RunLog {
+  readonly done = new Set<EventId>(); // in the order they happened
+  readonly steps = new Map<string, number>(); // context -> steps taken
+  readonly storeStep = new Map<string, EventId>(); // the machine's store id -> the step that made it
+  readonly buffered: { cpu: number; addr: string; id: string }[] = []; // stores not yet in memory, oldest first
+  readonly invs = new Map<string, number>(); // "cpu1:x" -> invalidations applied
+  readonly lastInv = new Map<string, EventId>();
+  readonly lastLock = new Map<string, EventId>();
+  readonly pairs: Pair[] = [];
+  readonly loads: { id: EventId; ctx: string; addr: string }[] = [];
+  readonly stores: { id: EventId; ctx: string; addr: string }[] = [];
+}
+
+/** FNV-1a over a string, as a short name for a long one. */
+function hash(s: string): string {
+  let h = 0x811c9dc5;
+  let g = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    g = Math.imul(g ^ s.charCodeAt(i), 0x811c9dc5) + i;
+  }
+  return `${(h >>> 0).toString(36)}.${(g >>> 0).toString(36)}`;
+}
+
+const contextOfStep = (id: EventId) => id.slice(0, id.lastIndexOf("@"));
+
+/** The id the event will have once it happens, if it is one asks can name. */
+function idOf(m: Machine, log: RunLog, e: ScheduleEvent): EventId | undefined {
+  if (e.kind === "step") {
+    const cpu = m.cpus[e.cpu]!;
+    const ctx = cpu.top() ?? cpu.firstReady();
+    return ctx === null || ctx === undefined ? undefined : `${ctx.name}@${log.steps.get(ctx.name) ?? 0}`;
+  }
+  if (e.kind !== "env" || e.source !== m.memory.name) return undefined;
+  const arg = String(e.arg);
+  if (arg.startsWith("inv:")) return `${arg}#${log.invs.get(arg.slice(4)) ?? 0}`;
+  // A flush: the oldest buffered store of that CPU (to that word, unless tso).
+  const [cpuName, addr] = arg.split(":");
+  const cpu = Number(cpuName!.slice(3));
+  const b = log.buffered.find((s) => s.cpu === cpu && (addr === undefined || s.addr === addr));
+  const step = b === undefined ? undefined : log.storeStep.get(b.id);
+  return step === undefined ? undefined : `commit:${step}`;
+}
+
+/** The step whose store the machine's store id names ("init" for a value no step stored). */
+const fromStep = (log: RunLog, store: string): EventId => (store === "init" ? "init" : (log.storeStep.get(store) ?? "init"));
+
+/** Step `me` of `ctx`, on `cpu`, read `addr` from `from`: a pair, with the asks that keep it and those that turn it. */
+function readFrom(log: RunLog, me: EventId, ctx: string, cpu: number, addr: string, from: EventId, buffering: boolean): void {
+  if (from.startsWith(`${ctx}@`)) return; // one's own store is no communication
+  const key = `${me}:${addr}<-${from}`;
+  if (from === "init") return void log.pairs.push({ key, keep: [], turn: [] });
+  const inv = log.lastInv.get(`cpu${cpu}:${addr}`);
+  log.pairs.push({
+    key,
+    keep: buffering ? [{ before: `commit:${from}`, after: me }] : [{ before: from, after: me }],
+    turn: [{ before: me, after: from }, ...(buffering ? [{ before: me, after: `commit:${from}` }] : []), ...(inv === undefined ? [] : [{ before: me, after: inv }])],
+  });
+}
+
+/** Takes in what the event just performed touched; `id` is its name, if it has one. */
+function absorb(m: Machine, log: RunLog, e: ScheduleEvent, id: EventId | undefined): void {
+  if (id !== undefined) log.done.add(id);
+  if (e.kind === "step" && id !== undefined) {
+    const ctx = contextOfStep(id);
+    log.steps.set(ctx, (log.steps.get(ctx) ?? 0) + 1);
+  }
+  const fp = m.footprint();
+  if (fp === undefined) return;
+  if (fp.accesses.length === 0) return;
+  const me = e.kind === "step" ? id : undefined;
+  const ctx = me === undefined ? undefined : contextOfStep(me);
+  const buffering = m.memory.model !== "sc";
+  for (const a of fp.accesses) {
+    switch (a.kind) {
+      case "load":
+        if (me !== undefined) readFrom(log, me, ctx!, fp.cpu, a.addr, fromStep(log, a.from), buffering);
+        if (me !== undefined) log.loads.push({ id: me, ctx: ctx!, addr: a.addr });
+        break;
+      case "rmw":
+        if (me !== undefined) readFrom(log, me, ctx!, fp.cpu, a.addr, fromStep(log, a.from), buffering);
+        if (me !== undefined) {
+          log.loads.push({ id: me, ctx: ctx!, addr: a.addr });
+          if (a.id !== undefined) log.storeStep.set(a.id, me), log.stores.push({ id: me, ctx: ctx!, addr: a.addr });
+        }
+        break;
+      case "store":
+        if (me !== undefined) log.storeStep.set(a.id, me), log.stores.push({ id: me, ctx: ctx!, addr: a.addr });
+        if (buffering) log.buffered.push({ cpu: fp.cpu, addr: a.addr, id: a.id });
+        break;
+      case "commit": {
+        const i = log.buffered.findIndex((b) => b.id === a.id);
+        if (i >= 0) log.buffered.splice(i, 1);
+        const step = log.storeStep.get(a.id);
+        if (step !== undefined) log.done.add(`commit:${step}`);
+        break;
+      }
+      case "inv": {
+        const key = `cpu${fp.cpu}:${a.addr}`;
+        const k = log.invs.get(key) ?? 0;
+        log.invs.set(key, k + 1);
+        log.lastInv.set(key, `inv:${key}#${k}`);
+        break;
+      }
+      case "lock": {
+        if (me === undefined) break;
+        const prev = log.lastLock.get(a.lock);
+        if (prev !== undefined && !prev.startsWith(`${ctx}@`))
+          log.pairs.push({ key: `${me}:lock ${a.lock}<-${prev}`, keep: [{ before: prev, after: me }], turn: [{ before: me, after: prev }] });
+        log.lastLock.set(a.lock, me);
+        break;
+      }
+    }
+  }
+}
+
+/** At the end of a run: a later store to a word a load read, by another context, could have been read instead. */
+function laterStores(log: RunLog): Ask[] {
+  const position = new Map([...log.done].map((id, i) => [id, i]));
+  const out: Ask[] = [];
+  for (const l of log.loads)
+    for (const s of log.stores)
+      if (s.addr === l.addr && s.ctx !== l.ctx && (position.get(s.id) ?? -1) > (position.get(l.id) ?? Infinity))
+        out.push(position.has(`commit:${s.id}`) ? { before: `commit:${s.id}`, after: l.id } : { before: s.id, after: l.id });
+  return out;
+}
+
+export const rff: StrategyDef = {
+  name: "rff",
+  description: "reads-from guided search (after RFF): runs that show a new reads-from pair or class are kept, and mutated by turning one of their pairs the other way",
+  options: [],
+  create({ seed }): Scheduler {
+    const rng = seedrandom(`rff:${seed}`);
+    const seen = new Map<string, number>(); // pair, or a run's whole set of pairs -> runs that saw it
+    const corpus: Kept[] = [];
+    let fresh = 0; // the next fresh workload's index
+    const stats = { runs: 0, kept: 0, held: 0, broken: 0 };
+
+    let workload = 0;
+    let asks = new Map<EventId, EventId[]>(); // after -> what must happen before it
+    let log = new RunLog();
+    let machine: Machine | undefined;
+    let last: { e: ScheduleEvent; id: EventId | undefined } | undefined;
+
+    /**
+     * The walk: any event, a move between CPUs a tenth as likely as any
+     * other (moving a thread flushes its CPU's store buffer and would undo
+     * most asks about memory; PCT, too, moves threads only now and then).
+     */
+    const choose = <T extends { e: ScheduleEvent }>(from: readonly T[]): T => {
+      let total = 0;
+      for (const x of from) total += x.e.kind === "migrate" ? MOVE_WEIGHT : 1;
+      let r = rng() * total;
+      for (const x of from) if ((r -= x.e.kind === "migrate" ? MOVE_WEIGHT : 1) < 0) return x;
+      return from[from.length - 1]!;
+    };
+
+    /** Whether the event may happen now, keeping every ask. */
+    const allowed = (id: EventId | undefined) => id === undefined || (asks.get(id)?.every((b) => log.done.has(b)) ?? true);
+
+    /** A kept run to mutate: the rarer its rarest pair or its class, the likelier; the oftener taken, the less. */
+    let rarity: number[] = []; // per kept run, its rarest pair's or class's 1/count; brought up to date every few runs
+    const pick = (): Kept => {
+      if (rarity.length !== corpus.length || stats.runs % 32 === 0)
+        rarity = corpus.map((k) => {
+          let rarest = 1 / (seen.get(k.key) ?? 1);
+          for (const p of k.pairs) rarest = Math.max(rarest, 1 / (seen.get(p.key) ?? 1));
+          return rarest;
+        });
+      const weights = corpus.map((k, i) => rarity[i]! / (1 + k.taken));
+      let x = rng() * weights.reduce((s, w) => s + w, 0);
+      for (let i = 0; i < corpus.length; i++) if ((x -= weights[i]!) <= 0) return corpus[i]!;
+      return corpus[corpus.length - 1]!;
+    };
+
+    /** The kept run's other pairs asked for again, and one turned the other way (or a later store read instead). */
+    const mutate = (k: Kept): Map<EventId, EventId[]> => {
+      const turns: { pair: number; ask: Ask }[] = [];
+      k.pairs.forEach((p, i) => p.turn.forEach((ask) => turns.push({ pair: i, ask })));
+      for (const ask of k.later) turns.push({ pair: -1, ask });
+      const out = new Map<EventId, EventId[]>();
+      const add = (a: Ask) => out.set(a.after, [...(out.get(a.after) ?? []), a.before]);
+      if (turns.length === 0) return out;
+      const t = turns[Math.floor(rng() * turns.length)]!;
+      const turned = (a: Ask) => a.after === t.ask.after || a.after === t.ask.before || a.before === t.ask.after;
+      k.pairs.forEach((p, i) => {
+        if (i !== t.pair) for (const a of p.keep) if (!turned(a)) add(a);
+      });
+      add(t.ask);
+      return out;
+    };
+
+    return {
+      newRun() {
+        stats.runs++;
+        if (corpus.length === 0 || rng() < FRESH) {
+          workload = fresh++;
+          asks = new Map();
+        } else {
+          const k = pick();
+          k.taken++;
+          workload = k.workload;
+          asks = mutate(k);
+        }
+        log = new RunLog();
+        machine = undefined;
+        last = undefined;
+        return { workload };
+      },
+      next(enabled, _byDefault, m) {
+        if (machine === undefined) {
+          machine = m;
+          m.recordFootprints();
+        }
+        if (last !== undefined) absorb(m, log, last.e, last.id);
+        last = undefined;
+        if (enabled.length === 0) return undefined;
+        const named = enabled.map((e) => ({ e, id: idOf(m, log, e) }));
+        let from = named;
+        if (asks.size > 0) {
+          const ok = named.filter((x) => allowed(x.id));
+          if (ok.length < named.length) stats.held++;
+          // An ask that would stall the run gives way: so do asks that leave only moves between CPUs.
+          if (ok.every((x) => x.e.kind === "migrate")) stats.broken++;
+          else from = ok;
+        }
+        last = choose(from);
+        return last.e;
+      },
+      endRun() {
+        // The last event's footprint is not looked at: the run failed there, or the drain went on past it.
+        if (log.pairs.length === 0) return;
+        // New if it shows a pair never seen, or a set of pairs never seen together (a class, kept as a hash).
+        const pairs = [...new Map(log.pairs.map((p) => [p.key, p])).values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+        const key = `class ${hash(pairs.map((p) => p.key).join(" "))}`;
+        const count = (k: string) => {
+          const n = seen.get(k) ?? 0;
+          if (n > 0 || seen.size < SEEN) seen.set(k, n + 1);
+          return n;
+        };
+        let novel = count(key) === 0;
+        for (const p of pairs) if (count(p.key) === 0) novel = true;
+        if (!novel) return;
+        stats.kept++;
+        corpus.push({ workload, key, pairs, later: laterStores(log), taken: 0 });
+        if (corpus.length > CORPUS) {
+          let worst = 0;
+          for (let i = 1; i < CORPUS / 2; i++) if (corpus[i]!.taken > corpus[worst]!.taken) worst = i;
+          corpus.splice(worst, 1);
+        }
+      },
+      report: () => ({ runs: stats.runs, kept: stats.kept, corpus: corpus.length, seen: seen.size, asksHeld: stats.held, asksBroken: stats.broken }),
+    };
+  },
+};
