@@ -45,9 +45,9 @@ hunt channel --variant no-recheck --strategy pct --seed 1
 fc netback-pool --variant no-page-count --seed 20
 fc netback-pool --variant spin-lock-only --seed 1
 fc netback-pool --variant spin-lock-only --set lockdep=0 --seed 2
-fc netback-pool --variant lockless-link --seed 2
+fc netback-pool --variant lockless-link --seed 21
 fc netback-pool --variant clear-before-check --seed 19
-fc netback-pool --variant count-before-mark --seed 49
+fc netback-pool --variant count-before-mark --seed 22
 # The shadow driver: each broken variant, by the property it breaks.
 hunt shadow-driver --variant stale-completion --seed 1
 fc shadow-driver --variant irq-unmasked --seed 1

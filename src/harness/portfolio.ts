@@ -1,8 +1,8 @@
 // The portfolio: one run budget shared among strategies, in slices, as
 // Shuttle's and Coyote's portfolios share theirs, so that no one strategy's
 // blind spot is the hunt's. fast-check and each online strategy (a random
-// walk, PCT at depths 2 and 3 (pctwm at 3 where stores can be reordered),
-// POS, SURW) take slices in turn; an online
+// walk, PCT at depth 3 (pctwm where stores can be reordered), POS, SURW,
+// reads-from guided search) take slices in turn; an online
 // strategy keeps what it learnt from slice to slice (its scheduler lives on),
 // and one that keeps finding new interleavings is given slices more often
 // than one that keeps repeating itself. Whatever finds the failure is named
@@ -37,10 +37,10 @@ interface Member {
 export const PORTFOLIO: readonly { label: string; strategy: string; depth?: number }[] = [
   { label: "fast-check", strategy: "fast-check" },
   { label: "random", strategy: "random" },
-  { label: "pct-2", strategy: "pct", depth: 2 },
   { label: "pct-3", strategy: "pct", depth: 3 },
   { label: "pos", strategy: "pos" },
   { label: "surw", strategy: "surw" },
+  { label: "rff", strategy: "rff" },
 ];
 
 /**

@@ -31,7 +31,7 @@ export function workloadArbitrary(config: MachineConfig): fc.Arbitrary<NetbackWo
   const cpus = Array.from({ length: config.cpus }, (_, i) => i);
   const op = fc.constantFrom<NetbackOp>("xmit", "complete");
   return fc.record({
-    poolSize: fc.integer({ min: 1, max: 3 }),
+    poolSize: fc.integer({ min: 1, max: 2 }),
     threads: fc.array(fc.record({ cpu: fc.constantFrom(...cpus), ops: fc.array(op, { minLength: 1, maxLength: 5 }) }), { minLength: 1, maxLength: 2 }),
     irq: fc.record({ cpus: fc.subarray(cpus), count: fc.integer({ min: 0, max: 2 }), ops: fc.array(op, { minLength: 1, maxLength: 2 }) }),
     tasklet: fc.array(op, { maxLength: 2 }),
@@ -39,7 +39,7 @@ export function workloadArbitrary(config: MachineConfig): fc.Arbitrary<NetbackWo
 }
 
 export const workloadHelp =
-  "{ poolSize: 1-3, threads: [{ cpu, ops: ['xmit'|'complete', ...1-5] }, ...1-2], irq: { cpus: [...], count: 0-2, ops: [...1-2] }, tasklet: [...0-2] }";
+  "{ poolSize: 1-2, threads: [{ cpu, ops: ['xmit'|'complete', ...1-5] }, ...1-2], irq: { cpus: [...], count: 0-2, ops: [...1-2] }, tasklet: [...0-2] }";
 
 /** The host side: entries awaiting tx completion, and each CPU's backlog of skbs for the stack. */
 export interface Backend {
