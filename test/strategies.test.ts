@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,7 +15,6 @@ import { first as constant } from "./fixtures/models/two.ts";
 
 const mempool = findModel("mempool")!;
 const spinlock = findModel("spinlock")!;
-const root = path.join(import.meta.dirname, "..");
 
 describe("strategies", () => {
   for (const strategy of ["random", "pct", "exhaustive"]) {
@@ -102,10 +100,9 @@ describe("strategies", () => {
 describe("hunting on several workers", () => {
   it("hunt --workers 2 finds, reduces and saves once, recording the winning part; that part alone repeats it", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "krh-workers-"));
-    const tsx = path.join(root, "node_modules", ".bin", "tsx");
-    const r = spawnSync(tsx, ["src/cli.ts", "hunt", "mempool", "--variant", "preempt-lock", "--workers", "2", "--out", dir], { cwd: root, encoding: "utf8" });
-    expect(r.status).toBe(1);
-    expect(r.stdout).toContain("2 workers");
+    const r = await cli(["hunt", "mempool", "--variant", "preempt-lock", "--workers", "2", "--out", dir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("2 workers");
     const files = fs.readdirSync(path.join(dir, "mempool"));
     expect(files).toHaveLength(1);
     const cx = JSON.parse(fs.readFileSync(path.join(dir, "mempool", files[0]!), "utf8"));
@@ -118,12 +115,12 @@ describe("hunting on several workers", () => {
     expect(fs.readdirSync(path.join(alone, "mempool"))).toEqual(files);
     // Whichever worker is quicker, the same hunt keeps the same failure: the same file, the same report.
     const again = fs.mkdtempSync(path.join(os.tmpdir(), "krh-workers-"));
-    const r2 = spawnSync(tsx, ["src/cli.ts", "hunt", "mempool", "--variant", "preempt-lock", "--workers", "2", "--out", again], { cwd: root, encoding: "utf8" });
+    const r2 = await cli(["hunt", "mempool", "--variant", "preempt-lock", "--workers", "2", "--out", again]);
     expect(fs.readdirSync(path.join(again, "mempool"))).toEqual(files);
     const undated = (f: string) => fs.readFileSync(f, "utf8").replace(/"date": ".*"/, "");
     expect(undated(path.join(again, "mempool", files[0]!))).toBe(undated(path.join(dir, "mempool", files[0]!)));
     const broken = (out: string) => out.match(/broken after \d+ run\(s\)/)?.[0];
-    expect(broken(r2.stdout)).toBe(broken(r.stdout));
+    expect(broken(r2.out)).toBe(broken(r.out));
   });
 });
 
