@@ -104,6 +104,7 @@ export {
   smp_store_release,
   smp_load_acquire,
   as_seen_here,
+  shared_state_in_memory_only,
 } from "./barrier.ts";
 export { timekeeping_init, ktime_get, spin_until_timeout, udelay, clock_stalls } from "./time.ts";
 export { ntb_hosts, ntb_region, ntb_db_request, ntb_peer_db_set, ntb_db_lost } from "./ntb.ts";
