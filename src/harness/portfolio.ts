@@ -11,6 +11,7 @@ import type { HuntOptions, SearchResult } from "./hunt.ts";
 import type { MachineConfig } from "../kernel/model.ts";
 import type { Scheduler } from "../strategies/index.ts";
 import { findStrategy } from "../strategies/index.ts";
+import { hashString } from "../strategies/scheduler.ts";
 import { Workloads, searchOnline } from "./online.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { describeEvent } from "../sim/events.ts";
@@ -56,8 +57,8 @@ export function portfolioFor(config: MachineConfig): readonly { label: string; s
 /** A small mix of the hunt's seed and a number, for each member's and each slice's own stream. */
 const mix = (seed: number, k: number) => (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(k + 1, 0xc2b2ae35)) >>> 1;
 
-/** The interleaving a run followed: its events in order. */
-const signature = (events: readonly ScheduleEvent[]) => events.map(describeEvent).join(",");
+/** The interleaving a run followed: its events in order, hashed (a run's events can fill kilobytes). */
+const signature = (events: readonly ScheduleEvent[]) => hashString(events.map(describeEvent).join(","));
 
 /**
  * Searches with the portfolio: `searchFastCheck` is fast-check's own search
@@ -65,6 +66,7 @@ const signature = (events: readonly ScheduleEvent[]) => events.map(describeEvent
  * shard's, when the hunt is split).
  */
 export function searchPortfolio(opts: HuntOptions, seed: number, runs: number, searchFastCheck: (o: HuntOptions) => SearchResult): SearchResult {
+  const started = performance.now();
   const members: Member[] = portfolioFor(opts.config).map((m) => ({ ...m, seen: new Set(), novelty: 1, credit: 0, runs: 0 }));
   let done = 0;
   let actions = 0;
@@ -112,7 +114,7 @@ export function searchPortfolio(opts: HuntOptions, seed: number, runs: number, s
     done += r.runs;
     actions += r.actions;
     for (const [q, k] of Object.entries(r.endedEarly ?? {})) endedEarly[q] = (endedEarly[q] ?? 0) + k;
-    if (r.found !== undefined) return { runs: done, actions, msToFailure: r.msToFailure, found: r.found, endedEarly, report: report(members, m.label), foundBy: `portfolio/${m.label}` };
+    if (r.found !== undefined) return { runs: done, actions, msToFailure: performance.now() - started, found: r.found, endedEarly, report: report(members, m.label), foundBy: `portfolio/${m.label}` };
     if (r.runs < n) break; // a parallel hunt's run limit reached
   }
   return { runs: done, actions, endedEarly, report: report(members) };

@@ -27,6 +27,7 @@ import seedrandom from "seedrandom";
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
 import type { Scheduler, StrategyDef } from "./scheduler.ts";
+import { hashString } from "./scheduler.ts";
 
 /** An event of a run, by a name that means the same in the next run: "T1@4" (T1's 4th step, from 0), "commit:T0@2", "inv:cpu1:x#0". */
 type EventId = string;
@@ -78,17 +79,6 @@ class RunLog {
   readonly stores: { id: EventId; ctx: string; addr: string }[] = [];
 }
 
-/** FNV-1a over a string, as a short name for a long one. */
-function hash(s: string): string {
-  let h = 0x811c9dc5;
-  let g = 0x01000193;
-  for (let i = 0; i < s.length; i++) {
-    h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    g = Math.imul(g ^ s.charCodeAt(i), 0x811c9dc5) + i;
-  }
-  return `${(h >>> 0).toString(36)}.${(g >>> 0).toString(36)}`;
-}
-
 const contextOfStep = (id: EventId) => id.slice(0, id.lastIndexOf("@"));
 
 /** The id the event will have once it happens, if it is one asks can name. */
@@ -115,7 +105,9 @@ const fromStep = (log: RunLog, store: string): EventId => (store === "init" ? "i
 /** Step `me` of `ctx`, on `cpu`, read `addr` from `from`: a pair, with the asks that keep it and those that turn it. */
 function readFrom(log: RunLog, me: EventId, ctx: string, cpu: number, addr: string, from: EventId, buffering: boolean): void {
   if (from.startsWith(`${ctx}@`)) return; // one's own store is no communication
-  const key = `${me}:${addr}<-${from}`;
+  // Known by the context that read and the store it saw, not by which of its steps it was: a poll that reads
+  // the same store again is nothing new.
+  const key = `${ctx}:${addr}<-${from}`;
   if (from === "init") return void log.pairs.push({ key, keep: [], turn: [] });
   const inv = log.lastInv.get(`cpu${cpu}:${addr}`);
   log.pairs.push({
@@ -173,7 +165,7 @@ function absorb(m: Machine, log: RunLog, e: ScheduleEvent, id: EventId | undefin
         if (me === undefined) break;
         const prev = log.lastLock.get(a.lock);
         if (prev !== undefined && !prev.startsWith(`${ctx}@`))
-          log.pairs.push({ key: `${me}:lock ${a.lock}<-${prev}`, keep: [{ before: prev, after: me }], turn: [{ before: me, after: prev }] });
+          log.pairs.push({ key: `${ctx}:lock ${a.lock}<-${contextOfStep(prev)}`, keep: [{ before: prev, after: me }], turn: [{ before: me, after: prev }] });
         log.lastLock.set(a.lock, me);
         break;
       }
@@ -299,7 +291,7 @@ export const rff: StrategyDef = {
         if (log.pairs.length === 0) return;
         // New if it shows a pair never seen, or a set of pairs never seen together (a class, kept as a hash).
         const pairs = [...new Map(log.pairs.map((p) => [p.key, p])).values()].sort((a, b) => (a.key < b.key ? -1 : 1));
-        const key = `class ${hash(pairs.map((p) => p.key).join(" "))}`;
+        const key = `class ${hashString(pairs.map((p) => p.key).join(" "))}`;
         const count = (k: string) => {
           const n = seen.get(k) ?? 0;
           if (n > 0 || seen.size < SEEN) seen.set(k, n + 1);
@@ -314,6 +306,7 @@ export const rff: StrategyDef = {
           let worst = 0;
           for (let i = 1; i < CORPUS / 2; i++) if (corpus[i]!.taken > corpus[worst]!.taken) worst = i;
           corpus.splice(worst, 1);
+          rarity = [];
         }
       },
       report: () => ({ runs: stats.runs, kept: stats.kept, corpus: corpus.length, seen: seen.size, asksHeld: stats.held, asksBroken: stats.broken }),

@@ -68,3 +68,14 @@ export function contextOf(e: ScheduleEvent): string {
 export function sameEvent(a: ScheduleEvent | undefined, b: ScheduleEvent | undefined): boolean {
   return a !== undefined && b !== undefined && contextOf(a) === contextOf(b);
 }
+
+/** Two 32-bit FNV-1a-style hashes of a string, as a short name for a long one. */
+export function hashString(s: string): string {
+  let h = 0x811c9dc5;
+  let g = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    g = Math.imul(g ^ s.charCodeAt(i), 0x811c9dc5) + i;
+  }
+  return `${(h >>> 0).toString(36)}.${(g >>> 0).toString(36)}`;
+}
