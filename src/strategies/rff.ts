@@ -277,7 +277,18 @@ export const rff: StrategyDef = {
         const named = enabled.map((e) => ({ e, id: idOf(m, log, e) }));
         let from = named;
         if (asks.size > 0) {
-          const ok = named.filter((x) => allowed(x.id));
+          // A CPU holding a store whose arrival in memory must wait is not switched (a context switch flushes its buffer).
+          const holding = new Set<number>();
+          for (const b of log.buffered) {
+            const step = log.storeStep.get(b.id);
+            if (step !== undefined && !allowed(`commit:${step}`)) holding.add(b.cpu);
+          }
+          const switches = (e: ScheduleEvent) =>
+            holding.size > 0 &&
+            ((e.kind === "preempt" && holding.has(e.cpu)) ||
+              (e.kind === "migrate" && holding.has(m.thread(e.thread)?.cpu ?? -1)) ||
+              (e.kind === "step" && holding.has(e.cpu) && m.cpus[e.cpu]!.top() === null));
+          const ok = named.filter((x) => allowed(x.id) && !switches(x.e));
           if (ok.length < named.length) stats.held++;
           // An ask that would stall the run gives way: so do asks that leave only moves between CPUs.
           if (ok.every((x) => x.e.kind === "migrate")) stats.broken++;
