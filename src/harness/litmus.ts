@@ -9,7 +9,8 @@ import { installKernel } from "../kernel/lockdep.ts";
 import { rcu_init } from "../kernel/rcu.ts";
 import type { spinlock_t } from "../kernel/spinlock.ts";
 import { DEFINE_SPINLOCK } from "../kernel/spinlock.ts";
-import { setBooting } from "../sim/current.ts";
+import { kthread_run } from "../kernel/sched.ts";
+import { currentMachine, setBooting } from "../sim/current.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { Machine } from "../sim/machine.ts";
 import type { MemoryModel, Word } from "../sim/memory.ts";
@@ -40,28 +41,39 @@ export interface LitmusTest {
   threads: ((x: Record<string, shared_t<any>>, regs: Record<string, Word>, locks: Record<string, spinlock_t>) => Gen)[];
 }
 
-function start(test: LitmusTest, memory: MemoryModel): { m: Machine; regs: Record<string, Word> } {
-  const cpus = test.cpuOf === undefined ? test.threads.length : Math.max(...test.cpuOf) + 1;
-  const m = new Machine({ cpus, maxSteps: 10_000, memory });
+/**
+ * Sets `test` up on the machine being booted: RCU if it asks, its words
+ * (a pointer to the word it names), its locks, and its programs on their
+ * CPUs. Returns the words and the registers the programs fill.
+ */
+export function bootLitmus(test: LitmusTest): { x: Record<string, shared_t<any>>; regs: Record<string, Word> } {
+  if (test.rcu) rcu_init();
+  const x: Record<string, shared_t<any>> = {};
+  for (const name of Object.keys(test.locations)) x[name] = DEFINE_SHARED<Word>(name, 0);
+  for (const [name, v] of Object.entries(test.locations)) {
+    const target = typeof v === "string" ? x[v.slice(1)] : v;
+    if (target === undefined) throw new Error(`litmus ${test.name}: ${name} points to ${v}, which is not one of its locations`);
+    currentMachine().memory.initialise(name, target);
+  }
+  const locks: Record<string, spinlock_t> = {};
+  for (const name of test.locks ?? []) locks[name] = DEFINE_SPINLOCK(name);
   const regs: Record<string, Word> = {};
+  test.threads.forEach((body, i) => kthread_run(() => body(x, regs, locks), `P${i}`, { cpu: test.cpuOf?.[i] ?? i, pinned: true }));
+  return { x, regs };
+}
+
+/** The CPUs `test` needs. */
+export const litmusCpus = (test: LitmusTest): number => (test.cpuOf === undefined ? test.threads.length : Math.max(...test.cpuOf) + 1);
+
+function start(test: LitmusTest, memory: MemoryModel): { m: Machine; regs: Record<string, Word> } {
+  const m = new Machine({ cpus: litmusCpus(test), maxSteps: 10_000, memory });
   installKernel(m, { lockdep: false });
   setBooting(m);
   try {
-    if (test.rcu) rcu_init();
-    const x: Record<string, shared_t<any>> = {};
-    for (const name of Object.keys(test.locations)) x[name] = DEFINE_SHARED<Word>(name, 0);
-    for (const [name, v] of Object.entries(test.locations)) {
-      const target = typeof v === "string" ? x[v.slice(1)] : v;
-      if (target === undefined) throw new Error(`litmus ${test.name}: ${name} points to ${v}, which is not one of its locations`);
-      m.memory.initialise(name, target);
-    }
-    const locks: Record<string, spinlock_t> = {};
-    for (const name of test.locks ?? []) locks[name] = DEFINE_SPINLOCK(name);
-    test.threads.forEach((body, i) => m.spawn(`P${i}`, () => body(x, regs, locks), { cpu: test.cpuOf?.[i] ?? i, pinned: true }));
+    return { m, regs: bootLitmus(test).regs };
   } finally {
     setBooting(null);
   }
-  return { m, regs };
 }
 
 function outcomeOf(test: LitmusTest, m: Machine, regs: Record<string, Word>): string {
