@@ -14,7 +14,7 @@ import { currentMachine, setBooting } from "../sim/current.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { Machine } from "../sim/machine.ts";
 import type { MemoryModel, Word } from "../sim/memory.ts";
-import { show } from "../sim/memory.ts";
+import { memoryEventArg, show } from "../sim/memory.ts";
 import type { Gen } from "../sim/step.ts";
 
 export interface LitmusTest {
@@ -87,12 +87,7 @@ function outcomeOf(test: LitmusTest, m: Machine, regs: Record<string, Word>): st
 const sameEvent = (a: ScheduleEvent, b: ScheduleEvent) => JSON.stringify(a) === JSON.stringify(b);
 
 /** A memory event's CPU and word (a tso flush names no word: its word is whatever is oldest). */
-function memoryEvent(e: ScheduleEvent): { inv: boolean; cpu: number; addr?: string } | undefined {
-  if (e.kind !== "env" || e.source !== "memory") return undefined;
-  const parts = String(e.arg).split(":");
-  if (parts[0] === "inv") return { inv: true, cpu: Number(parts[1]!.slice(3)), addr: parts[2] };
-  return { inv: false, cpu: Number(parts[0]!.slice(3)), addr: parts[1] };
-}
+const memoryEvent = (e: ScheduleEvent) => (e.kind === "env" && e.source === "memory" ? memoryEventArg(String(e.arg)) : undefined);
 
 /**
  * Whether two events commute, whatever the state: two invalidations always;
@@ -143,8 +138,9 @@ export function litmusOutcomes(test: LitmusTest, memory: MemoryModel): Map<strin
     // invalidation matters only to a CPU whose program will read again.
     const next = m.enabledEvents().filter((e) => {
       if (e.kind !== "env") return true;
-      if (running.size === 0) return e.source === "memory" && !String(e.arg).startsWith("inv:") && (test.final?.length ?? 0) > 0;
-      if (e.source === "memory" && String(e.arg).startsWith("inv:")) return running.has(Number(String(e.arg).split(":")[1]!.slice(3)));
+      const mem = memoryEvent(e);
+      if (running.size === 0) return mem !== undefined && !mem.inv && (test.final?.length ?? 0) > 0;
+      if (mem?.inv) return running.has(mem.cpu);
       return true;
     });
     if (next.length === 0) {

@@ -7,7 +7,7 @@
 // return, and waits for a grace period whose quiescent states are full
 // barriers on their CPUs.
 import type { MemoryModel, StoreMark } from "../sim/memory.ts";
-import { Memory } from "../sim/memory.ts";
+import { Memory, memoryEventArg } from "../sim/memory.ts";
 import type { Instr } from "./program.ts";
 import { evalPure } from "./program.ts";
 
@@ -123,10 +123,10 @@ export function explore(
     });
     const anyRunning = running.some((r) => r);
     for (const e of s.mem.enabled()) {
-      const arg = String(e.arg);
-      if (arg.startsWith("inv:")) {
+      const { inv, cpu } = memoryEventArg(String(e.arg));
+      if (inv) {
         // An invalidation matters only to a CPU that will read again.
-        if (!running[Number(arg.split(":")[1]!.slice(3))]) continue;
+        if (!running[cpu]) continue;
       } else if (!anyRunning && !memoryObserved) continue; // the final values nobody looks at
       const c = clone(s);
       c.mem.apply(e);

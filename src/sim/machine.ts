@@ -10,7 +10,7 @@ import type { Failure, Violation } from "./failure.ts";
 import type { Footprint } from "./footprint.ts";
 import type { Gen, Wait } from "./step.ts";
 import { Doorbells } from "./doorbell.ts";
-import { Memory } from "./memory.ts";
+import { Memory, memoryEventArg } from "./memory.ts";
 import type { MemoryModel } from "./memory.ts";
 
 export interface MachineOptions {
@@ -209,9 +209,8 @@ export class Machine {
   private startFootprint(e: ScheduleEvent): Footprint {
     if (e.kind === "step") return { cpu: e.cpu, opaque: !this.memoryOnly, accesses: [] };
     if (e.kind === "env" && e.source === this.memory.name) {
-      const arg = String(e.arg);
-      const cpu = Number(/cpu(\d+)/.exec(arg)?.[1] ?? -1);
-      return { cpu, opaque: cpu < 0, accesses: [] };
+      const { cpu } = memoryEventArg(String(e.arg));
+      return { cpu, opaque: !(cpu >= 0), accesses: [] };
     }
     return { cpu: e.kind === "env" || e.kind === "migrate" ? -1 : e.cpu, opaque: true, accesses: [] };
   }

@@ -40,6 +40,18 @@ type Entry = { addr: string; value: Word; seq: number; by?: StoreId } | { fence:
 /** How an atomic read-modify-write orders the accesses around it (Documentation/atomic_t.txt). */
 export type RmwOrder = "relaxed" | "acquire" | "release" | "mb";
 
+/**
+ * What a memory event says (its `arg`): an invalidation (`inv:cpu1:x`) or a
+ * flush (`cpu0:x`; under tso `cpu0`, the oldest store, whatever its word),
+ * of which CPU and word.
+ */
+export function memoryEventArg(arg: string): { inv: boolean; cpu: number; addr: string | undefined } {
+  const parts = arg.split(":");
+  const inv = parts[0] === "inv";
+  const at = inv ? 1 : 0;
+  return { inv, cpu: Number(parts[at]!.slice(3)), addr: parts[at + 1] };
+}
+
 /** A point in one CPU's stream of stores: everything it stored up to there. */
 export interface StoreMark {
   readonly cpu: number;
@@ -291,19 +303,16 @@ export class Memory {
 
   apply(ev: EnvEvent): string {
     const arg = String(ev.arg);
-    if (arg.startsWith("inv:")) {
-      const [, cpuName, addr] = arg.split(":");
-      const cpu = Number(cpuName!.slice(3));
+    const { inv, cpu, addr } = memoryEventArg(arg);
+    if (inv) {
       if (!this.stale[cpu]?.delete(addr!)) throw new Error(`memory: no invalidation pending for '${arg}'`);
       this.made?.stale[cpu]!.delete(addr!);
       if (this.log !== null) this.log.accesses.push({ kind: "inv", addr: addr! });
       return `cpu${cpu} applies the invalidation of ${addr}: it sees ${show(this.committed(addr!))}`;
     }
-    const colon = arg.indexOf(":");
-    const cpu = Number((colon < 0 ? arg : arg.slice(0, colon)).slice(3));
-    const buf = this.buffers[cpu]!;
-    const i = colon < 0 ? 0 : buf.findIndex((e) => "addr" in e && e.addr === arg.slice(colon + 1));
-    if (i < 0 || !("addr" in buf[i]!)) throw new Error(`memory: no store to flush for '${arg}'`);
+    const buf = this.buffers[cpu];
+    const i = buf === undefined ? -1 : addr === undefined ? 0 : buf.findIndex((e) => "addr" in e && e.addr === addr);
+    if (buf === undefined || i < 0 || !("addr" in buf[i]!)) throw new Error(`memory: no store to flush for '${arg}'`);
     const e = buf.splice(i, 1)[0] as { addr: string; value: Word; by?: StoreId };
     if (this.log !== null) this.log.accesses.push({ kind: "commit", addr: e.addr, id: e.by ?? "init" });
     this.commit(cpu, e.addr, e.value, e.by);

@@ -26,6 +26,7 @@
 import seedrandom from "seedrandom";
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
+import { memoryEventArg } from "../sim/memory.ts";
 import type { Scheduler, StrategyDef } from "./scheduler.ts";
 import { hashString } from "./scheduler.ts";
 
@@ -90,10 +91,9 @@ function idOf(m: Machine, log: RunLog, e: ScheduleEvent): EventId | undefined {
   }
   if (e.kind !== "env" || e.source !== m.memory.name) return undefined;
   const arg = String(e.arg);
-  if (arg.startsWith("inv:")) return `${arg}#${log.invs.get(arg.slice(4)) ?? 0}`;
+  const { inv, cpu, addr } = memoryEventArg(arg);
+  if (inv) return `${arg}#${log.invs.get(arg.slice(4)) ?? 0}`;
   // A flush: the oldest buffered store of that CPU (to that word, unless tso).
-  const [cpuName, addr] = arg.split(":");
-  const cpu = Number(cpuName!.slice(3));
   const b = log.buffered.find((s) => s.cpu === cpu && (addr === undefined || s.addr === addr));
   const step = b === undefined ? undefined : log.storeStep.get(b.id);
   return step === undefined ? undefined : `commit:${step}`;
