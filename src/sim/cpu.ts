@@ -62,6 +62,11 @@ export class Cpu {
     return this.preemptCount === 0 && this.irqsEnabled && !this.inIrq;
   }
 
+  /** The context a step of this CPU advances: the one running (a handler, or the thread), else the thread the scheduler would put on it. */
+  stepper(): Context | undefined {
+    return this.top() ?? this.firstReady();
+  }
+
   /** The thread the scheduler would put on the CPU: the highest priority ready one, first in the queue among equals. */
   firstReady(): Context | undefined {
     let best: Context | undefined;

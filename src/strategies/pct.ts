@@ -17,9 +17,8 @@ import type { Scheduler, StrategyDef } from "./scheduler.ts";
 function contextName(m: Machine, e: ScheduleEvent): string | undefined {
   switch (e.kind) {
     case "step": {
-      const cpu = m.cpus[e.cpu]!;
-      const ctx = cpu.top() ?? cpu.firstReady();
-      return ctx === null || ctx === undefined ? undefined : ctx.kind === "irq" ? `irq ${ctx.name}` : ctx.name;
+      const ctx = m.cpus[e.cpu]!.stepper();
+      return ctx === undefined ? undefined : ctx.kind === "irq" ? `irq ${ctx.name}` : ctx.name;
     }
     case "preempt":
       return e.to;

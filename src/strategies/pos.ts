@@ -40,8 +40,7 @@ interface Sampled {
 function sample(m: Machine, e: ScheduleEvent): Sampled {
   switch (e.kind) {
     case "step": {
-      const cpu = m.cpus[e.cpu]!;
-      const ctx = cpu.top() ?? cpu.firstReady();
+      const ctx = m.cpus[e.cpu]!.stepper();
       return { event: e, key: `step ${ctx?.name ?? `cpu${e.cpu}`}`, cpus: [e.cpu] };
     }
     case "irq":

@@ -85,9 +85,8 @@ const contextOfStep = (id: EventId) => id.slice(0, id.lastIndexOf("@"));
 /** The id the event will have once it happens, if it is one asks can name. */
 function idOf(m: Machine, log: RunLog, e: ScheduleEvent): EventId | undefined {
   if (e.kind === "step") {
-    const cpu = m.cpus[e.cpu]!;
-    const ctx = cpu.top() ?? cpu.firstReady();
-    return ctx === null || ctx === undefined ? undefined : `${ctx.name}@${log.steps.get(ctx.name) ?? 0}`;
+    const ctx = m.cpus[e.cpu]!.stepper();
+    return ctx === undefined ? undefined : `${ctx.name}@${log.steps.get(ctx.name) ?? 0}`;
   }
   if (e.kind !== "env" || e.source !== m.memory.name) return undefined;
   const arg = String(e.arg);
