@@ -72,11 +72,13 @@ export function searchOnline(
   // Runs whose schedule reached the cap with events still to choose: the drain finished them.
   let capped = 0;
   const endedEarly: Record<string, number> = {};
+  /** The search so far, after `runs` runs. */
+  const result = (runs: number, exhausted: boolean): OnlineResult => ({ runs, actions, exhausted, report: scheduler.report?.() ?? {}, endedEarly, capped: { runs: capped, cap: limit } });
   for (let r = 0; r < o.runs; r++) {
     // A parallel hunt's other worker found a failure at this run: none found later can win.
-    if (o.runLimit !== undefined && r >= o.runLimit()) return { runs: r, actions, exhausted: false, report: scheduler.report?.() ?? {}, endedEarly, capped: { runs: capped, cap: limit } };
+    if (o.runLimit !== undefined && r >= o.runLimit()) return result(r, false);
     const choice = scheduler.newRun();
-    if (choice === undefined) return { runs: r, actions, exhausted: true, report: scheduler.report?.() ?? {}, endedEarly, capped: { runs: capped, cap: limit } };
+    if (choice === undefined) return result(r, true);
     const workload = structuredClone(workloads.at(choice.workload)); // a model may not change what the next run gets
     const run = new Run(o.model, o.variant, o.config, workload, { focus: o.property });
     // A scheduler may starve a context for ever (two migrations back and forth);
@@ -97,16 +99,8 @@ export function searchOnline(
     if (o.onProgress && (r + 1) % 250 === 0) o.onProgress(r + 1);
     if (f !== undefined && o.property !== undefined && f.property !== o.property) endedEarly[f.property] = (endedEarly[f.property] ?? 0) + 1;
     if (f !== undefined && (o.property === undefined || f.property === o.property)) {
-      return {
-        runs: r + 1,
-        actions,
-        msToFailure: performance.now() - started,
-        found: { workload, schedule: run.applied, property: f.property },
-        exhausted: false,
-        report: scheduler.report?.() ?? {},
-        capped: { runs: capped, cap: limit },
-      };
+      return { ...result(r + 1, false), msToFailure: performance.now() - started, found: { workload, schedule: run.applied, property: f.property } };
     }
   }
-  return { runs: o.runs, actions, exhausted: false, report: scheduler.report?.() ?? {}, endedEarly, capped: { runs: capped, cap: limit } };
+  return result(o.runs, false);
 }

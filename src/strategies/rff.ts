@@ -197,7 +197,7 @@ export const rff: StrategyDef = {
     let workload = 0;
     let asks = new Map<EventId, EventId[]>(); // after -> what must happen before it
     let log = new RunLog();
-    let machine: Machine | undefined;
+    let recording = false; // this run's machine keeps footprints
     let last: { e: ScheduleEvent; id: EventId | undefined } | undefined;
 
     /**
@@ -261,13 +261,13 @@ export const rff: StrategyDef = {
           asks = mutate(k);
         }
         log = new RunLog();
-        machine = undefined;
+        recording = false;
         last = undefined;
         return { workload };
       },
       next(enabled, _byDefault, m) {
-        if (machine === undefined) {
-          machine = m;
+        if (!recording) {
+          recording = true;
           m.recordFootprints();
         }
         if (last !== undefined) absorb(m, log, last.e, last.id);
