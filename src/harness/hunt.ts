@@ -49,6 +49,9 @@ export interface HuntOptions {
   eventCap?: number;
   /** Exhaustive: what a schedule's cost counts (default: preemptions). */
   boundKind?: BoundKind;
+  /** Gather each run's reads-from pairs (run.coverage), and see each run when it has ended: the portfolio's signal. */
+  coverage?: boolean;
+  onEnd?: (run: Run) => void;
 }
 
 /** What a search found, before it is reduced: enough to pack a counterexample. */
@@ -162,7 +165,7 @@ export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEve
 
 /** Runs one generated case to the end: a list of codes, or (when shrinking) fast-check's command list. */
 function execute(opts: HuntOptions, workload: unknown, schedule: { table: CodeTable; codes: readonly number[] } | Iterable<EventCommand>): Run {
-  const run = new Run(opts.model, opts.variant, opts.config, workload, { focus: opts.property });
+  const run = new Run(opts.model, opts.variant, opts.config, workload, { focus: opts.property, coverage: opts.coverage });
   if ("codes" in schedule) play(run, schedule.table, schedule.codes);
   else {
     const state: HuntState = { run, staged: undefined };
@@ -219,17 +222,20 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
     if (opts.runLimit !== undefined && runsDone >= opts.runLimit()) return true;
     runsDone++;
     if (opts.onProgress && runsDone % 250 === 0) opts.onProgress(runsDone);
-    return passes(execute(opts, workload, { table, codes }));
+    const run = execute(opts, workload, { table, codes });
+    opts.onEnd?.(run);
+    return passes(run);
   });
   const first = fc.check(search, { numRuns: opts.runs, seed: opts.seed, endOnFailure: true });
   if (!first.failed) return { runs: runsDone, actions, endedEarly };
   if (!found || first.counterexamplePath === null) throw first.errorInstance instanceof Error ? first.errorInstance : new Error(String(first.errorInstance));
   const commandsArb = fc.tuple(workloadArb, fc.commands(commandArbitraries(opts.config, { env }), { maxCommands, size: "max" }));
-  const shrink = fc.property(commandsArb, ([workload, cmds]) => passes(execute(opts, workload, cmds as Iterable<EventCommand>)));
+  const shrinking = { ...opts, coverage: false, onEnd: undefined };
+  const shrink = fc.property(commandsArb, ([workload, cmds]) => passes(execute(shrinking, workload, cmds as Iterable<EventCommand>)));
   const details = fc.check(shrink, { numRuns: 1, seed: opts.seed, path: first.counterexamplePath });
   if (!details.failed || details.counterexample === null) throw new Error(`fast-check's command lists do not repeat the failing run ${first.counterexamplePath} of seed ${opts.seed}`);
   const [workload, cmds] = details.counterexample[0];
-  const shrunk = execute(opts, workload, cmds as Iterable<EventCommand>);
+  const shrunk = execute(shrinking, workload, cmds as Iterable<EventCommand>);
   return {
     runs: target.run,
     actions,

@@ -60,8 +60,10 @@ export function defaultEventCap(model: AnyModel, config: MachineConfig): number 
 
 export function searchOnline(
   o: Pick<HuntOptions, "model" | "variant" | "config" | "runs" | "seed" | "property" | "onProgress" | "onRun" | "runLimit" | "eventCap"> & {
-    /** Called with the events each run applied, when it has ended. */
-    onEnd?: (applied: readonly ScheduleEvent[]) => void;
+    /** Called with each run, when it has ended. */
+    onEnd?: (run: Run) => void;
+    /** Gather each run's reads-from pairs (run.coverage). */
+    coverage?: boolean;
   },
   scheduler: Scheduler,
   workloads: Workloads = new Workloads(o.model.workload(o.config), o.seed),
@@ -80,7 +82,7 @@ export function searchOnline(
     const choice = scheduler.newRun();
     if (choice === undefined) return result(r, true);
     const workload = structuredClone(workloads.at(choice.workload)); // a model may not change what the next run gets
-    const run = new Run(o.model, o.variant, o.config, workload, { focus: o.property });
+    const run = new Run(o.model, o.variant, o.config, workload, { focus: o.property, coverage: o.coverage });
     // A scheduler may starve a context for ever (two migrations back and forth);
     // past this many events the default drain finishes the run instead.
     let k = 0;
@@ -92,7 +94,7 @@ export function searchOnline(
     }
     if (k === limit && run.failure === undefined && run.machine.defaultNext() !== undefined) capped++;
     const f = run.finish();
-    o.onEnd?.(run.applied);
+    o.onEnd?.(run);
     actions += run.machine.steps;
     o.onRun?.(r + 1, actions);
     scheduler.endRun?.(f !== undefined);

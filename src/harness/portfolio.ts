@@ -3,18 +3,20 @@
 // blind spot is the hunt's. fast-check and each online strategy (a random
 // walk, PCT at depth 3 (pctwm where stores can be reordered), POS, SURW,
 // reads-from guided search) take slices in turn; an online
-// strategy keeps what it learnt from slice to slice (its scheduler lives on),
-// and one that keeps finding new interleavings is given slices more often
-// than one that keeps repeating itself. Whatever finds the failure is named
-// in the counterexample ("portfolio/pct-3").
+// strategy keeps what it learnt from slice to slice (its scheduler lives on).
+// A member whose runs show communication no run showed before (a new
+// reads-from pair or class, coverage.ts) is given slices more often than
+// one whose runs repeat what is known; on a model the machine cannot see
+// into (no memory words, no spinlocks) every member is new as rarely and
+// the slices go round evenly. Whatever finds the failure is named in the
+// counterexample ("portfolio/pct-3").
 import type { HuntOptions, SearchResult } from "./hunt.ts";
 import type { MachineConfig } from "../kernel/model.ts";
 import type { Scheduler } from "../strategies/index.ts";
 import { findStrategy } from "../strategies/index.ts";
-import { hashString } from "../strategies/scheduler.ts";
+import { Coverage } from "./coverage.ts";
+import type { Run } from "./run.ts";
 import { Workloads, searchOnline } from "./online.ts";
-import type { ScheduleEvent } from "../sim/events.ts";
-import { describeEvent } from "../sim/events.ts";
 
 /** Runs a member is given at a time. */
 const SLICE = 25;
@@ -26,8 +28,7 @@ interface Member {
   /** Its scheduler, kept across its slices (an online strategy's). */
   scheduler?: Scheduler;
   workloads?: Workloads;
-  /** Interleavings it ran, as signatures, and how many were new in its last slices (decayed). */
-  readonly seen: Set<string>;
+  /** The share of its runs that were new in its last slices (decayed). */
   novelty: number;
   /** Credit for the next slice (deficit round robin over the novelty weights). */
   credit: number;
@@ -57,9 +58,6 @@ export function portfolioFor(config: MachineConfig): readonly { label: string; s
 /** A small mix of the hunt's seed and a number, for each member's and each slice's own stream. */
 const mix = (seed: number, k: number) => (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(k + 1, 0xc2b2ae35)) >>> 1;
 
-/** The interleaving a run followed: its events in order, hashed (a run's events can fill kilobytes). */
-const signature = (events: readonly ScheduleEvent[]) => hashString(events.map(describeEvent).join(","));
-
 /**
  * Searches with the portfolio: `searchFastCheck` is fast-check's own search
  * (hunt.ts passes it in). The seed and run budget are this search's own (a
@@ -67,7 +65,8 @@ const signature = (events: readonly ScheduleEvent[]) => hashString(events.map(de
  */
 export function searchPortfolio(opts: HuntOptions, seed: number, runs: number, searchFastCheck: (o: HuntOptions) => SearchResult): SearchResult {
   const started = performance.now();
-  const members: Member[] = portfolioFor(opts.config).map((m) => ({ ...m, seen: new Set(), novelty: 1, credit: 0, runs: 0 }));
+  const members: Member[] = portfolioFor(opts.config).map((m) => ({ ...m, novelty: 1, credit: 0, runs: 0 }));
+  const coverage = new Coverage();
   let done = 0;
   let actions = 0;
   const endedEarly: Record<string, number> = {};
@@ -90,21 +89,17 @@ export function searchPortfolio(opts: HuntOptions, seed: number, runs: number, s
     };
     let r: SearchResult;
     let fresh = 0;
+    // A run is new when it shows a reads-from pair or class no member's run showed before.
+    const onEnd = (run: Run) => {
+      if (run.coverage !== undefined && coverage.novel(run.coverage)) fresh++;
+    };
     if (m.strategy === "fast-check") {
-      r = searchFastCheck(sub);
-      fresh = n; // each run a fresh draw of workload and schedule: as novel as a random walk
+      r = searchFastCheck({ ...sub, coverage: true, onEnd });
     } else {
       m.workloads ??= new Workloads(opts.model.workload(opts.config), mix(seed, 1000 + members.indexOf(m)));
       m.scheduler ??= findStrategy(m.strategy)!.create({ seed: mix(seed, 2000 + members.indexOf(m)), depth: m.depth ?? 3, bound: 2, workloads: 20, shard: { index: 0, count: 1 } });
       r = searchOnline(
-        {
-          ...sub,
-          onEnd: (applied) => {
-            if (m.seen.size >= 100_000) return;
-            const sig = signature(applied);
-            if (!m.seen.has(sig)) (m.seen.add(sig), fresh++);
-          },
-        },
+        { ...sub, coverage: true, onEnd },
         m.scheduler,
         m.workloads,
       );

@@ -11,11 +11,14 @@ import type { ScheduleEvent } from "../sim/events.ts";
 import type { Failure, Violation } from "../sim/failure.ts";
 import { Machine } from "../sim/machine.ts";
 import { isMemoryModel, MEMORY_MODELS } from "../sim/memory.ts";
+import { RunCoverage } from "./coverage.ts";
 
 export interface RunOptions {
   trace?: boolean;
   /** The property asked about: other properties' violations do not end the run where it can go on. */
   focus?: string;
+  /** Gather the run's reads-from pairs (coverage.ts), for a search steered by them. */
+  coverage?: boolean;
 }
 
 /**
@@ -40,6 +43,8 @@ export class Run {
   readonly applied: ScheduleEvent[] = [];
   /** Events offered but not enabled at their turn (replay reports them). */
   readonly skipped: { index: number; event: ScheduleEvent }[] = [];
+  /** The run's reads-from pairs, when asked for. */
+  readonly coverage: RunCoverage | undefined;
   private offered = 0;
   private finished = false;
   private readonly finals: [string, () => Violation | undefined][];
@@ -88,6 +93,7 @@ export class Run {
       }
     };
     this.finals = Object.entries(instance.finals ?? {});
+    this.coverage = opts.coverage ? new RunCoverage(m) : undefined;
   }
 
 

@@ -71,6 +71,8 @@ export interface MachineHooks {
   afterStep?(): void;
   /** A context returned; for a handler, `frame` is the one just popped. */
   onExit?(ctx: Context, cpu: Cpu, frame?: IrqFrame): void;
+  /** While recording footprints: an event (scheduled or drained) was performed; `stepper` names the context a step advanced. */
+  footprinted?(e: ScheduleEvent, stepper: string | undefined, fp: Footprint): void;
 }
 
 /** Failures after which a run cannot go on. */
@@ -624,6 +626,7 @@ export class Machine {
   private perform(e: ScheduleEvent): void {
     this.beginAction();
     if (e.kind === "step" || this.eventIndex >= 0) this.lastCpu = defaultCpuAfter(e, this.lastCpu);
+    const stepper = this.recording && e.kind === "step" && this.hooks.footprinted !== undefined ? this.cpus[e.cpu]!.stepper()?.name : undefined;
     if (this.recording) this.memory.log = this.startFootprint(e);
     switch (e.kind) {
       case "step":
@@ -647,6 +650,7 @@ export class Machine {
     if (this.recording) {
       this.lastFootprint = this.memory.log!;
       this.memory.log = null;
+      this.hooks.footprinted?.(e, stepper, this.lastFootprint);
     }
     this.afterAction();
   }

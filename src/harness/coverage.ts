@@ -1,0 +1,70 @@
+// Communication coverage: which store each load of a run read, and which
+// context each spinlock was handed over from, as the machine's footprints
+// tell it. A run is new when it shows a reads-from pair never seen before,
+// or a set of pairs never seen together (a reads-from class): the signal
+// RFF and the kernel race fuzzers (KRACE, Snowboard) steer by. The
+// portfolio counts, per member, how many of its runs were new this way.
+import type { ScheduleEvent } from "../sim/events.ts";
+import type { Footprint } from "../sim/footprint.ts";
+import type { Machine } from "../sim/machine.ts";
+import { hashString } from "../strategies/scheduler.ts";
+
+/** Pairs and classes remembered at most; past it a run is judged by those already remembered. */
+const SEEN = 200_000;
+
+/** One run's pairs, gathered event by event, the drain's too. */
+export class RunCoverage {
+  private readonly steps = new Map<string, number>(); // context -> steps taken
+  private readonly storeStep = new Map<string, string>(); // the machine's store id -> "T0@2", the step that made it
+  private readonly lastLock = new Map<string, string>(); // lock -> the context that last took it
+  readonly pairs = new Set<string>();
+
+  constructor(machine: Machine) {
+    machine.recordFootprints();
+    machine.hooks.footprinted = (e, stepper, fp) => this.event(e, stepper, fp);
+  }
+
+  /** Takes in an event just performed; `stepper` is the context a step advanced. */
+  private event(e: ScheduleEvent, stepper: string | undefined, fp: Footprint): void {
+    let me: string | undefined;
+    if (e.kind === "step" && stepper !== undefined) {
+      const n = this.steps.get(stepper) ?? 0;
+      this.steps.set(stepper, n + 1);
+      me = `${stepper}@${n}`;
+    }
+    if (me === undefined) return;
+    for (const a of fp.accesses) {
+      if (a.kind === "load" || a.kind === "rmw") {
+        const from = a.from === "init" ? "init" : (this.storeStep.get(a.from) ?? "init");
+        // One's own store is no communication; a poll that reads the same store again is nothing new.
+        if (!from.startsWith(`${stepper}@`)) this.pairs.add(`${stepper}:${a.addr}<-${from}`);
+      }
+      if ((a.kind === "store" || a.kind === "rmw") && a.id !== undefined) this.storeStep.set(a.id, me);
+      if (a.kind === "lock") {
+        const prev = this.lastLock.get(a.lock);
+        if (prev !== undefined && prev !== stepper) this.pairs.add(`${stepper}:lock ${a.lock}<-${prev}`);
+        this.lastLock.set(a.lock, stepper!);
+      }
+    }
+  }
+}
+
+/** The pairs and classes seen so far, across runs. */
+export class Coverage {
+  private readonly seen = new Set<string>();
+
+  /** Whether the run showed a pair or a class not seen before (and remembers them). */
+  novel(run: RunCoverage): boolean {
+    if (run.pairs.size === 0) return false;
+    const keys = [...run.pairs].sort();
+    let novel = this.add(`class ${hashString(keys.join(" "))}`);
+    for (const k of keys) if (this.add(k)) novel = true;
+    return novel;
+  }
+
+  private add(key: string): boolean {
+    if (this.seen.has(key)) return false;
+    if (this.seen.size < SEEN) this.seen.add(key);
+    return true;
+  }
+}
