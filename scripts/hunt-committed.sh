@@ -10,7 +10,7 @@ fc() { hunt "$@" --strategy fast-check; }
 # The README's first hunt, with the default strategy.
 hunt mempool --variant preempt-lock --seed 22
 
-# The interrupt lands in the thread's free(), between its load and store of nalloc.
+# The interrupt lands in the thread's push of a fresh page onto its CPU's list: the handler's page is lost from it.
 fc mempool --variant preempt-lock --seed 22
 # The interrupt lands in the thread's alloc(): both get the same object.
 fc mempool --variant preempt-lock --seed 2

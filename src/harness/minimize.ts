@@ -1,11 +1,16 @@
 // Reduces a failing case until its schedule is 1-minimal: removing any
 // single event makes the failure (of that property) vanish. The workload is
-// shrunk further first, with the workload arbitrary's own shrinker.
+// shrunk further first, with the workload arbitrary's own shrinker; then
+// random walks of fewer events look for a shorter way to the same failure,
+// so that what different strategies found ends at the same short schedule.
 import type { Arbitrary } from "fast-check";
+import seedrandom from "seedrandom";
 import type { MachineConfig, AnyModel } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { describeEvent } from "../sim/events.ts";
 import { Run, runSchedule } from "./run.ts";
+import { pct } from "../strategies/pct.ts";
+import type { Scheduler } from "../strategies/scheduler.ts";
 
 export interface Target {
   model: AnyModel;
@@ -186,6 +191,49 @@ export function shorterSchedule(t: Target, known: readonly ScheduleEvent[], budg
   return undefined;
 }
 
+/** The random walks of a reduction: how many it may still make, its random stream, and its PCT scheduler. */
+interface Walks {
+  left: number;
+  readonly rng: () => number;
+  readonly pct: Scheduler;
+}
+
+/** Random walks tried for each look for a shorter schedule, and in all, per reduction. */
+const WALKS = 40;
+const WALKS_IN_ALL = 1500;
+
+/**
+ * Random walks of fewer than `cap` events (the default drain finishing each
+ * run), on the target's workload: the events of the first that breaks the
+ * property, 1-minimal, if one does. A strategy that found the bug by a long
+ * way (PCT's runs, exhaustive's, a big workload's) is so brought to a short
+ * schedule that another strategy would have found too.
+ */
+function walkShorter(t: Target, cap: number, walks: Walks): ScheduleEvent[] | undefined {
+  for (let i = 0; i < WALKS && walks.left > 0; i++) {
+    walks.left--;
+    const run = new Run(t.model, t.variant, t.config, structuredClone(t.workload), { focus: t.property });
+    // Every other walk is PCT's (a context starved for a long stretch); the others keep to the default
+    // policy with their own odds (a thread run far and then interrupted is as likely as a busy interleaving).
+    const pct = i % 2 === 1 && walks.pct.newRun() !== undefined;
+    const keep = walks.rng();
+    for (let k = 0; k < cap && run.failure === undefined; k++) {
+      const m = run.machine;
+      const enabled = m.enabledEvents();
+      if (enabled.length === 0) break;
+      const byDefault = m.defaultNext();
+      const e = pct ? walks.pct.next(enabled, byDefault, m) : byDefault !== undefined && walks.rng() < keep ? byDefault : enabled[Math.floor(walks.rng() * enabled.length)];
+      if (e === undefined) break;
+      run.offer(e);
+    }
+    if (run.finish()?.property === t.property) {
+      const found = minimizeSchedule(t, run.applied);
+      if (found.length < cap) return found;
+    }
+  }
+  return undefined;
+}
+
 /** Shrinks the workload while the schedule still breaks the property, then minimizes the schedule. */
 export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: readonly ScheduleEvent[]): { workload: unknown; schedule: ScheduleEvent[] } {
   let cur = { ...t };
@@ -197,6 +245,8 @@ export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: r
   };
   // Two shrinkers may disagree on what is smaller (one takes 65535 to 0, the other 0 to 65535): a workload already had is never taken again.
   const had = new Set([JSON.stringify(cur.workload)]);
+  const rng = seedrandom(`shorter:${JSON.stringify(t.workload)}:${sched.length}`);
+  const walks: Walks = { left: WALKS_IN_ALL, rng, pct: pct.create({ seed: Math.floor(rng() * 2 ** 31), depth: 3, bound: 0, workloads: 0, shard: { index: 0, count: 1 } }) };
   for (let improved = true; improved; ) {
     improved = false;
     for (const smaller of candidates(cur.workload)) {
@@ -211,9 +261,19 @@ export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: r
         improved = true;
         break;
       }
+      // The schedule no longer fits the smaller workload: another one, no longer, may.
+      const walked = walkShorter(cand, sched.length + 1, walks);
+      if (walked !== undefined) {
+        cur = cand;
+        sched = walked;
+        improved = true;
+        break;
+      }
     }
   }
-  // 1-minimal is not shortest: a shorter schedule of the same failure, made of the same events, if there is one.
+  // 1-minimal is not shortest: random walks of fewer events, while they find one.
+  for (let walked; sched.length > 1 && (walked = walkShorter(cur, sched.length, walks)) !== undefined; ) sched = walked;
+  // A shorter schedule of the same failure, made of the same events, if there is one.
   const shorter = sched.length > 1 ? shorterSchedule(cur, sched) : undefined;
   if (shorter !== undefined) sched = shorter;
   return { workload: cur.workload, schedule: sched };

@@ -54,8 +54,8 @@ describe("every committed counterexample as a picture", () => {
       expect(root.name).toBe("svg");
       expect(root.attrs.xmlns).toBe("http://www.w3.org/2000/svg");
 
-      // Every trace entry is drawn, in order, carrying its full text.
-      const trace = runSchedule(model, cx.variant, cx.config, cx.workload, cx.schedule, { trace: true }).machine.trace;
+      // Every trace entry is drawn, in order, carrying its full text (the run goes on past other properties' violations, as show's does).
+      const trace = runSchedule(model, cx.variant, cx.config, cx.workload, cx.schedule, { trace: true, focus: cx.property }).machine.trace;
       const entries = byClass(root, "krh-entry").map(titleOf);
       expect(entries.length).toBe(trace.length);
       trace.forEach((e, i) => expect(entries[i]!.endsWith(e.ctx === "" ? e.text : `${e.ctx}: ${e.text}`)).toBe(true));
