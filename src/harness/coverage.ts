@@ -26,13 +26,11 @@ export class RunCoverage {
 
   /** Takes in an event just performed; `stepper` is the context a step advanced. */
   private event(e: ScheduleEvent, stepper: string | undefined, fp: Footprint): void {
-    let me: string | undefined;
-    if (e.kind === "step" && stepper !== undefined) {
-      const n = this.steps.get(stepper) ?? 0;
-      this.steps.set(stepper, n + 1);
-      me = `${stepper}@${n}`;
-    }
-    if (me === undefined) return;
+    if (e.kind !== "step" || stepper === undefined) return;
+    const n = this.steps.get(stepper) ?? 0;
+    this.steps.set(stepper, n + 1);
+    if (fp.accesses.length === 0) return;
+    const me = `${stepper}@${n}`;
     for (const a of fp.accesses) {
       if (a.kind === "load" || a.kind === "rmw") {
         const from = a.from === "init" ? "init" : (this.storeStep.get(a.from) ?? "init");
@@ -43,7 +41,7 @@ export class RunCoverage {
       if (a.kind === "lock") {
         const prev = this.lastLock.get(a.lock);
         if (prev !== undefined && prev !== stepper) this.pairs.add(`${stepper}:lock ${a.lock}<-${prev}`);
-        this.lastLock.set(a.lock, stepper!);
+        this.lastLock.set(a.lock, stepper);
       }
     }
   }
