@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli as runCli, escape, jsonFiles, root, tmp } from "./helpers/cli.ts";
+import { cli as runCli, escape, fixture, jsonFiles, root, tmp } from "./helpers/cli.ts";
 
 const cli = (...args: string[]) => runCli(args);
 
@@ -131,6 +131,20 @@ describe("strategies on the command line", () => {
     const r = await cli("hunt", "mempool", "--variant", "irq-preempt-lock", "--cpus", "1", "--strategy", "exhaustive", "--out", tmp());
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/: no failure with up to 2 preemptions: \d+ schedules over 20 distinct workload\(s\), all tried, in [\d.]+ s$/m);
+  });
+
+  it("exhaustive search says how many schedules its reduction left out, on a model that shares state only in memory", async () => {
+    const r = await cli("hunt", "--model-file", fixture("store-buffering.ts"), "--strategy", "exhaustive", "--bound", "3", "--quiet", "--out", tmp());
+    expect(r.code).toBe(0);
+    const m = /: no failure with up to 3 preemptions: \d+ schedules \((\d+) more left out by the reduction as orders of independent steps\) over 1 distinct workload\(s\), all tried, in [\d.]+ s$/m.exec(r.out);
+    expect(m, r.out).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+  });
+
+  it("exhaustive search whose runs reached the event cap does not claim every schedule was tried", async () => {
+    const r = await cli("hunt", "--model-file", fixture("long.ts"), "--strategy", "exhaustive", "--bound", "0", "--event-cap", "20", "--quiet", "--out", tmp());
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/: no failure with up to 0 preemptions: 1 schedules over 1 distinct workload\(s\), all tried up to the event cap of 20 events, in [\d.]+ s; 1 run\(s\) reached the event cap of 20 events/m);
   });
 
   it("a shard hunt records its part, and the same seed and shard repeat it", async () => {

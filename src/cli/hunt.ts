@@ -215,7 +215,10 @@ export async function cmdHunt(args: string[], io: Io): Promise<number> {
       // A run the strategy stopped scheduling at the cap was finished by the default drain: said, never hidden.
       const capped = (r.capped?.runs ?? 0) === 0 ? "" : `; ${r.capped!.runs} run(s) reached the event cap of ${r.capped!.cap} events and were finished by the default drain (raise --event-cap to schedule further)`;
       const cut = endedEarly + capped;
-      if (r.exhausted) say(`${where}: ${what} with up to ${r.report?.bound} ${r.report?.boundKind}s: ${r.report?.schedules} schedules over ${r.report?.workloads} distinct workload(s), all tried, in ${secs} s${cut}`);
+      // What the reduction left out is said (those choices lead nowhere new), and so is a cap that cut runs short: then not every schedule was tried.
+      const slept = Number(r.report?.slept ?? 0) > 0 ? ` (${r.report?.slept} more left out by the reduction as orders of independent steps)` : "";
+      const allTried = (r.capped?.runs ?? 0) === 0 ? "all tried" : `all tried up to the event cap of ${r.capped!.cap} events`;
+      if (r.exhausted) say(`${where}: ${what} with up to ${r.report?.bound} ${r.report?.boundKind}s: ${r.report?.schedules} schedules${slept} over ${r.report?.workloads} distinct workload(s), ${allTried}, in ${secs} s${cut}`);
       else if (strategy === "exhaustive")
         say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} schedules in ${secs} s, not all tried (${Number(r.report?.levelsComplete) < 0 ? "not even those of cost 0" : `every schedule of up to ${r.report?.levelsComplete} ${r.report?.boundKind}s was`}): raise --runs to finish${cut}`);
       else say(`${where}: ${p.property === undefined ? "passed" : what + " in"} ${r.runs} runs in ${secs} s${cut}`);
