@@ -216,7 +216,8 @@ export async function cmdHunt(args: string[], io: Io): Promise<number> {
       const capped = (r.capped?.runs ?? 0) === 0 ? "" : `; ${r.capped!.runs} run(s) reached the event cap of ${r.capped!.cap} events and were finished by the default drain (raise --event-cap to schedule further)`;
       const cut = endedEarly + capped;
       // What the reduction left out is said (those choices lead nowhere new), and so is a cap that cut runs short: then not every schedule was tried.
-      const slept = Number(r.report?.slept ?? 0) > 0 ? ` (${r.report?.slept} more left out by the reduction as orders of independent steps)` : "";
+      // A choice the reduction left out stands for one schedule or more.
+      const slept = Number(r.report?.slept ?? 0) > 0 ? ` (and at least ${r.report?.slept} more left out by the reduction as orders of independent steps)` : "";
       const allTried = (r.capped?.runs ?? 0) === 0 ? "all tried" : `all tried up to the event cap of ${r.capped!.cap} events`;
       if (r.exhausted) say(`${where}: ${what} with up to ${r.report?.bound} ${r.report?.boundKind}s: ${r.report?.schedules} schedules${slept} over ${r.report?.workloads} distinct workload(s), ${allTried}, in ${secs} s${cut}`);
       else if (strategy === "exhaustive")

@@ -198,19 +198,26 @@ export function shorterSchedule(t: Target, known: readonly ScheduleEvent[], budg
 interface Walks {
   left: number;
   readonly rng: () => number;
+  /**
+   * PCT's change points are drawn over the 64 steps it takes a run to have,
+   * so in a walk shorter than that most PCT walks run by fixed priorities
+   * alone (a context starved for the whole walk), some with a change point.
+   */
   readonly pct: Scheduler;
 }
 
-/** Random walks tried for each look for a shorter schedule, and in all, per reduction. */
+/** Random walks tried for each look for a shorter schedule; per reduction, for smaller workloads, and then for the final schedule. */
 const WALKS = 40;
-const WALKS_IN_ALL = 1500;
+const WALKS_FOR_WORKLOADS = 750;
+const WALKS_FOR_SHORTER = 750;
 
 /**
- * Random walks of fewer than `cap` events (the default drain finishing each
- * run), on the target's workload: the events of the first that breaks the
- * property, 1-minimal, if one does. A strategy that found the bug by a long
- * way (PCT's runs, exhaustive's, a big workload's) is so brought to a short
- * schedule that another strategy would have found too.
+ * Random walks of at most `cap` events (the default drain finishing each
+ * run), on the target's workload: the first whose failure of the property
+ * reduces (1-minimal) to fewer than `cap` events, reduced, if one does. A
+ * strategy that found the bug by a long way (PCT's runs, exhaustive's, a
+ * big workload's) is so brought to a short schedule that another strategy
+ * would have found too.
  */
 function walkShorter(t: Target, cap: number, walks: Walks): ScheduleEvent[] | undefined {
   for (let i = 0; i < WALKS && walks.left > 0; i++) {
@@ -218,14 +225,14 @@ function walkShorter(t: Target, cap: number, walks: Walks): ScheduleEvent[] | un
     const run = new Run(t.model, t.variant, t.config, structuredClone(t.workload), { focus: t.property });
     // Every other walk is PCT's (a context starved for a long stretch); the others keep to the default
     // policy with their own odds (a thread run far and then interrupted is as likely as a busy interleaving).
-    const pct = i % 2 === 1 && walks.pct.newRun() !== undefined;
+    const usePct = i % 2 === 1 && walks.pct.newRun() !== undefined;
     const keep = walks.rng();
     for (let k = 0; k < cap && run.failure === undefined; k++) {
       const m = run.machine;
       const enabled = m.enabledEvents();
       if (enabled.length === 0) break;
       const byDefault = m.defaultNext();
-      const e = pct ? walks.pct.next(enabled, byDefault, m) : byDefault !== undefined && walks.rng() < keep ? byDefault : enabled[Math.floor(walks.rng() * enabled.length)];
+      const e = usePct ? walks.pct.next(enabled, byDefault, m) : byDefault !== undefined && walks.rng() < keep ? byDefault : enabled[Math.floor(walks.rng() * enabled.length)];
       if (e === undefined) break;
       run.offer(e);
     }
@@ -249,7 +256,7 @@ export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: r
   // Two shrinkers may disagree on what is smaller (one takes 65535 to 0, the other 0 to 65535): a workload already had is never taken again.
   const had = new Set([JSON.stringify(cur.workload)]);
   const rng = seedrandom(`shorter:${JSON.stringify(t.workload)}:${sched.length}`);
-  const walks: Walks = { left: WALKS_IN_ALL, rng, pct: pct.create({ seed: Math.floor(rng() * 2 ** 31), depth: 3, bound: 0, workloads: 0, shard: { index: 0, count: 1 } }) };
+  const walks: Walks = { left: WALKS_FOR_WORKLOADS, rng, pct: pct.create({ seed: Math.floor(rng() * 2 ** 31), depth: 3, bound: 0, workloads: 0, shard: { index: 0, count: 1 } }) };
   for (let improved = true; improved; ) {
     improved = false;
     for (const smaller of candidates(cur.workload)) {
@@ -274,7 +281,8 @@ export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: r
       }
     }
   }
-  // 1-minimal is not shortest: random walks of fewer events, while they find one.
+  // 1-minimal is not shortest: random walks of fewer events, while they find one (with a budget of their own).
+  walks.left = WALKS_FOR_SHORTER;
   for (let walked; sched.length > 1 && (walked = walkShorter(cur, sched.length, walks)) !== undefined; ) sched = walked;
   // A shorter schedule of the same failure, made of the same events, if there is one.
   const shorter = sched.length > 1 ? shorterSchedule(cur, sched) : undefined;

@@ -36,7 +36,8 @@ export interface ParallelOptions {
 export async function huntParallel(opts: HuntOptions, workers: number, po: ParallelOptions = {}): Promise<HuntResult> {
   const started = performance.now();
   const base: Shard = opts.shard ?? { index: 0, count: 1 };
-  const { model, onProgress, onRun, onFound, ...plain } = opts;
+  // Functions cannot be handed to a thread: the callbacks are served here, and the portfolio's own (onEnd) has no place in a worker's hunt.
+  const { model, onProgress, onRun, onFound, onEnd: _onEnd, ...plain } = opts;
   const modelFile = po.modelFile === undefined ? undefined : path.resolve(po.modelFile);
   // Each worker counts its runs and actions here after every run, so a stopped worker's work still counts;
   // the last slot is the run limit: the fewest runs after which a worker found a failure.
@@ -97,8 +98,8 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
   for (let w = 0; w < workers; w++) if (results[w]?.found !== undefined && (winner === undefined || order(w) < order(winner))) winner = w;
   if (winner === undefined) {
     const exhausted = results.every((r) => r?.exhausted === true);
-    const schedules = results.reduce((sum, r) => sum + Number(r?.report?.schedules ?? 0), 0);
-    const report = results[0]?.report === undefined ? undefined : { ...results[0].report, schedules, workloads: opts.workloads ?? 20, complete: exhausted };
+    const sum = (key: string) => results.reduce((n, r) => n + Number(r?.report?.[key] ?? 0), 0);
+    const report = results[0]?.report === undefined ? undefined : { ...results[0].report, schedules: sum("schedules"), slept: sum("slept"), workloads: opts.workloads ?? 20, complete: exhausted };
     const endedEarly: Record<string, number> = {};
     for (const r of results) for (const [q, k] of Object.entries(r?.endedEarly ?? {})) endedEarly[q] = (endedEarly[q] ?? 0) + k;
     const cap = results[0]?.capped?.cap;

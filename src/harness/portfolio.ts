@@ -14,7 +14,7 @@ import type { HuntOptions, SearchResult } from "./hunt.ts";
 import type { MachineConfig } from "../kernel/model.ts";
 import type { Scheduler } from "../strategies/index.ts";
 import { findStrategy } from "../strategies/index.ts";
-import { Coverage } from "./coverage.ts";
+import { Coverage } from "../strategies/coverage.ts";
 import type { Run } from "./run.ts";
 import { Workloads, searchOnline } from "./online.ts";
 

@@ -11,7 +11,7 @@ import type { ScheduleEvent } from "../sim/events.ts";
 import type { Failure, Violation } from "../sim/failure.ts";
 import { Machine } from "../sim/machine.ts";
 import { isMemoryModel, MEMORY_MODELS } from "../sim/memory.ts";
-import { RunCoverage } from "./coverage.ts";
+import { RunCoverage } from "../strategies/coverage.ts";
 
 export interface RunOptions {
   trace?: boolean;

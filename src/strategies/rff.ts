@@ -28,7 +28,7 @@ import type { ScheduleEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
 import { memoryEventArg } from "../sim/memory.ts";
 import type { Scheduler, StrategyDef } from "./scheduler.ts";
-import { hashString } from "./scheduler.ts";
+import { classKey, lockKey, readsFromKey } from "./coverage.ts";
 
 /** An event of a run, by a name that means the same in the next run: "T1@4" (T1's 4th step, from 0), "commit:T0@2", "inv:cpu1:x#0". */
 type EventId = string;
@@ -106,7 +106,7 @@ function readFrom(log: RunLog, me: EventId, ctx: string, cpu: number, addr: stri
   if (from.startsWith(`${ctx}@`)) return; // one's own store is no communication
   // Known by the context that read and the store it saw, not by which of its steps it was: a poll that reads
   // the same store again is nothing new.
-  const key = `${ctx}:${addr}<-${from}`;
+  const key = readsFromKey(ctx, addr, from);
   if (from === "init") return void log.pairs.push({ key, keep: [], turn: [] });
   const inv = log.lastInv.get(`cpu${cpu}:${addr}`);
   log.pairs.push({
@@ -164,7 +164,7 @@ function absorb(m: Machine, log: RunLog, e: ScheduleEvent, id: EventId | undefin
         if (me === undefined) break;
         const prev = log.lastLock.get(a.lock);
         if (prev !== undefined && !prev.startsWith(`${ctx}@`))
-          log.pairs.push({ key: `${ctx}:lock ${a.lock}<-${contextOfStep(prev)}`, keep: [{ before: prev, after: me }], turn: [{ before: me, after: prev }] });
+          log.pairs.push({ key: lockKey(ctx!, a.lock, contextOfStep(prev)), keep: [{ before: prev, after: me }], turn: [{ before: me, after: prev }] });
         log.lastLock.set(a.lock, me);
         break;
       }
@@ -301,7 +301,7 @@ export const rff: StrategyDef = {
         if (log.pairs.length === 0) return;
         // New if it shows a pair never seen, or a set of pairs never seen together (a class, kept as a hash).
         const pairs = [...new Map(log.pairs.map((p) => [p.key, p])).values()].sort((a, b) => (a.key < b.key ? -1 : 1));
-        const key = `class ${hashString(pairs.map((p) => p.key).join(" "))}`;
+        const key = classKey(pairs.map((p) => p.key));
         const count = (k: string) => {
           const n = seen.get(k) ?? 0;
           if (n > 0 || seen.size < SEEN) seen.set(k, n + 1);
