@@ -2,7 +2,7 @@
 // strategies, in slices; whatever finds the failure is named in the file.
 import { describe, expect, it } from "vitest";
 import { hunt } from "../src/harness/hunt.ts";
-import { PORTFOLIO } from "../src/harness/portfolio.ts";
+import { PORTFOLIO, portfolioFor } from "../src/harness/portfolio.ts";
 import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
 
@@ -36,5 +36,18 @@ describe("the portfolio", () => {
     const a = run();
     const b = run();
     expect({ ...b, found: { ...b.found, date: "" } }).toEqual({ ...a, found: { ...a.found, date: "" } });
+  });
+
+  it("hunts a reordering first where stores can be reordered: pctwm takes the first slice", () => {
+    expect(portfolioFor({ cpus: 2, maxSteps: 100, memory: "sc" })).toEqual(PORTFOLIO);
+    for (const memory of ["tso", "pso", "weak"] as const) {
+      const members = portfolioFor({ cpus: 2, maxSteps: 100, memory });
+      expect(members.map((m) => m.label)).toEqual(["pctwm-3", "fast-check", "random", "pos", "surw", "rff"]);
+    }
+    // The channel without its write barrier, under weak: found inside pctwm's first slice.
+    const channel = findModel("channel")!;
+    const r = hunt({ model: channel, variant: "no-wmb", config: variantConfig(channel, "no-wmb", { memory: "weak" }), runs: 2000, seed: 1, strategy: "portfolio" });
+    expect(r.counterexample?.found.strategy).toBe("portfolio/pctwm-3");
+    expect(r.runs).toBeLessThanOrEqual(25);
   });
 });
