@@ -1,9 +1,10 @@
 // Communication coverage: which store each load of a run read, and which
 // other context last took, released or looked at each spinlock, as the
-// machine's footprints tell it. A run is new when it shows a reads-from pair never seen before,
-// or a set of pairs never seen together (a reads-from class): the signal
-// RFF and the kernel race fuzzers (KRACE, Snowboard) steer by. The
-// portfolio counts, per member, how many of its runs were new this way.
+// machine's footprints tell it. A run is new when it shows a reads-from
+// pair never seen before, or a set of pairs never seen together (a
+// reads-from class): the signal RFF and the kernel race fuzzers (KRACE,
+// Snowboard) steer by. The portfolio counts, per member, how many of its
+// runs were new this way.
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Footprint } from "../sim/footprint.ts";
 import type { Machine } from "../sim/machine.ts";
@@ -23,7 +24,7 @@ export const classKey = (sortedPairs: readonly string[]) => `class ${hashString(
 export class RunCoverage {
   private readonly steps = new Map<string, number>(); // context -> steps taken
   private readonly storeStep = new Map<string, string>(); // the machine's store id -> "T0@2", the step that made it
-  private readonly lastLock = new Map<string, string>(); // lock -> the context that last took it
+  private readonly lastLock = new Map<string, string>(); // lock -> the context that last touched it
   readonly pairs = new Set<string>();
 
   constructor(machine: Machine) {
