@@ -3,22 +3,49 @@
 // `yield* spin_unlock(lock);`) it would silently do nothing, and TypeScript
 // does not object. Every such call made in a step is noted; the machine
 // reports one not started by the end of the step it was made in.
-import { current, isRunning } from "../sim/current.ts";
-import type { Gen } from "../sim/step.ts";
+import { currentOrNull } from "../sim/current.ts";
+import type { PendingCall } from "../sim/machine.ts";
+import type { Gen, Step } from "../sim/step.ts";
+
+/**
+ * The generator a call returns, seen through a thin iterator that notes its
+ * first next(): a plain object, not a second generator, since every step of
+ * the call passes through it.
+ */
+class DrivenCall<R> implements PendingCall {
+  started = false;
+  constructor(
+    private readonly g: Gen<R>,
+    readonly caller: string,
+    readonly callee: string,
+  ) {}
+  next(): IteratorResult<Step, R> {
+    this.started = true;
+    return this.g.next();
+  }
+  return(value: R): IteratorResult<Step, R> {
+    this.started = true;
+    return this.g.return(value);
+  }
+  throw(err: unknown): IteratorResult<Step, R> {
+    this.started = true;
+    return this.g.throw(err);
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
 
 /** Wraps a waiting kernel call so that a call never driven is reported at the step that made it. */
 export function kernel_call<F extends (...args: any[]) => Gen<any>>(fn: F): F {
   const name = fn.name.replace(/_impl$/, "");
   const wrapped = function (this: unknown, ...args: unknown[]) {
     const g = fn.apply(this, args);
-    if (!isRunning()) return g;
-    const { machine, ctx } = current();
-    const token = { what: `${ctx.name} called ${name}() without yield*: it never ran` };
-    machine.undriven.add(token);
-    return (function* () {
-      machine.undriven.delete(token);
-      return yield* g;
-    })();
+    const r = currentOrNull();
+    if (r === null) return g;
+    const call = new DrivenCall(g, r.ctx.name, name);
+    r.machine.calls.push(call);
+    return call;
   };
   Object.defineProperty(wrapped, "name", { value: name });
   return wrapped as unknown as F;

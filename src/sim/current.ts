@@ -23,6 +23,11 @@ export function current(): Running {
   return running;
 }
 
+/** The step being executed, or null outside one. */
+export function currentOrNull(): Running | null {
+  return running;
+}
+
 export function isRunning(): boolean {
   return running !== null;
 }

@@ -67,6 +67,13 @@ interface IrqLine {
 }
 
 /** Hooks the layers above install: checks run after every step, at a context's exit. */
+/** A waiting kernel call made in a step (kernel_call): who called what, and whether it was driven. */
+export interface PendingCall {
+  readonly started: boolean;
+  readonly caller: string;
+  readonly callee: string;
+}
+
 export interface MachineHooks {
   afterStep?(): void;
   /** A context returned; for a handler, `frame` is the one just popped. */
@@ -114,8 +121,8 @@ export class Machine {
    */
   focus: string | undefined;
   readonly passedOver = new Map<string, number>();
-  /** Waiting kernel calls made in the step under way and not yet driven (see kernel_call), one token each. */
-  readonly undriven = new Set<{ readonly what: string }>();
+  /** Waiting kernel calls made in the step under way (see kernel_call): one not started by its end was never driven. */
+  readonly calls: PendingCall[] = [];
   private readonly lines = new Map<string, IrqLine>();
   private readonly threadByName = new Map<string, Context>();
   /** Schedule index of the event being applied; -1 in the drain. */
@@ -710,6 +717,7 @@ export class Machine {
       r = ctx.gen.next();
     } catch (err) {
       setRunning(null);
+      this.calls.length = 0;
       ctx.done = true;
       const msg = err instanceof Error ? err.message : String(err);
       this.record(cpu.id, ctx.name, cpu.irqStack.length, `oops: ${msg}`);
@@ -717,15 +725,17 @@ export class Machine {
       return;
     }
     setRunning(null);
-    const yieldedGenerator = !r.done && typeof (r.value as Generator | null)?.next === "function";
-    if (yieldedGenerator) this.undriven.clear(); // reported below, as what it is: a yield for a yield*
-    if (this.undriven.size > 0) {
-      // A waiting kernel call made in this step and never driven: it did nothing.
-      const what = [...this.undriven][0]!.what;
-      this.undriven.clear();
-      this.record(cpu.id, ctx.name, cpu.irqStack.length, `oops: ${what!}`);
-      this.fail("oops", { message: what! });
-      return;
+    if (this.calls.length > 0) {
+      const notDriven = this.calls.find((c) => !c.started);
+      this.calls.length = 0;
+      // A waiting kernel call made in this step and never driven did nothing; a yield for a yield* is reported below, as what it is.
+      const yieldedGenerator = !r.done && typeof (r.value as Generator | null)?.next === "function";
+      if (notDriven !== undefined && !yieldedGenerator) {
+        const what = `${notDriven.caller} called ${notDriven.callee}() without yield*: it never ran`;
+        this.record(cpu.id, ctx.name, cpu.irqStack.length, `oops: ${what}`);
+        this.fail("oops", { message: what });
+        return;
+      }
     }
     if (ctx.kind === "thread" && cpu.current !== ctx && !ctx.done) return this.afterMovedStep(cpu, ctx, r);
     // The step may have moved the context (a sleep) or ended it; take the CPU it ran on.
