@@ -15,6 +15,7 @@ import { minimize } from "./minimize.ts";
 import { Workloads, searchOnline } from "./online.ts";
 import { searchPortfolio } from "./portfolio.ts";
 import { Run, runSchedule } from "./run.ts";
+import { tuneGarbageCollector } from "./gc-tuning.ts";
 
 /** Part `index` (from 0) of a hunt split `count` ways: disjoint seed streams, or disjoint workloads for exhaustive search. */
 export interface Shard {
@@ -112,6 +113,7 @@ export function hunt(opts: HuntOptions): HuntResult {
 
 /** Searches, with the strategy asked for, for one failing run (of the property asked for, if any). */
 export function search(opts: HuntOptions): SearchResult {
+  tuneGarbageCollector();
   const name = opts.strategy ?? "fast-check";
   const shard = opts.shard ?? { index: 0, count: 1 };
   const seed = shardSeed(opts.seed, shard);
