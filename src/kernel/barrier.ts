@@ -4,6 +4,7 @@
 // the tso and pso memory modes stores wait in the CPU's store buffer until
 // the schedule lets them out; the barriers say what must leave first.
 import { current, currentMachine, isRunning, setBooting } from "../sim/current.ts";
+import type { Context } from "../sim/context.ts";
 import type { Machine } from "../sim/machine.ts";
 import type { Region } from "../sim/memory.ts";
 
@@ -38,13 +39,13 @@ export function shared_state_in_memory_only(): void {
 
 // A wait's condition is evaluated by the machine between steps; it reads
 // memory as the CPU of the waiting context sees it.
-let waitReader: { machine: Machine; cpu: () => number } | null = null;
+let waitReader: { machine: Machine; ctx: Context } | null = null;
 
 /** Wraps a wait condition so that the shared memory it reads is read as the current context's CPU sees it. */
 export function as_seen_here<T>(cond: () => T): () => T {
   if (!isRunning()) return cond;
   const { machine, ctx } = current();
-  const reader = { machine, cpu: () => ctx.cpu };
+  const reader = { machine, ctx };
   return () => {
     const prev = waitReader;
     waitReader = reader;
@@ -64,7 +65,7 @@ function accessor(): { machine: Machine; cpu: number } {
     const r = current();
     return { machine: r.machine, cpu: r.cpu.id };
   }
-  if (waitReader !== null) return { machine: waitReader.machine, cpu: waitReader.cpu() };
+  if (waitReader !== null) return { machine: waitReader.machine, cpu: waitReader.ctx.cpu };
   return { machine: currentMachine(), cpu: -1 };
 }
 

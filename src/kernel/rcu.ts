@@ -211,7 +211,18 @@ export function rcu_init(opts: { flavor?: RcuFlavor; use_softirq?: boolean } = {
   const m = currentMachine();
   const s = new RcuState(m, opts.flavor ?? "consolidated", opts.use_softirq ?? true);
   m.ext.set(KEY, s);
-  m.addEnvSource({ name: "rcu", enabled: () => s.events(), apply: (e) => s.apply(e), drainMove: () => s.events()[0] });
+  m.addEnvSource({
+    name: "rcu",
+    enabled() {
+      return s.events();
+    },
+    apply(e) {
+      return s.apply(e);
+    },
+    drainMove() {
+      return s.events()[0];
+    },
+  });
   if (s.use_softirq) {
     open_softirq(RCU_SOFTIRQ, () => rcu_core(s), { machine: m, name: "rcu_core" });
   } else {

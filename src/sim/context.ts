@@ -1,3 +1,4 @@
+import type { Running } from "./current.ts";
 import type { Gen, Wait } from "./step.ts";
 
 export type ContextKind = "thread" | "irq";
@@ -11,6 +12,8 @@ export class Context {
   lastLabel = "";
   /** A per-CPU kernel thread pushed off its CPU when that CPU went offline: the CPU it returns to once that is back. */
   home: number | undefined = undefined;
+  /** What `current()` returns while it steps, kept while it stays on one CPU: a step makes no new one. */
+  running: Running | null = null;
 
   constructor(
     readonly name: string,

@@ -66,7 +66,6 @@ interface IrqLine {
   deliveries: number;
 }
 
-/** Hooks the layers above install: checks run after every step, at a context's exit. */
 /** A waiting kernel call made in a step (kernel_call): who called what, and whether it was driven. */
 export interface PendingCall {
   readonly started: boolean;
@@ -74,6 +73,7 @@ export interface PendingCall {
   readonly callee: string;
 }
 
+/** Hooks the layers above install: checks run after every step, at a context's exit. */
 export interface MachineHooks {
   afterStep?(): void;
   /** A context returned; for a handler, `frame` is the one just popped. */
@@ -278,21 +278,7 @@ export class Machine {
    * else can progress (no CPU can step, no interrupt is pending, no store or
    * doorbell is on its way).
    */
-  private readonly clock: EnvSource = {
-    name: "clock",
-    enabled: () => {
-      const next = this.nextDeadline();
-      return next === undefined ? [] : [{ kind: "env", source: "clock", arg: next }];
-    },
-    apply: (e) => {
-      const from = this.now;
-      const stalled = this.defaultNext(true) !== undefined;
-      if (stalled) this.stalls++;
-      this.now = Number(e.arg);
-      return `time ${from} -> ${this.now} us${stalled ? " (a stall: something else could have gone on)" : ""}`;
-    },
-    drainMove: () => (this.defaultNext(true) === undefined ? this.clock.enabled()[0] : undefined),
-  };
+  private readonly clock: EnvSource = new Clock(this);
 
   // ---- building a world ----
 
@@ -711,7 +697,8 @@ export class Machine {
     }
     ctx.waiting = null;
     this.stepping = ctx;
-    setRunning({ machine: this, cpu, ctx });
+    if (ctx.running === null || ctx.running.cpu !== cpu) ctx.running = { machine: this, cpu, ctx };
+    setRunning(ctx.running);
     let r: IteratorResult<unknown, unknown>;
     try {
       r = ctx.gen.next();
@@ -930,6 +917,27 @@ export class Machine {
   /** A trace entry, when tracing; a caller that builds its text for it checks `tracing` first (hunts do not trace). */
   private record(cpu: number, ctx: string, depth: number, text: string): void {
     if (this.tracing) this.trace.push({ step: this.action, event: this.eventIndex, cpu, ctx, depth, text });
+  }
+}
+
+/** The machine's clock as an environment source (see Machine.clock); a class, so that a machine builds no closures for it. */
+class Clock implements EnvSource {
+  readonly name = "clock";
+  constructor(private readonly m: Machine) {}
+  enabled(): EnvEvent[] {
+    const next = this.m.nextDeadline();
+    return next === undefined ? [] : [{ kind: "env", source: "clock", arg: next }];
+  }
+  apply(e: EnvEvent): string {
+    const m = this.m;
+    const from = m.now;
+    const stalled = m.defaultNext(true) !== undefined;
+    if (stalled) m.stalls++;
+    m.now = Number(e.arg);
+    return `time ${from} -> ${m.now} us${stalled ? " (a stall: something else could have gone on)" : ""}`;
+  }
+  drainMove(): EnvEvent | undefined {
+    return this.m.defaultNext(true) === undefined ? this.enabled()[0] : undefined;
   }
 }
 

@@ -44,11 +44,30 @@ export function sleepWait(until: () => boolean, what: string | (() => string), h
 }
 
 /** Busy-waits until `until` holds or the virtual clock reaches `deadline`, whichever comes first. */
-export function spinWaitDeadline(until: () => boolean, deadline: number, now: () => number, what: string | (() => string)): Wait {
-  return { kind: "wait", until: () => now() >= deadline || until(), what: describe(what), sleep: false, deadline };
+export function spinWaitDeadline(cond: () => boolean, deadline: number, now: () => number, what: string | (() => string)): Wait {
+  // Methods, not arrow-valued properties: tsx names every arrow a literal holds, at each call (keepNames).
+  return {
+    kind: "wait",
+    until() {
+      return now() >= deadline || cond();
+    },
+    what: describe(what),
+    sleep: false,
+    deadline,
+  };
 }
 
 /** Gives the CPU to the next ready thread (this one goes to the back of the run queue). */
-export function yieldWait(what: string): Wait {
-  return { kind: "wait", until: () => true, what: () => what, sleep: true, yieldCpu: true };
+export function yieldWait(text: string): Wait {
+  return {
+    kind: "wait",
+    until() {
+      return true;
+    },
+    what() {
+      return text;
+    },
+    sleep: true,
+    yieldCpu: true,
+  };
 }
