@@ -75,7 +75,7 @@ function playFrom(run: Run, p: EventProto, first: ScheduleEvent): void {
   const count = p.kind === "step" || p.kind === "env" ? p.count : 1;
   let e: ScheduleEvent | undefined = first;
   for (let i = 0; e !== undefined; ) {
-    run.offer(e);
+    run.offer(e, true); // resolve() found it enabled
     if (run.failure !== undefined || ++i >= count) return;
     e = resolve(run.machine, p);
   }

@@ -37,6 +37,22 @@ function guarded(m: Machine, name: string, check: () => Violation | undefined): 
   }
 }
 
+/** Runs the invariants after a step, as guarded() does one check, and fails the machine at the first violation. */
+function checkAll(m: Machine, names: readonly string[], checks: readonly (() => Violation | undefined)[]): void {
+  setBooting(m);
+  let i = 0;
+  try {
+    for (; i < checks.length; i++) {
+      const v = checks[i]!();
+      if (v !== undefined) return m.fail(names[i]!, v);
+    }
+  } catch (err) {
+    m.fail("oops", `check ${names[i]} crashed: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    setBooting(null);
+  }
+}
+
 export class Run {
   readonly machine: Machine;
   /** The events that were applied, in order: the schedule this run really followed. */
@@ -79,18 +95,18 @@ export class Run {
     for (const name of [...Object.keys(instance.invariants ?? {}), ...Object.keys(instance.finals ?? {}), ...(instance.sequential ? [instance.sequential.property] : [])])
       if (!declared.includes(name)) throw new Error(`model ${model.name}: its setup() checks '${name}', which is not one of its properties (declared: ${Object.keys(model.properties).join(", ") || "none"})`);
     const invariants = Object.entries(instance.invariants ?? {});
+    const names = invariants.map(([name]) => name);
+    const checks = invariants.map(([, check]) => check);
     const sequential = instance.sequential;
     const m = this.machine;
     m.hooks.afterStep = () => {
       // First the operations this step completed, against the sequential model; then the invariants.
-      for (const op of takeLinearized(m)) {
-        const v = sequential?.apply(op);
+      const ops = takeLinearized(m);
+      for (let i = 0; i < ops.length; i++) {
+        const v = sequential?.apply(ops[i]);
         if (v !== undefined) return m.fail(sequential!.property, v);
       }
-      for (const [name, check] of invariants) {
-        const v = guarded(this.machine, name, check);
-        if (v !== undefined) return m.fail(v.property, v.violation);
-      }
+      if (checks.length > 0) checkAll(m, names, checks);
     };
     this.finals = Object.entries(instance.finals ?? {});
     this.coverage = opts.coverage ? new RunCoverage(m) : undefined;
@@ -101,11 +117,11 @@ export class Run {
     return this.machine.failure;
   }
 
-  /** Offers the next event of a schedule; applies it if enabled at this point. */
-  offer(e: ScheduleEvent): boolean {
+  /** Offers the next event of a schedule; applies it if enabled at this point (`known`: the caller has just found it enabled). */
+  offer(e: ScheduleEvent, known = false): boolean {
     const index = this.offered++;
     if (this.failure !== undefined) return false;
-    if (this.machine.apply(e, index)) {
+    if (this.machine.apply(e, index, known)) {
       this.applied.push(e);
       return true;
     }

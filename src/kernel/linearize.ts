@@ -13,10 +13,12 @@ export function linearize(op: unknown): void {
   else q.push(op);
 }
 
-/** The operations reported since the last call, oldest first. */
-export function takeLinearized(m: Machine): unknown[] {
+const NONE: readonly unknown[] = [];
+
+/** The operations reported since the last call, oldest first (asked after every step). */
+export function takeLinearized(m: Machine): readonly unknown[] {
   const q = m.ext.get(KEY) as unknown[] | undefined;
-  if (q === undefined || q.length === 0) return [];
+  if (q === undefined || q.length === 0) return NONE;
   m.ext.set(KEY, []);
   return q;
 }

@@ -6,6 +6,7 @@
 // reported the moment one execution shows both sides of it, whether or not
 // that execution deadlocks.
 import type { Machine } from "../sim/machine.ts";
+import { describePlace } from "../sim/machine.ts";
 import { current } from "../sim/current.ts";
 
 /** Anything that can be locked: spinlocks, mutexes, hand-rolled locks that annotate themselves. */
@@ -97,9 +98,30 @@ function locksOf(m: Machine): KernelLocks {
   return k;
 }
 
-function usageHere(how: string): Usage {
+/**
+ * A usage whose texts are made only when a report asks for them: every lock
+ * operation makes one, and reports are rare.
+ */
+class UsageAt implements Usage {
+  constructor(
+    readonly ctx: string,
+    readonly cpu: number,
+    private readonly place: number,
+    private readonly verb: string,
+    private readonly object: string | undefined,
+  ) {}
+  get where(): string {
+    return describePlace(this.place);
+  }
+  get how(): string {
+    return this.object === undefined ? this.verb : `${this.verb}(${this.object})`;
+  }
+}
+
+/** The running context's usage here: `verb(object)`, or `verb` alone. */
+function usageHere(verb: string, object?: string): Usage {
   const { machine, cpu, ctx } = current();
-  return { ctx: ctx.name, cpu: cpu.id, where: machine.where(), how };
+  return new UsageAt(ctx.name, cpu.id, machine.place(), verb, object);
 }
 
 const at = (u: Usage) => `${u.ctx} on cpu${u.cpu} (${u.how} at ${u.where})`;
@@ -156,8 +178,9 @@ function report(message: string, contexts: string[]): void {
 }
 
 type UsageKey = "inHardirq" | "hardirqOn" | "inSoftirq" | "softirqOn" | "inHardirqRead" | "hardirqOnRead" | "inSoftirqRead" | "softirqOnRead";
-const inKey = (kind: IrqKind, read = false): UsageKey => `${kind === "HARDIRQ" ? "inHardirq" : "inSoftirq"}${read ? "Read" : ""}` as UsageKey;
-const onKey = (kind: IrqKind, read = false): UsageKey => `${kind === "HARDIRQ" ? "hardirqOn" : "softirqOn"}${read ? "Read" : ""}` as UsageKey;
+// Constant keys: a key built by concatenation would be looked up in the string table at every lock operation.
+const inKey = (kind: IrqKind, read = false): UsageKey => (kind === "HARDIRQ" ? (read ? "inHardirqRead" : "inHardirq") : read ? "inSoftirqRead" : "inSoftirq");
+const onKey = (kind: IrqKind, read = false): UsageKey => (kind === "HARDIRQ" ? (read ? "hardirqOnRead" : "hardirqOn") : read ? "softirqOnRead" : "softirqOn");
 const rw = (read: boolean) => (read ? "R" : "W");
 const ctxName = (kind: IrqKind) => kind.toLowerCase();
 
@@ -244,7 +267,7 @@ function markContext(k: KernelLocks, cls: LockClass, u: Usage, cpu: { inHardirq:
 export function lock_acquire(lock: Lockable, how: string, opts: { trylock?: boolean; irqsWereOn?: boolean; read?: boolean } = {}): void {
   const { machine, cpu, ctx } = current();
   const k = locksOf(machine);
-  const u = usageHere(`${how}(${lock.name})`);
+  const u = usageHere(how, lock.name);
   const mine = k.held.get(ctx.name) ?? [];
   const region = opts.irqsWereOn === undefined ? undefined : (mine.find((h) => h.region !== undefined)?.region ?? { irqsOn: opts.irqsWereOn, at: u });
   k.held.set(ctx.name, [...mine, { lock, at: u, irqsWereOn: opts.irqsWereOn, region, read: opts.read }]);
@@ -292,7 +315,8 @@ export function lock_released(lock: Lockable): Held {
   const { machine, ctx } = current();
   const k = locksOf(machine);
   const mine = k.held.get(ctx.name) ?? [];
-  const i = mine.map((h) => h.lock).lastIndexOf(lock);
+  let i = mine.length - 1;
+  while (i >= 0 && mine[i]!.lock !== lock) i--;
   if (i < 0) throw new Error(`${ctx.name} releases ${lock.name}, which it does not hold`);
   const h = mine[i]!;
   k.held.set(ctx.name, [...mine.slice(0, i), ...mine.slice(i + 1)]);

@@ -548,9 +548,13 @@ export class Machine {
 
   // ---- making it happen ----
 
-  /** Applies an event if it is enabled; returns whether it was. `index` is its place in the schedule. */
-  apply(e: ScheduleEvent, index: number): boolean {
-    if (this.failure !== undefined || !this.isEnabled(e)) return false;
+  /**
+   * Applies an event if it is enabled; returns whether it was. `index` is its
+   * place in the schedule. `known`: the caller has just found it among the
+   * enabled events (fast-check's resolve), so it is not looked for again.
+   */
+  apply(e: ScheduleEvent, index: number, known = false): boolean {
+    if (this.failure !== undefined || !(known || this.isEnabled(e))) return false;
     this.eventIndex = index;
     this.perform(e);
     return true;
@@ -668,7 +672,12 @@ export class Machine {
 
   /** Where the machine is, for reports: "event 7", or "drain action 31" after the schedule. */
   where(): string {
-    return this.eventIndex >= 0 ? `event ${this.eventIndex}` : `drain action ${this.action}`;
+    return describePlace(this.place());
+  }
+
+  /** Where the machine is, as a number to describe later (describePlace): the lock validator marks every lock operation so. */
+  place(): number {
+    return this.eventIndex >= 0 ? this.eventIndex : -1 - this.action;
   }
 
   /** Adds a line to the trace on behalf of the running context (used by kernel facilities). */
@@ -939,6 +948,11 @@ class Clock implements EnvSource {
   drainMove(): EnvEvent | undefined {
     return this.m.defaultNext(true) === undefined ? this.enabled()[0] : undefined;
   }
+}
+
+/** "event 7" for a place() in the schedule, "drain action 31" for one after it. */
+export function describePlace(place: number): string {
+  return place >= 0 ? `event ${place}` : `drain action ${-1 - place}`;
 }
 
 /**
