@@ -122,7 +122,9 @@ class RcuState {
   }
 
   needed(): boolean {
-    return this.syncWaiters > 0 || [...this.polls].some((t) => t > this.completed) || this.cbs.some((l) => l.some((cb) => cb.target > this.completed));
+    if (this.syncWaiters > 0) return true;
+    for (const t of this.polls) if (t > this.completed) return true;
+    return this.cbs.some((l) => l.some((cb) => cb.target > this.completed));
   }
 
   /** rcu_segcblist_n_cbs(): queued callbacks, those being invoked included. */
@@ -147,8 +149,12 @@ class RcuState {
     // node's blkd_tasks). Every reader off its CPU now is waited for: more
     // than needed for one begun after its CPU's report, never less. A reader
     // on a CPU holds that CPU's report up by itself.
-    const onCpu = (name: string) => this.m.cpus.some((c) => c.current?.name === name || c.irqStack.some((f) => f.ctx.name === name));
-    for (const [ctx, sec] of this.readersNow()) if (!onCpu(ctx)) this.blocked.set(ctx, sec); // an older section of it has ended
+    for (const [ctx, sec] of this.readersNow()) if (!this.onCpu(ctx)) this.blocked.set(ctx, sec); // an older section of it has ended
+  }
+
+  /** Whether the context named runs on a CPU now (as its thread or in a handler). */
+  private onCpu(name: string): boolean {
+    return this.m.cpus.some((c) => c.current?.name === name || c.irqStack.some((f) => f.ctx.name === name));
   }
 
   /** invoke_rcu_core(): with callbacks ready on the CPU, raises its RCU softirq (an rcuc kthread wakes by itself). */
@@ -161,11 +167,12 @@ class RcuState {
     return [...this.blocked].filter(([ctx, sec]) => this.depth(ctx) > 0 && this.sections.get(ctx) === sec).map(([ctx]) => ctx);
   }
 
+  /** The grace-period machinery's events now (asked at every move of the drain). */
   events(): EnvEvent[] {
-    const ev = (arg: string): EnvEvent => ({ kind: "env", source: "rcu", arg });
-    if (!this.inProgress) return this.needed() ? [ev("gp-start")] : [];
-    const out = this.m.cpus.filter((c) => c.online && !this.reported.has(c.id) && this.quiescent(c.id)).map((c) => ev(`qs-cpu${c.id}`));
-    if (this.reported.size === this.m.cpus.length && this.stillBlocking().length === 0) out.push(ev("gp-end"));
+    if (!this.inProgress) return this.needed() ? [rcuEvent("gp-start")] : [];
+    const out: EnvEvent[] = [];
+    for (const c of this.m.cpus) if (c.online && !this.reported.has(c.id) && this.quiescent(c.id)) out.push(rcuEvent(QS_CPU[c.id] ?? `qs-cpu${c.id}`));
+    if (this.reported.size === this.m.cpus.length && this.stillBlocking().length === 0) out.push(rcuEvent("gp-end"));
     return out;
   }
 
@@ -191,6 +198,14 @@ class RcuState {
     return `cpu${cpu} passes a quiescent state for grace period ${this.started}`;
   }
 }
+
+/** An event of the grace-period machinery (a module function: tsx would name a nested one at every call). */
+function rcuEvent(arg: string): EnvEvent {
+  return { kind: "env", source: "rcu", arg };
+}
+
+/** "qs-cpu0" ..., made once. */
+const QS_CPU = Array.from({ length: 64 }, (_, c) => `qs-cpu${c}`);
 
 const KEY = {};
 const RCU_SOFTIRQ = "rcu-softirq";
