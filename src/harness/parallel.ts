@@ -7,9 +7,11 @@
 // failure every time. The winner is reduced once, here; the file records
 // the hunt's seed and the winning part, and `--seed S --shard I/N` repeats
 // that part's search alone.
+import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { HuntOptions, HuntResult, SearchResult, Shard } from "./hunt.ts";
+import type { WorkerJob } from "./hunt-worker.ts";
 import { pack } from "./hunt.ts";
 
 /**
@@ -33,6 +35,53 @@ export interface ParallelOptions {
   pollMs?: number;
 }
 
+/**
+ * Workers kept between hunts. A worker takes about half a second to start
+ * (TypeScript and the whole harness loaded in a fresh thread), as long as a
+ * short hunt: a command hunting every variant of a model starts them once.
+ * An idle worker does not keep the process alive.
+ */
+const idle: Worker[] = [];
+let started = 0;
+
+/** How many hunt workers this process has started so far, and how many it keeps idle now. */
+export function workersStarted(): number {
+  return started;
+}
+export function workersKept(): number {
+  return idle.length;
+}
+
+function takeWorker(): Worker {
+  const kept = idle.pop();
+  if (kept !== undefined) {
+    kept.ref();
+    return kept;
+  }
+  started++;
+  // The worker is TypeScript: its entry registers tsx in the thread, then loads it.
+  const w = new Worker(new URL("./hunt-worker.mjs", import.meta.url), {
+    // Runs allocate a lot and die young: a larger young generation means fewer scavenges competing for the cores.
+    resourceLimits: { maxYoungGenerationSizeMb: 64 },
+  });
+  // One that ends while idle is no longer kept.
+  w.on("exit", () => {
+    const i = idle.indexOf(w);
+    if (i >= 0) idle.splice(i, 1);
+  });
+  return w;
+}
+
+/** Keeps a worker that finished its part for the next hunt, up to one per core. */
+function giveBack(w: Worker): void {
+  if (idle.length >= os.availableParallelism()) {
+    void w.terminate();
+    return;
+  }
+  w.unref();
+  idle.push(w);
+}
+
 export async function huntParallel(opts: HuntOptions, workers: number, po: ParallelOptions = {}): Promise<HuntResult> {
   const started = performance.now();
   const base: Shard = opts.shard ?? { index: 0, count: 1 };
@@ -46,22 +95,25 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
   counters[limitSlot] = Infinity;
   const results: (SearchResult | undefined)[] = new Array(workers).fill(undefined);
   let winner: number | undefined;
-  const pool = Array.from({ length: workers }, (_, w) =>
-    // The worker is TypeScript: its entry registers tsx in the thread, then loads it.
-    new Worker(new URL("./hunt-worker.mjs", import.meta.url), {
-      workerData: { modelName: model.name, modelFile, builtins: po.builtins, opts: { ...plain, shard: workerShard(base, w, workers) }, counters, slot: w, limitSlot },
-      // Runs allocate a lot and die young: a larger young generation means fewer scavenges competing for the cores.
-      resourceLimits: { maxYoungGenerationSizeMb: 64 },
-    }),
-  );
-  const stopAll = () => Promise.all(pool.map((p) => p.terminate()));
+  const pool = Array.from({ length: workers }, () => takeWorker());
   const total = (k: 0 | 1) => Array.from({ length: workers }, (_, i) => counters[2 * i + k]!).reduce((a, b) => a + b, 0);
   // The main thread is idle meanwhile: it reads the workers' counters for whoever watches the hunt.
   const poll = onRun === undefined ? undefined : setInterval(() => onRun(total(0), total(1)), po.pollMs ?? 100);
   await new Promise<void>((resolve, reject) => {
     let open = workers;
+    let failed = false;
+    /** This hunt's listeners on each worker, taken off when it ends. */
+    const detach: (() => void)[] = [];
     pool.forEach((worker, w) => {
-      worker.on("message", (msg: { progress?: number; foundAt?: { runs: number; property: string }; result?: SearchResult }) => {
+      // A worker that failed, or whose part is cut short, is not kept: it may still be searching.
+      const fail = (why: string) => {
+        if (failed) return;
+        failed = true;
+        for (const off of detach) off();
+        for (const p of pool) void p.terminate();
+        reject(new Error(`hunt worker ${w + 1} of ${workers} ${why}`));
+      };
+      const onMessage = (msg: { progress?: number; foundAt?: { runs: number; property: string }; result?: SearchResult; error?: string }) => {
         if (msg.progress !== undefined) {
           onProgress?.(total(0));
           return;
@@ -71,20 +123,22 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
           counters[limitSlot] = Math.min(counters[limitSlot]!, msg.foundAt.runs);
           return;
         }
+        if (msg.error !== undefined) return fail(`failed: ${msg.error}`);
         results[w] = msg.result;
-      });
-      worker.on("error", (err) => {
-        void stopAll();
-        reject(new Error(`hunt worker ${w + 1} of ${workers} failed: ${err.message}`));
-      });
-      worker.on("exit", () => {
-        if (winner === undefined && results[w] === undefined) {
-          void stopAll();
-          reject(new Error(`hunt worker ${w + 1} of ${workers} stopped without a result`));
-          return;
+        if (--open === 0 && !failed) {
+          for (const off of detach) off();
+          pool.forEach(giveBack);
+          resolve();
         }
-        if (--open === 0) resolve();
-      });
+      };
+      const onError = (err: Error) => fail(`failed: ${err.message}`);
+      const onExit = () => fail("stopped without a result");
+      worker.on("message", onMessage).on("error", onError).on("exit", onExit);
+      detach.push(() => worker.off("message", onMessage).off("error", onError).off("exit", onExit));
+    });
+    pool.forEach((worker, w) => {
+      const job: WorkerJob = { modelName: model.name, modelFile, builtins: po.builtins, opts: { ...plain, shard: workerShard(base, w, workers) }, counters, slot: w, limitSlot };
+      worker.postMessage(job);
     });
   }).finally(() => clearInterval(poll));
   let runs = 0;
