@@ -37,6 +37,14 @@ function guarded(m: Machine, name: string, check: () => Violation | undefined): 
   }
 }
 
+/** Every property a model may check, made once per model (a hunt makes a run thousands of times a second). */
+const declaredOf = new WeakMap<AnyModel, Set<string>>();
+function declaredProperties(model: AnyModel): Set<string> {
+  let s = declaredOf.get(model);
+  if (s === undefined) declaredOf.set(model, (s = new Set(allProperties(model))));
+  return s;
+}
+
 /** Runs the invariants after a step, as guarded() does one check, and fails the machine at the first violation. */
 function checkAll(m: Machine, names: readonly string[], checks: readonly (() => Violation | undefined)[]): void {
   setBooting(m);
@@ -91,9 +99,13 @@ export class Run {
     if (instance === undefined || instance === null) instance = {};
     if (typeof instance !== "object")
       throw new Error(`model ${model.name}: setup() returned ${String(instance)}; it must return nothing or { invariants?, finals?, sequential? }`);
-    const declared = allProperties(model);
-    for (const name of [...Object.keys(instance.invariants ?? {}), ...Object.keys(instance.finals ?? {}), ...(instance.sequential ? [instance.sequential.property] : [])])
-      if (!declared.includes(name)) throw new Error(`model ${model.name}: its setup() checks '${name}', which is not one of its properties (declared: ${Object.keys(model.properties).join(", ") || "none"})`);
+    const declared = declaredProperties(model);
+    const undeclared = (name: string) => {
+      if (!declared.has(name)) throw new Error(`model ${model.name}: its setup() checks '${name}', which is not one of its properties (declared: ${Object.keys(model.properties).join(", ") || "none"})`);
+    };
+    Object.keys(instance.invariants ?? {}).forEach(undeclared);
+    Object.keys(instance.finals ?? {}).forEach(undeclared);
+    if (instance.sequential) undeclared(instance.sequential.property);
     const invariants = Object.entries(instance.invariants ?? {});
     const names = invariants.map(([name]) => name);
     const checks = invariants.map(([, check]) => check);

@@ -22,7 +22,7 @@ function placeCounts(mp: Mempool, counts: PlaceCounts): void {
   counts.reset(mp.pages.length * mp.objectsPerPage);
   for (const p of mp.pages) if (p.initialized && !p.released) countChain(p.local_free, counts, 4096);
   mp.handover.countQueued(counts);
-  for (const [o, who] of mp.ghost.holders) counts.add(o, who.length);
+  mp.ghost.holders.forEach((who, o) => counts.add(o, who.length)); // forEach: no entry pair per object
 }
 
 /**

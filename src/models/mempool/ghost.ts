@@ -8,7 +8,9 @@ export class Ghost {
   /** Who holds each object out of the allocator's lists: contexts, the completion queue, a driver's rx ring. */
   readonly holders = new Map<FreeObject, string[]>();
   /** The pages each context inside the allocator is working on; their counts are exact only when nobody is. */
-  readonly touching = new Map<string, Set<PageHeader>>();
+  private readonly touching = new Map<string, Set<PageHeader>>();
+  /** How many contexts work on each page now: busy() is asked for every page at every step. */
+  private readonly workers = new Map<PageHeader, number>();
 
   /** `who` takes `obj` out of a list (or from another holder) into its hands. */
   take(obj: FreeObject, who: string = current_name()): void {
@@ -33,20 +35,29 @@ export class Ghost {
   /** The running context works on `page` until it leaves the allocator. */
   touch(page: PageHeader): void {
     const me = current_name();
-    const s = this.touching.get(me);
-    if (s === undefined) this.touching.set(me, new Set([page]));
-    else s.add(page);
+    let s = this.touching.get(me);
+    if (s === undefined) this.touching.set(me, (s = new Set()));
+    if (s.has(page)) return;
+    s.add(page);
+    this.workers.set(page, (this.workers.get(page) ?? 0) + 1);
   }
 
   /** The running context leaves the allocator. */
   untouch(): void {
-    this.touching.delete(current_name());
+    const me = current_name();
+    const s = this.touching.get(me);
+    if (s === undefined) return;
+    for (const page of s) {
+      const n = this.workers.get(page)! - 1;
+      if (n === 0) this.workers.delete(page);
+      else this.workers.set(page, n);
+    }
+    this.touching.delete(me);
   }
 
-  /** Whether someone is in the middle of changing `page` (asked at every step: builds nothing). */
+  /** Whether someone is in the middle of changing `page`. */
   busy(page: PageHeader): boolean {
-    for (const s of this.touching.values()) if (s.has(page)) return true;
-    return false;
+    return this.workers.has(page);
   }
 }
 
