@@ -206,7 +206,8 @@ export class Memory {
 
   /** smp_rmb(), and the load part of an acquire: loads after it read nothing older than memory holds now. */
   rmb(cpu: number): void {
-    this.stale[cpu]!.clear();
+    const stale = this.stale[cpu]!;
+    if (stale.size > 0) stale.clear(); // clear() makes a new table even for an empty map, and this runs at every lock and switch
     if (this.log !== null && this.model === "weak") this.log.accesses.push({ kind: "fence" });
   }
 
