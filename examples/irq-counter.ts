@@ -21,6 +21,11 @@ function* count_packet(stats: Stats, irqsafe: boolean): Gen {
   yield `store count = ${v + 1}`;
 }
 
+/** The receive thread: counts `packets` packets. */
+function* rx_thread(stats: Stats, irqsafe: boolean, packets: number): Gen {
+  for (let i = 0; i < packets; i++) yield* count_packet(stats, irqsafe);
+}
+
 export default defineModel<{ packets: number; interrupts: number }>({
   name: "irq-counter",
   description: "a packet counter shared by a thread and an interrupt handler",
@@ -34,13 +39,7 @@ export default defineModel<{ packets: number; interrupts: number }>({
   setup(variant, w) {
     const stats: Stats = { count: 0, bumps: 0 };
     const irqsafe = variant === "irqsave";
-    kthread_run(
-      function* () {
-        for (let i = 0; i < w.packets; i++) yield* count_packet(stats, irqsafe);
-      },
-      "rx-thread",
-      { cpu: 0 },
-    );
+    kthread_run(() => rx_thread(stats, irqsafe, w.packets), "rx-thread", { cpu: 0 });
     // The handler already runs with interrupts off.
     request_irq("nic", () => count_packet(stats, false), { cpus: [0], count: w.interrupts });
     return {

@@ -51,6 +51,11 @@ function* count_packet(s: Stats, irqsave: boolean, atomic_xadd: boolean): Gen {
   if (flags) local_irq_restore(flags);
 }
 
+/** A transmitting thread: counts `packets` packets. */
+function* tx_thread(s: Stats, packets: number, irqsave: boolean, atomic_xadd: boolean): Gen {
+  for (let k = 0; k < packets; k++) yield* count_packet(s, irqsave, atomic_xadd);
+}
+
 export default defineModel<{ threads: { cpu: number; packets: number }[]; irq: { cpus: number[]; count: number } }>({
   name: "ticket-lock",
   description: "a ticket lock shared by a driver's threads and its interrupt handler",
@@ -72,15 +77,7 @@ export default defineModel<{ threads: { cpu: number; packets: number }[]; irq: {
     const s: Stats = { lock: new ticket_lock_t("tx_lock"), packets: 0, counted: 0 };
     const irqsave = variant !== "irqs-on";
     const xadd = variant !== "racy-ticket";
-    w.threads.forEach((t, i) =>
-      kthread_run(
-        function* () {
-          for (let k = 0; k < t.packets; k++) yield* count_packet(s, irqsave, xadd);
-        },
-        `T${i}`,
-        { cpu: t.cpu },
-      ),
-    );
+    w.threads.forEach((t, i) => kthread_run(() => tx_thread(s, t.packets, irqsave, xadd), `T${i}`, { cpu: t.cpu }));
     // The handler runs with interrupts off already.
     request_irq("nic", () => count_packet(s, false, xadd), w.irq);
     return {

@@ -51,16 +51,20 @@ export const in_hardirq = (): boolean => current().cpu.inHardirq;
  */
 export function open_softirq(line: string, action: () => Gen<unknown>, opts: { machine?: Machine; name?: string } = {}): void {
   const name = opts.name ?? line;
-  (opts.machine ?? currentMachine()).requestIrq(
-    line,
-    function* () {
-      local_irq_enable(name);
-      yield* action();
-      local_irq_disable();
-      yield `${name} done`;
-    },
-    { cpus: [], count: 0, softirq: true },
-  );
+  (opts.machine ?? currentMachine()).requestIrq(line, () => run_softirq(name, action), { cpus: [], count: 0, softirq: true });
+}
+
+/**
+ * One run of a softirq's action, hard interrupts on. A module-level
+ * generator, as every body the machine runs each run: V8 gives a generator
+ * closure made anew its own map in the old generation, which keeps the
+ * closure's run alive through every young collection.
+ */
+function* run_softirq(name: string, action: () => Gen<unknown>): Gen {
+  local_irq_enable(name);
+  yield* action();
+  local_irq_disable();
+  yield `${name} done`;
 }
 
 /** raise_softirq(): marks the softirq pending on this CPU; it runs on the way out of interrupts, or when bottom halves are enabled again. */
@@ -92,34 +96,33 @@ export class tasklet_struct {
 const TASKLETS = {};
 const LINE = "tasklet-softirq";
 
+/** tasklet_action(): runs the tasklets queued on this CPU. */
+function* tasklet_action(queues: tasklet_struct[][]): Gen {
+  const { machine, cpu } = current();
+  const mine = queues[cpu.id]!;
+  // One pass over the list as it is now (a tasklet scheduled meanwhile runs in the next pass).
+  for (const t of mine.splice(0)) {
+    if (t.running) {
+      // Running on another CPU: it stays queued here; that CPU raises this softirq again when it is done.
+      mine.push(t);
+      continue;
+    }
+    t.running = true;
+    t.cpu = cpu.id;
+    t.queuedOn = -1;
+    yield `tasklet_action: ${t.name}`;
+    yield* run_module_code(t.func.owner, `tasklet ${t.func.fname ?? t.name}`, t.func(t));
+    t.running = false;
+    if (t.scheduled && t.queuedOn !== cpu.id) machine.raiseIrq(t.queuedOn, LINE);
+  }
+}
+
 function tasklets(m: Machine): tasklet_struct[][] {
   let q = m.ext.get(TASKLETS) as tasklet_struct[][] | undefined;
   if (q !== undefined) return q;
   const queues: tasklet_struct[][] = m.cpus.map(() => []);
   m.ext.set(TASKLETS, (q = queues));
-  open_softirq(
-    LINE,
-    function* () {
-      const { machine, cpu } = current();
-      const mine = queues[cpu.id]!;
-      // One pass over the list as it is now (a tasklet scheduled meanwhile runs in the next pass).
-      for (const t of mine.splice(0)) {
-        if (t.running) {
-          // Running on another CPU: it stays queued here; that CPU raises this softirq again when it is done.
-          mine.push(t);
-          continue;
-        }
-        t.running = true;
-        t.cpu = cpu.id;
-        t.queuedOn = -1;
-        yield `tasklet_action: ${t.name}`;
-        yield* run_module_code(t.func.owner, `tasklet ${t.func.fname ?? t.name}`, t.func(t));
-        t.running = false;
-        if (t.scheduled && t.queuedOn !== cpu.id) machine.raiseIrq(t.queuedOn, LINE);
-      }
-    },
-    { machine: m, name: "tasklet_action" },
-  );
+  open_softirq(LINE, () => tasklet_action(queues), { machine: m, name: "tasklet_action" });
   // takeover_tasklets(): the tasklets queued on a CPU that went offline run here.
   cpuhp_kernel_dead(m, "takeover_tasklets", CPUHP_RANK.softirq, (dead, me) => {
     const moved = queues[dead]!.splice(0);

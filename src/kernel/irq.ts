@@ -51,31 +51,42 @@ export const IRQ_THREAD_PRIO = 50;
  * the first CPU of the line.
  */
 export function request_threaded_irq(line: string, handler: (() => Gen<irqreturn_t>) | null, thread_fn: Code, opts: IrqOptions): void {
-  const wake = { pending: false };
-  const name = `irq/${line}`;
-  const raised = `${line} is raised`;
-  kthread_run(
-    function* () {
-      for (;;) {
-        wake.pending = false;
-        yield* run_module_code(thread_fn.owner, `interrupt thread ${thread_fn.fname ?? name}`, thread_fn());
-        yield wait_event(() => wake.pending, raised);
-      }
-    },
-    name,
-    { cpu: opts.cpus[0] ?? 0, pinned: true, daemon: true, prio: IRQ_THREAD_PRIO, parkedUntil: { cond: () => wake.pending, what: raised } },
-  );
-  request_irq(
-    line,
-    function* () {
-      const ret = handler === null ? IRQ_WAKE_THREAD : yield* handler();
-      if (ret === IRQ_WAKE_THREAD) {
-        wake.pending = true;
-        yield `wake up ${name}`;
-      }
-    },
-    opts,
-  );
+  const irq: ThreadedIrq = { name: `irq/${line}`, raised: `${line} is raised`, pending: false, handler, thread_fn };
+  kthread_run(() => irq_thread(irq), irq.name, {
+    cpu: opts.cpus[0] ?? 0,
+    pinned: true,
+    daemon: true,
+    prio: IRQ_THREAD_PRIO,
+    parkedUntil: { cond: () => irq.pending, what: irq.raised },
+  });
+  request_irq(line, () => irq_default_primary(irq), opts);
+}
+
+/** A threaded interrupt line: its thread's name, whether the thread is woken, and its two functions. */
+interface ThreadedIrq {
+  readonly name: string;
+  readonly raised: string;
+  pending: boolean;
+  readonly handler: (() => Gen<irqreturn_t>) | null;
+  readonly thread_fn: Code;
+}
+
+/** irq_thread(): runs the thread function each time the hard handler wakes it. */
+function* irq_thread(irq: ThreadedIrq): Gen {
+  for (;;) {
+    irq.pending = false;
+    yield* run_module_code(irq.thread_fn.owner, `interrupt thread ${irq.thread_fn.fname ?? irq.name}`, irq.thread_fn());
+    yield wait_event(() => irq.pending, irq.raised);
+  }
+}
+
+/** The hard handler, or irq_default_primary_handler() when there is none: IRQ_WAKE_THREAD wakes the thread. */
+function* irq_default_primary(irq: ThreadedIrq): Gen {
+  const ret = irq.handler === null ? IRQ_WAKE_THREAD : yield* irq.handler();
+  if (ret === IRQ_WAKE_THREAD) {
+    irq.pending = true;
+    yield `wake up ${irq.name}`;
+  }
 }
 
 export const free_irq = kernel_call(free_irq_impl);

@@ -514,29 +514,32 @@ function* barrier(start: number, queue_barrier_callbacks: (s: RcuState) => Gen):
  * and the caller waits for the last barrier callback to complete.
  */
 function* rcu_barrier_impl(): Gen {
-  yield* barrier(2, function* (s) {
-    for (let cpu = 0; cpu < s.m.cpus.length; cpu++) {
-      for (;;) {
-        if (s.barrier_seq_snap[cpu] === s.barrier_sequence) break; // seen to already (its list was adopted)
-        if (s.n_cbs(cpu) === 0) {
-          s.barrier_seq_snap[cpu] = s.barrier_sequence;
-          yield `rcu_barrier: cpu${cpu} has no callbacks`;
-          break;
-        }
-        if (!s.m.cpu(cpu).online) {
-          yield `rcu_barrier: cpu${cpu} is offline: ${rcu_barrier_entrain(s, cpu)}`;
-          break;
-        }
-        // -ENXIO: it went offline meanwhile; look again.
-        if ((yield* smp_call_function_single(cpu, () => rcu_barrier_handler(s, cpu), true)) === 0) break;
+  yield* barrier(2, rcu_barrier_queue);
+}
+
+/** rcu_barrier()'s part between starting the count and waiting: a barrier callback entrained on every CPU with callbacks. */
+function* rcu_barrier_queue(s: RcuState): Gen {
+  for (let cpu = 0; cpu < s.m.cpus.length; cpu++) {
+    for (;;) {
+      if (s.barrier_seq_snap[cpu] === s.barrier_sequence) break; // seen to already (its list was adopted)
+      if (s.n_cbs(cpu) === 0) {
+        s.barrier_seq_snap[cpu] = s.barrier_sequence;
+        yield `rcu_barrier: cpu${cpu} has no callbacks`;
+        break;
       }
+      if (!s.m.cpu(cpu).online) {
+        yield `rcu_barrier: cpu${cpu} is offline: ${rcu_barrier_entrain(s, cpu)}`;
+        break;
+      }
+      // -ENXIO: it went offline meanwhile; look again.
+      if ((yield* smp_call_function_single(cpu, () => rcu_barrier_handler(s, cpu), true)) === 0) break;
     }
-    if (atomic_sub_and_test(2, s.barrier_cpu_count)) {
-      s.lastZero = `rcu_barrier took the count to 0 itself at ${s.m.where()}`;
-      complete(s.barrier_completion);
-    }
-    yield `rcu_barrier: count -= 2 -> ${s.barrier_cpu_count.counter}`;
-  });
+  }
+  if (atomic_sub_and_test(2, s.barrier_cpu_count)) {
+    s.lastZero = `rcu_barrier took the count to 0 itself at ${s.m.where()}`;
+    complete(s.barrier_completion);
+  }
+  yield `rcu_barrier: count -= 2 -> ${s.barrier_cpu_count.counter}`;
 }
 
 /** rcu_barrier_handler(), in the target CPU's IPI. */

@@ -20,32 +20,32 @@ interface Call {
 const KEY = {};
 const LINE = "ipi";
 
+/**
+ * generic_smp_call_function_single_interrupt: run what is queued here.
+ * The queue is taken with llist_del_all() (xchg: a full barrier), so the
+ * function sees what the caller stored before queueing it; the call is
+ * marked done with a release, so a waiting caller sees what the function
+ * stored.
+ */
+function* call_function_interrupt(qs: Call[][]): Gen {
+  const { machine, cpu } = current();
+  machine.memory.mb(cpu.id);
+  const mine = qs[cpu.id]!;
+  while (mine.length > 0) {
+    const call = mine.shift()!;
+    yield* call.func();
+    machine.memory.mb(current().cpu.id);
+    call.done = true;
+  }
+}
+
 /** Each CPU's queue of calls (call_single_queue), with the IPI line registered on first use. */
 function queues(m: Machine): Call[][] {
   let q = m.ext.get(KEY) as Call[][] | undefined;
   if (q === undefined) {
     const qs: Call[][] = m.cpus.map(() => []);
     m.ext.set(KEY, (q = qs));
-    m.requestIrq(
-      LINE,
-      function* () {
-        // generic_smp_call_function_single_interrupt: run what is queued here.
-        // The queue is taken with llist_del_all() (xchg: a full barrier), so
-        // the function sees what the caller stored before queueing it; the
-        // call is marked done with a release, so a waiting caller sees what
-        // the function stored.
-        const { machine, cpu } = current();
-        machine.memory.mb(cpu.id);
-        const mine = qs[cpu.id]!;
-        while (mine.length > 0) {
-          const call = mine.shift()!;
-          yield* call.func();
-          machine.memory.mb(current().cpu.id);
-          call.done = true;
-        }
-      },
-      { cpus: [], count: 0 },
-    );
+    m.requestIrq(LINE, () => call_function_interrupt(qs), { cpus: [], count: 0 });
   }
   return q;
 }

@@ -42,27 +42,25 @@ interface Timers {
 const KEY = {};
 const LINE = "timer-softirq";
 
+/** run_timer_softirq(): detach each due timer of this CPU and run it, interrupts on. */
+function* run_timer_softirq(state: Timers): Gen {
+  const cpu = current().cpu.id;
+  for (let timer = nextDue(state, cpu); timer !== undefined; timer = nextDue(state, cpu)) {
+    timer.armed = false;
+    timer.due = false;
+    timer.running = true;
+    yield `run_timer_softirq: ${timer.name} detached`;
+    yield* run_module_code(timer.fn.owner, `timer function ${timer.fn.fname ?? timer.name}`, timer.fn(timer));
+    timer.running = false;
+  }
+}
+
 function timers(m: Machine): Timers {
   let t = m.ext.get(KEY) as Timers | undefined;
   if (t !== undefined) return t;
   const state: Timers = { all: [] };
   m.ext.set(KEY, (t = state));
-  // run_timer_softirq(): detach each due timer of this CPU and run it, interrupts on.
-  open_softirq(
-    LINE,
-    function* () {
-      const cpu = current().cpu.id;
-      for (let timer = nextDue(state, cpu); timer !== undefined; timer = nextDue(state, cpu)) {
-        timer.armed = false;
-        timer.due = false;
-        timer.running = true;
-        yield `run_timer_softirq: ${timer.name} detached`;
-        yield* run_module_code(timer.fn.owner, `timer function ${timer.fn.fname ?? timer.name}`, timer.fn(timer));
-        timer.running = false;
-      }
-    },
-    { machine: m, name: "run_timer_softirq" },
-  );
+  open_softirq(LINE, () => run_timer_softirq(state), { machine: m, name: "run_timer_softirq" });
   const expire = (e: EnvEvent) => {
     const timer = state.all.find((x) => x.name === e.arg)!;
     timer.due = true;

@@ -2,7 +2,7 @@
 // asks the device owner's daemon to write device registers, from contexts
 // that cannot sleep, through a request/response channel in mapped memory.
 import fc from "fast-check";
-import type { MachineConfig } from "../../kernel/index.ts";
+import type { Gen, MachineConfig } from "../../kernel/index.ts";
 import { clock_stalls, defineModel, kthread_run, ktime_get, ntb_db_request, ntb_hosts, timekeeping_init } from "../../kernel/index.ts";
 import { Channel, DOORBELL, REGISTER_LATENCY_US, TIMEOUT_US, TOLERATED_LOSSES } from "./channel.ts";
 import type { Variant } from "./channel.ts";
@@ -25,6 +25,11 @@ function checkConfig(config: MachineConfig): void {
   if (config.cpus < 2) throw new Error(`channel needs cpus >= 2 (the borrower's, then one for the owner), got ${config.cpus}`);
   const lost = config.lostIrqs;
   if (typeof lost !== "number" || !Number.isInteger(lost) || lost < 0) throw new Error(`channel: lostIrqs must be a whole number >= 0, got ${String(lost)}`);
+}
+
+/** A requester thread: makes its register-write calls through the channel, one after the other. */
+function* requester_thread(ch: Channel, who: string, calls: { reg: number; value: number }[], v: Variant): Gen {
+  for (const c of calls) yield* ntb_chan_call(ch, who, c.reg, c.value, v);
 }
 
 export default defineModel<ChannelWorkload>({
@@ -94,13 +99,7 @@ export default defineModel<ChannelWorkload>({
     w.requesters.forEach((r, i) => {
       if (r.cpu >= owner) throw new Error(`requester ${i} is on cpu${r.cpu}, which is the owner host's; borrower cpus are 0-${owner - 1}`);
       const who = `req${i}`;
-      kthread_run(
-        function* () {
-          for (const c of r.calls) yield* ntb_chan_call(ch, who, c.reg, c.value, v);
-        },
-        who,
-        { cpu: r.cpu },
-      );
+      kthread_run(() => requester_thread(ch, who, r.calls, v), who, { cpu: r.cpu });
     });
     return {
       invariants: {

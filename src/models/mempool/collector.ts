@@ -39,24 +39,28 @@ export class GarbageCollector {
   }
 }
 
+/** The collector thread of CPU `c`: forever, clear its work flag, drain its queues under the pool lock, sleep until signalled. */
+function* garbage_collector_thread(mp: Mempool, gc: GarbageCollector, collect: (cpu: number, hold: Hold) => Gen, c: number, signalled: string): Gen {
+  for (;;) {
+    gc.have_work[c] = false;
+    yield `clear_work() on cpu${c}`;
+    const hold = yield* mp.lock.lock();
+    yield* collect(c, hold);
+    yield* mp.lock.unlock(hold);
+    mp.ghost.untouch();
+    yield wait_event(() => gc.have_work[c]!, signalled);
+  }
+}
+
 /** Starts one collector thread per CPU; `collect` drains that CPU's queues with the pool lock held. */
 export function start_collectors(mp: Mempool, gc: GarbageCollector, collect: (cpu: number, hold: Hold) => Gen): void {
   for (let c = 0; c < num_possible_cpus(); c++) {
     const signalled = `garbage_collector on cpu${c} is signalled`;
-    kthread_run(
-      function* () {
-        for (;;) {
-          gc.have_work[c] = false;
-          yield `clear_work() on cpu${c}`;
-          const hold = yield* mp.lock.lock();
-          yield* collect(c, hold);
-          yield* mp.lock.unlock(hold);
-          mp.ghost.untouch();
-          yield wait_event(() => gc.have_work[c]!, signalled);
-        }
-      },
-      `collector${c}`,
-      { cpu: c, pinned: true, daemon: true, parkedUntil: { cond: () => gc.have_work[c]!, what: signalled } },
-    );
+    kthread_run(() => garbage_collector_thread(mp, gc, collect, c, signalled), `collector${c}`, {
+      cpu: c,
+      pinned: true,
+      daemon: true,
+      parkedUntil: { cond: () => gc.have_work[c]!, what: signalled },
+    });
   }
 }

@@ -4,39 +4,47 @@
 // stores, and the pool lock only keeps *this* CPU out of the way.
 import { num_possible_cpus } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
+import type { PlaceCounts } from "./ghost.ts";
 import { chain, countChain } from "./ghost.ts";
 import type { Hold } from "./lock.ts";
 import { free_same_cpu } from "./pool.ts";
 import type { FreeObject, Handover, Mempool } from "./structs.ts";
 
+class DelegateHandover implements Handover {
+  private readonly queues = Array.from({ length: num_possible_cpus() }, () => ({ head: null as FreeObject | null }));
+  constructor(private readonly mp: Mempool) {}
+
+  *free_different_cpu(obj: FreeObject, obj_cpu: number): Gen {
+    const q = this.queues[obj_cpu]!;
+    obj.next = q.head;
+    yield `${obj.name}->next = delegate[${obj_cpu}].head (${obj.next?.name ?? "NULL"})`;
+    q.head = obj;
+    this.mp.ghost.put(obj);
+    yield `delegate[${obj_cpu}].head = ${obj.name}`;
+  }
+
+  *before_free_same_cpu(cpu: number, hold: Hold): Gen {
+    const q = this.queues[cpu]!;
+    for (;;) {
+      const obj = q.head;
+      yield `obj = delegate[${cpu}].head (${obj?.name ?? "NULL"})`;
+      if (obj === null) break;
+      q.head = obj.next;
+      this.mp.ghost.take(obj);
+      yield `delegate[${cpu}].head = ${obj.name}->next (${q.head?.name ?? "NULL"})`;
+      yield* free_same_cpu(this.mp, obj, hold);
+    }
+  }
+
+  countQueued(counts: PlaceCounts): void {
+    for (const q of this.queues) countChain(q.head, counts, 4096);
+  }
+
+  *queued(): Iterable<[FreeObject, string]> {
+    for (let c = 0; c < this.queues.length; c++) for (const o of chain(this.queues[c]!.head)) yield [o, `delegate[${c}]`] as [FreeObject, string];
+  }
+}
+
 export function delegateHandover(mp: Mempool): Handover {
-  const queues = Array.from({ length: num_possible_cpus() }, () => ({ head: null as FreeObject | null }));
-  return {
-    *free_different_cpu(obj, obj_cpu) {
-      const q = queues[obj_cpu]!;
-      obj.next = q.head;
-      yield `${obj.name}->next = delegate[${obj_cpu}].head (${obj.next?.name ?? "NULL"})`;
-      q.head = obj;
-      mp.ghost.put(obj);
-      yield `delegate[${obj_cpu}].head = ${obj.name}`;
-    },
-    *before_free_same_cpu(cpu: number, hold: Hold): Gen {
-      const q = queues[cpu]!;
-      for (;;) {
-        const obj = q.head;
-        yield `obj = delegate[${cpu}].head (${obj?.name ?? "NULL"})`;
-        if (obj === null) break;
-        q.head = obj.next;
-        mp.ghost.take(obj);
-        yield `delegate[${cpu}].head = ${obj.name}->next (${q.head?.name ?? "NULL"})`;
-        yield* free_same_cpu(mp, obj, hold);
-      }
-    },
-    countQueued(counts) {
-      for (const q of queues) countChain(q.head, counts, 4096);
-    },
-    *queued() {
-      for (let c = 0; c < queues.length; c++) for (const o of chain(queues[c]!.head)) yield [o, `delegate[${c}]`] as [FreeObject, string];
-    },
-  };
+  return new DelegateHandover(mp);
 }

@@ -18,35 +18,41 @@ export interface PoolLock {
 }
 
 /** OSv's preempt_lock: no other thread runs on this CPU, but interrupts still do. */
-export function preemptLock(ll: PerCpu<local_lock_t>): PoolLock {
-  return {
-    *lock() {
-      const inst = local_lock(ll);
-      yield "WITH_LOCK(preempt_lock)";
-      return { inst, flags: null };
-    },
-    *unlock(h) {
-      local_unlock(h.inst!);
-      yield "preempt_lock released";
-    },
-  };
+class PreemptLock implements PoolLock {
+  constructor(private readonly ll: PerCpu<local_lock_t>) {}
+  *lock(): Gen<Hold> {
+    const inst = local_lock(this.ll);
+    yield "WITH_LOCK(preempt_lock)";
+    return { inst, flags: null };
+  }
+  *unlock(h: Hold): Gen {
+    local_unlock(h.inst!);
+    yield "preempt_lock released";
+  }
 }
 
 /** The first fix: interrupts off as well, for the whole operation. */
+class IrqPreemptLock implements PoolLock {
+  constructor(private readonly ll: PerCpu<local_lock_t>) {}
+  *lock(): Gen<Hold> {
+    const { inst, flags } = local_lock_irqsave(this.ll);
+    preempt_disable();
+    yield "local_irq_save(); preempt_disable()";
+    return { inst, flags };
+  }
+  *unlock(h: Hold): Gen {
+    preempt_enable();
+    local_unlock_irqrestore(h.inst!, h.flags!);
+    yield "preempt_enable(); local_irq_restore()";
+  }
+}
+
+export function preemptLock(ll: PerCpu<local_lock_t>): PoolLock {
+  return new PreemptLock(ll);
+}
+
 export function irqPreemptLock(ll: PerCpu<local_lock_t>): PoolLock {
-  return {
-    *lock() {
-      const { inst, flags } = local_lock_irqsave(ll);
-      preempt_disable();
-      yield "local_irq_save(); preempt_disable()";
-      return { inst, flags };
-    },
-    *unlock(h) {
-      preempt_enable();
-      local_unlock_irqrestore(h.inst!, h.flags!);
-      yield "preempt_enable(); local_irq_restore()";
-    },
-  };
+  return new IrqPreemptLock(ll);
 }
 
 /** Nothing disabled at all. */

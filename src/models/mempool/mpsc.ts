@@ -6,6 +6,7 @@
 import { cmpxchg, num_possible_cpus, xchg } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
 import type { GarbageCollector } from "./collector.ts";
+import type { PlaceCounts } from "./ghost.ts";
 import { chain, countChain } from "./ghost.ts";
 import type { Hold } from "./lock.ts";
 import { free_same_cpu } from "./pool.ts";
@@ -21,77 +22,87 @@ class GarbageSink {
   /** LT* _poll_list: the consumer's private rest of the chain it took */
   poll: FreeObject | null = null;
   pushed_since_last_signal = 0;
-}
-
-export function mpscHandover(mp: Mempool, gc: GarbageCollector): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
-  const n = num_possible_cpus();
-  const sinks = Array.from({ length: n }, () => Array.from({ length: n }, () => new GarbageSink()));
-  const name = (d: number, s: number) => `pcpu_free_list[${d}][${s}]`;
-
-  const handover: Handover = {
-    *free_different_cpu(obj, obj_cpu, cur_cpu) {
-      const sink = sinks[obj_cpu]![cur_cpu]!;
-      let old = sink.head;
-      obj.next = old;
-      yield `${name(obj_cpu, cur_cpu)}.push(${obj.name}): old = _head (relaxed); item->next = old`;
-      for (;;) {
-        const found = cmpxchg(sink, "head", old, obj);
-        if (found === old) {
-          mp.ghost.put(obj);
-          yield `compare_exchange(_head, ${old?.name ?? "NULL"}, ${obj.name}) succeeds (release)`;
-          break;
-        }
-        old = found;
-        obj.next = old;
-        yield `compare_exchange fails, old = _head = ${old?.name ?? "NULL"}; item->next = old`;
-      }
-      yield* gc.signal_if_due(sink, obj_cpu);
-    },
-    countQueued(counts) {
-      for (const row of sinks) for (const sink of row) {
-        countChain(sink.head, counts, LIMIT);
-        countChain(sink.poll, counts, LIMIT);
-      }
-    },
-    *queued() {
-      for (let d = 0; d < n; d++)
-        for (let s = 0; s < n; s++) {
-          const sink = sinks[d]![s]!;
-          for (const o of chain(sink.head)) yield [o, `${name(d, s)}._head`] as [FreeObject, string];
-          for (const o of chain(sink.poll)) yield [o, `${name(d, s)}._poll_list`] as [FreeObject, string];
-        }
-    },
-  };
 
   /** unordered_queue_mpsc::pop() */
-  function* pop(sink: GarbageSink, label: string): Gen<FreeObject | null> {
-    if (sink.poll !== null) {
-      const r = sink.poll;
-      sink.poll = r.next;
+  *pop(mp: Mempool, label: string): Gen<FreeObject | null> {
+    if (this.poll !== null) {
+      const r = this.poll;
+      this.poll = r.next;
       mp.ghost.take(r);
       yield `${label}.pop() = ${r.name} from _poll_list`;
       return r;
     }
-    const r = xchg(sink, "head", null);
+    const r = xchg(this, "head", null);
     if (r === null) {
       yield `${label}.pop(): exchange(_head, NULL) = NULL`;
       return null;
     }
-    sink.poll = r.next;
+    this.poll = r.next;
     mp.ghost.take(r);
     yield `${label}.pop() = ${r.name}: exchange(_head, NULL) (acquire); _poll_list = ${r.next?.name ?? "NULL"}`;
     return r;
   }
+}
+
+/** pcpu_free_list[dest][src], for the trace. */
+const sink_name = (d: number, s: number) => `pcpu_free_list[${d}][${s}]`;
+
+class MpscHandover implements Handover {
+  private readonly n = num_possible_cpus();
+  private readonly sinks = Array.from({ length: this.n }, () => Array.from({ length: this.n }, () => new GarbageSink()));
+  constructor(
+    private readonly mp: Mempool,
+    private readonly gc: GarbageCollector,
+  ) {}
+
+  *free_different_cpu(obj: FreeObject, obj_cpu: number, cur_cpu: number): Gen {
+    const sink = this.sinks[obj_cpu]![cur_cpu]!;
+    let old = sink.head;
+    obj.next = old;
+    yield `${sink_name(obj_cpu, cur_cpu)}.push(${obj.name}): old = _head (relaxed); item->next = old`;
+    for (;;) {
+      const found = cmpxchg(sink, "head", old, obj);
+      if (found === old) {
+        this.mp.ghost.put(obj);
+        yield `compare_exchange(_head, ${old?.name ?? "NULL"}, ${obj.name}) succeeds (release)`;
+        break;
+      }
+      old = found;
+      obj.next = old;
+      yield `compare_exchange fails, old = _head = ${old?.name ?? "NULL"}; item->next = old`;
+    }
+    yield* this.gc.signal_if_due(sink, obj_cpu);
+  }
+
+  countQueued(counts: PlaceCounts): void {
+    for (const row of this.sinks) for (const sink of row) {
+      countChain(sink.head, counts, LIMIT);
+      countChain(sink.poll, counts, LIMIT);
+    }
+  }
+
+  *queued(): Iterable<[FreeObject, string]> {
+    for (let d = 0; d < this.n; d++)
+      for (let s = 0; s < this.n; s++) {
+        const sink = this.sinks[d]![s]!;
+        for (const o of chain(sink.head)) yield [o, `${sink_name(d, s)}._head`] as [FreeObject, string];
+        for (const o of chain(sink.poll)) yield [o, `${sink_name(d, s)}._poll_list`] as [FreeObject, string];
+      }
+  }
 
   /** pool::collect_garbage() */
-  function* collect(cpu: number, hold: Hold): Gen {
-    for (let s = 0; s < n; s++) {
+  *collect(cpu: number, hold: Hold): Gen {
+    for (let s = 0; s < this.n; s++) {
       for (;;) {
-        const obj = yield* pop(sinks[cpu]![s]!, name(cpu, s));
+        const obj = yield* this.sinks[cpu]![s]!.pop(this.mp, sink_name(cpu, s));
         if (obj === null) break;
-        yield* free_same_cpu(mp, obj, hold);
+        yield* free_same_cpu(this.mp, obj, hold);
       }
     }
   }
-  return { handover, collect };
+}
+
+export function mpscHandover(mp: Mempool, gc: GarbageCollector): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
+  const h = new MpscHandover(mp, gc);
+  return { handover: h, collect: (cpu, hold) => h.collect(cpu, hold) };
 }

@@ -117,10 +117,7 @@ export function* free_same_cpu(mp: Mempool, obj: FreeObject, hold: Hold): Gen {
     const listed = header.local_free !== null;
     yield `load ${pg(header)}->local_free (${nm(header.local_free)})`;
     if (listed) yield* erase(mp, header);
-    yield* DROP_LOCK(mp.lock, hold, function* () {
-      releasePage(mp, header, obj);
-      yield `untracked_free_page(${pg(header)})`;
-    });
+    yield* DROP_LOCK(mp.lock, hold, () => untracked_free_page(mp, header, obj));
     return;
   }
   if (n - 1 === 0) yield `have_full_pages() on cpu${smp_processor_id()}: keep ${pg(header)}`;
@@ -138,6 +135,12 @@ export function* free_same_cpu(mp: Mempool, obj: FreeObject, hold: Hold): Gen {
   header.local_free = obj;
   mp.ghost.put(obj);
   yield `${pg(header)}->local_free = ${obj.name}`;
+}
+
+/** untracked_free_page(): with the pool lock dropped, `page` (its last object `freed` included) goes back. */
+function* untracked_free_page(mp: Mempool, page: PageHeader, freed: FreeObject): Gen {
+  releasePage(mp, page, freed);
+  yield `untracked_free_page(${pg(page)})`;
 }
 
 /** The page goes back to the page allocator, and every object on it with it. */

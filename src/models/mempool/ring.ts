@@ -7,6 +7,7 @@
 import { BUG, num_possible_cpus } from "../../kernel/index.ts";
 import type { Gen } from "../../kernel/index.ts";
 import type { GarbageCollector } from "./collector.ts";
+import type { PlaceCounts } from "./ghost.ts";
 import type { Hold } from "./lock.ts";
 import { free_same_cpu } from "./pool.ts";
 import type { FreeObject, Handover, Mempool } from "./structs.ts";
@@ -30,53 +31,64 @@ class RingSpsc {
   }
 }
 
-export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
-  const n = num_possible_cpus();
+/** pcpu_free_list[dest][src], for the trace. */
+const ring_name = (d: number, s: number) => `pcpu_free_list[${d}][${s}]`;
+
+class RingHandover implements Handover {
+  private readonly n = num_possible_cpus();
   /** pcpu_free_list[dest][src] */
-  const rings = Array.from({ length: n }, () => Array.from({ length: n }, () => new RingSpsc()));
-  const name = (d: number, s: number) => `pcpu_free_list[${d}][${s}]`;
+  private readonly rings = Array.from({ length: this.n }, () => Array.from({ length: this.n }, () => new RingSpsc()));
+  constructor(
+    private readonly mp: Mempool,
+    private readonly gc: GarbageCollector,
+  ) {}
 
-  const handover: Handover = {
-    *free_different_cpu(obj, obj_cpu, cur_cpu) {
-      const ring = rings[obj_cpu]![cur_cpu]!;
-      const end = ring.end;
-      const beg = ring.begin;
-      yield `${name(obj_cpu, cur_cpu)}.push: load _end (${end}), _begin (${beg})`;
-      if (end - beg >= RING_SIZE) BUG("ring full: the overflow path is not modelled");
-      ring.setSlot(end, obj);
-      yield `_ring[${end % RING_SIZE}] = ${obj.name}`;
-      ring.end = end + 1;
-      mp.ghost.put(obj);
-      yield `_end = ${end + 1} (release)`;
-      yield* gc.signal_if_due(ring, obj_cpu);
-    },
-    countQueued(counts) {
-      for (const row of rings) for (const r of row) for (let i = r.begin; i < r.end; i++) counts.add(r.slot(i));
-    },
-    *queued() {
-      for (let d = 0; d < n; d++)
-        for (let s = 0; s < n; s++) {
-          const r = rings[d]![s]!;
-          for (let i = r.begin; i < r.end; i++) yield [r.slot(i)!, name(d, s)] as [FreeObject, string];
-        }
-    },
-  };
+  *free_different_cpu(obj: FreeObject, obj_cpu: number, cur_cpu: number): Gen {
+    const ring = this.rings[obj_cpu]![cur_cpu]!;
+    const end = ring.end;
+    const beg = ring.begin;
+    yield `${ring_name(obj_cpu, cur_cpu)}.push: load _end (${end}), _begin (${beg})`;
+    if (end - beg >= RING_SIZE) BUG("ring full: the overflow path is not modelled");
+    ring.setSlot(end, obj);
+    yield `_ring[${end % RING_SIZE}] = ${obj.name}`;
+    ring.end = end + 1;
+    this.mp.ghost.put(obj);
+    yield `_end = ${end + 1} (release)`;
+    yield* this.gc.signal_if_due(ring, obj_cpu);
+  }
 
-  function* collect(cpu: number, hold: Hold): Gen {
-    for (let s = 0; s < n; s++) {
-      const ring = rings[cpu]![s]!;
+  countQueued(counts: PlaceCounts): void {
+    for (const row of this.rings) for (const r of row) for (let i = r.begin; i < r.end; i++) counts.add(r.slot(i));
+  }
+
+  *queued(): Iterable<[FreeObject, string]> {
+    for (let d = 0; d < this.n; d++)
+      for (let s = 0; s < this.n; s++) {
+        const r = this.rings[d]![s]!;
+        for (let i = r.begin; i < r.end; i++) yield [r.slot(i)!, ring_name(d, s)] as [FreeObject, string];
+      }
+  }
+
+  /** The collector's drain: every ring this CPU owns, each popped until empty. */
+  *collect(cpu: number, hold: Hold): Gen {
+    for (let s = 0; s < this.n; s++) {
+      const ring = this.rings[cpu]![s]!;
       for (;;) {
         const beg = ring.begin;
         const end = ring.end;
-        yield `${name(cpu, s)}.pop: load _begin (${beg}), _end (${end})`;
+        yield `${ring_name(cpu, s)}.pop: load _begin (${beg}), _end (${end})`;
         if (beg === end) break;
         const obj = ring.slot(beg)!;
         ring.begin = beg + 1;
-        mp.ghost.take(obj);
+        this.mp.ghost.take(obj);
         yield `obj = _ring[${beg % RING_SIZE}] (${obj.name}); _begin = ${beg + 1}`;
-        yield* free_same_cpu(mp, obj, hold);
+        yield* free_same_cpu(this.mp, obj, hold);
       }
     }
   }
-  return { handover, collect };
+}
+
+export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
+  const r = new RingHandover(mp, gc);
+  return { handover: r, collect: (cpu, hold) => r.collect(cpu, hold) };
 }

@@ -97,21 +97,19 @@ function* net_rx_action(b: Backend): Gen {
   }
 }
 
+/** The event-channel interrupt handler: its own ops, then it schedules the tx tasklet (if there is one). */
+function* xenvif_interrupt(b: Backend, ops: readonly NetbackOp[], tasklet: tasklet_struct | null): Gen {
+  yield* run_ops(b, ops);
+  if (tasklet !== null) {
+    tasklet_schedule(tasklet);
+    yield "tasklet_schedule(xenvif_tx_tasklet)";
+  }
+}
+
 export function start_backend(b: Backend, w: NetbackWorkload): void {
   open_softirq(NET_RX, () => net_rx_action(b), { name: "net_rx_action" });
   let tasklet: tasklet_struct | null = null;
   if (w.tasklet.length > 0) tasklet = tasklet_setup("xenvif_tx_tasklet", (_t: tasklet_struct) => run_ops(b, w.tasklet));
   w.threads.forEach((t, i) => kthread_run(() => run_ops(b, t.ops), `T${i}`, { cpu: t.cpu }));
-  if (w.irq.cpus.length > 0 && w.irq.count > 0)
-    request_irq(
-      "xenvif",
-      function* (): Gen {
-        yield* run_ops(b, w.irq.ops);
-        if (tasklet !== null) {
-          tasklet_schedule(tasklet);
-          yield "tasklet_schedule(xenvif_tx_tasklet)";
-        }
-      },
-      { cpus: w.irq.cpus, count: w.irq.count },
-    );
+  if (w.irq.cpus.length > 0 && w.irq.count > 0) request_irq("xenvif", () => xenvif_interrupt(b, w.irq.ops, tasklet), { cpus: w.irq.cpus, count: w.irq.count });
 }

@@ -5,31 +5,33 @@ import { del_timer_sync, free_irq, kthread_stop, module_unload, rcu_barrier, rcu
 import type { ModuleData } from "./list.ts";
 import { demo_free_all } from "./list.ts";
 
+/** del_timer_sync(), if the module armed its timer. */
+function* stop_timer(timer: timer_list | null): Gen {
+  if (timer !== null) yield* del_timer_sync(timer);
+}
+
 export function* demo_exit(d: ModuleData, variant: string, threads: task_struct[], timer: timer_list | null, irqLine: string | null): Gen {
   for (const t of threads) yield* kthread_stop(t);
   if (irqLine !== null) yield* free_irq(irqLine);
-  const stopTimer = function* () {
-    if (timer !== null) yield* del_timer_sync(timer);
-  };
   switch (variant) {
     case "barrier-unload":
     case "early-free":
-      yield* stopTimer();
+      yield* stop_timer(timer);
       yield* rcu_barrier();
       break;
     case "no-barrier":
-      yield* stopTimer();
+      yield* stop_timer(timer);
       break;
     case "synchronize-instead":
-      yield* stopTimer();
+      yield* stop_timer(timer);
       yield* synchronize_rcu();
       break;
     case "timer-after-barrier":
       yield* rcu_barrier(); // the timer is still armed: it can post after this
-      yield* stopTimer();
+      yield* stop_timer(timer);
       break;
     case "count-from-zero":
-      yield* stopTimer();
+      yield* stop_timer(timer);
       yield* rcu_barrier_count_from_zero();
       break;
     default:

@@ -2,7 +2,7 @@
 // through call_rcu() from a thread, a timer and an interrupt handler; then
 // its exit path, which must not unload while a callback can still run.
 import fc from "fast-check";
-import type { MachineConfig, RcuFlavor } from "../../kernel/index.ts";
+import type { Gen, MachineConfig, RcuFlavor, timer_list } from "../../kernel/index.ts";
 import { add_timer_on, defineModel, kthread_run, mod_timer, module, module_function, rcu_init, request_irq, timer_setup } from "../../kernel/index.ts";
 import { demo_exit } from "./exit.ts";
 import { ModuleData, demo_add, demo_del, demo_del_atomic, demo_read } from "./list.ts";
@@ -31,6 +31,25 @@ function workload(config: MachineConfig): fc.Arbitrary<RcuWorkload> {
     timer: fc.record({ cpu, count: fc.integer({ min: 0, max: 2 }) }),
     exitCpu: cpu,
   });
+}
+
+/** The updater thread: deletes and adds elements, in order. */
+function* demo_updater(d: ModuleData, ops: readonly ("del" | "add")[]): Gen {
+  for (const op of ops) yield* op === "del" ? demo_del(d) : demo_add(d);
+}
+
+/** A reader thread: walks the list `reads` times. */
+function* demo_reader(d: ModuleData, reads: number): Gen {
+  for (let k = 0; k < reads; k++) yield* demo_read(d);
+}
+
+/** The timer function: removes an element, and re-arms the timer while it has expiries left. */
+function* demo_timer_fn(d: ModuleData, t: timer_list): Gen {
+  yield* demo_del(d);
+  if (--d.timer_left > 0) {
+    mod_timer(t);
+    yield "mod_timer(demo_timer)";
+  }
 }
 
 export default defineModel<RcuWorkload>({
@@ -66,36 +85,13 @@ export default defineModel<RcuWorkload>({
       d.first = el;
     }
     const threads = [
-      kthread_run(
-        module_function(mod, "demo_updater", function* () {
-          for (const op of w.updater.ops) yield* op === "del" ? demo_del(d) : demo_add(d);
-        }),
-        "updater",
-        { cpu: w.updater.cpu },
-      ),
-      ...w.readers.map((r, i) =>
-        kthread_run(
-          module_function(mod, "demo_reader", function* () {
-            for (let k = 0; k < r.reads; k++) yield* demo_read(d);
-          }),
-          `reader${i}`,
-          { cpu: r.cpu },
-        ),
-      ),
+      kthread_run(module_function(mod, "demo_updater", () => demo_updater(d, w.updater.ops)), "updater", { cpu: w.updater.cpu }),
+      ...w.readers.map((r, i) => kthread_run(module_function(mod, "demo_reader", () => demo_reader(d, r.reads)), `reader${i}`, { cpu: r.cpu })),
     ];
     let timer = null;
     if (w.timer.count > 0) {
-      let left = w.timer.count;
-      timer = timer_setup(
-        "demo_timer",
-        module_function(mod, "demo_timer_fn", function* (t) {
-          yield* demo_del(d);
-          if (--left > 0) {
-            mod_timer(t);
-            yield "mod_timer(demo_timer)";
-          }
-        }),
-      );
+      d.timer_left = w.timer.count;
+      timer = timer_setup("demo_timer", module_function(mod, "demo_timer_fn", (t: timer_list) => demo_timer_fn(d, t)));
       add_timer_on(timer, w.timer.cpu);
     }
     const irqLine = w.irq.count > 0 ? "demo_dev" : null;

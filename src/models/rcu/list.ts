@@ -32,6 +32,9 @@ export class ModuleData {
   /** Ghost: elements allocated, and elements freed. */
   allocated = 0;
   freed = 0;
+  /** How many more times demo_timer expires: it re-arms itself while this stays above 0. */
+  timer_left = 0;
+  /** The RCU callback that frees a removed element, as call_rcu() is handed it. */
   readonly free_element: Code<[object]>;
 
   constructor(
@@ -39,19 +42,21 @@ export class ModuleData {
     /** Free at once after list_del_rcu(), without waiting for a grace period. */
     readonly freeEarly: boolean,
   ) {
-    const self = this;
-    this.free_element = module_function(mod, "free_element", function* (head: object) {
-      const el = head as Element;
-      kfree(el);
-      self.freed++;
-      yield `kfree(${el.name})`;
-    });
+    this.free_element = module_function(mod, "free_element", (head: object) => free_element(this, head));
   }
 
   newElement(): Element {
     this.allocated++;
     return { name: `el${this.nextId++}`, data: this.nextId, next: null };
   }
+}
+
+/** The RCU callback: frees an element once no reader can be on it any more. */
+function* free_element(d: ModuleData, head: object): Gen {
+  const el = head as Element;
+  kfree(el);
+  d.freed++;
+  yield `kfree(${el.name})`;
 }
 
 /** The reader: walks the list under rcu_read_lock(), a pointer load and a data load per element. */

@@ -7,12 +7,18 @@
 // the schedule's choosing; recovery runs in the shadow's own thread.
 import fc from "fast-check";
 import { add_env_source, defineModel, kthread_run, raise_irq, request_irq } from "../../kernel/index.ts";
+import type { Gen } from "../../kernel/index.ts";
 import type { op, request, Variant } from "./driver.ts";
 import { dev_interrupt, shadow_dev, shadow_recovery, shadow_submit } from "./driver.ts";
 
 export interface ShadowDriverWorkload {
   /** What each caller (T0 on cpu0, T1 on cpu1) sends, in order: I/O requests and configuration changes. */
   callers: ("io" | "config")[][];
+}
+
+/** A caller thread: sends its requests and configuration changes through the shadow, in order. */
+function* caller_thread(s: shadow_dev, mine: op[], v: Variant): Gen {
+  for (const o of mine) yield* shadow_submit(s, o, v);
 }
 
 export default defineModel<ShadowDriverWorkload>({
@@ -53,13 +59,7 @@ export default defineModel<ShadowDriverWorkload>({
         s.issued.push(req);
         return { kind, req };
       });
-      kthread_run(
-        function* () {
-          for (const o of mine) yield* shadow_submit(s, o, v);
-        },
-        `T${i}`,
-        { cpu: i % 2 },
-      );
+      kthread_run(() => caller_thread(s, mine, v), `T${i}`, { cpu: i % 2 });
     });
     kthread_run(() => shadow_recovery(s, v), "shadowd", { cpu: 1, daemon: true });
     request_irq("dev", () => dev_interrupt(s, v), { cpus: [0, 1], count: 0 });

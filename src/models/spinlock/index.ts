@@ -4,6 +4,7 @@
 // and restore exactly the interrupt state it found.
 import fc from "fast-check";
 import { defineModel, kthread_run, request_irq, request_threaded_irq } from "../../kernel/index.ts";
+import type { Gen } from "../../kernel/index.ts";
 import type { MachineConfig } from "../../kernel/index.ts";
 import { THREADED, nic_interrupt, nic_irq_thread, nic_priv, nic_xmit } from "./driver.ts";
 
@@ -23,6 +24,11 @@ function workload(config: MachineConfig): fc.Arbitrary<SpinlockWorkload> {
     irq: fc.record({ cpus: fc.subarray(cpus), count: fc.integer({ min: 0, max: 2 }) }),
     nested: fc.boolean(),
   });
+}
+
+/** A thread that transmits `sends` packets. */
+function* tx_thread(priv: nic_priv, variant: string, nested: boolean, sends: number): Gen {
+  for (let k = 0; k < sends; k++) yield* nic_xmit(priv, variant, nested);
 }
 
 export default defineModel<SpinlockWorkload>({
@@ -53,15 +59,7 @@ export default defineModel<SpinlockWorkload>({
   workloadHelp: "{ threads: [{ cpu, sends: 1-3 }, ...1-2], irq: { cpus: [...], count: 0-2 }, nested: boolean }",
   setup(variant, w) {
     const priv = new nic_priv();
-    w.threads.forEach((t, i) =>
-      kthread_run(
-        function* () {
-          for (let k = 0; k < t.sends; k++) yield* nic_xmit(priv, variant, w.nested);
-        },
-        `T${i}`,
-        { cpu: t.cpu },
-      ),
-    );
+    w.threads.forEach((t, i) => kthread_run(() => tx_thread(priv, variant, w.nested, t.sends), `T${i}`, { cpu: t.cpu }));
     if (w.irq.cpus.length > 0 && w.irq.count > 0) {
       if (THREADED.includes(variant)) request_threaded_irq("nic", null, () => nic_irq_thread(priv, variant), w.irq);
       else request_irq("nic", () => nic_interrupt(priv, w.nested), w.irq);

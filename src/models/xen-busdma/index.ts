@@ -3,7 +3,7 @@
 // grant-table free callback (and a task) when the pool runs dry, and the
 // unload and destroy that race with it.
 import fc from "fast-check";
-import type { MachineConfig, Violation } from "../../kernel/index.ts";
+import type { Gen, MachineConfig, Violation } from "../../kernel/index.ts";
 import { alloc_workqueue, defineModel, kthread_run } from "../../kernel/index.ts";
 import type { Busdma, Design } from "./busdma.ts";
 import { bus_dmamap_destroy, bus_dmamap_load, bus_dmamap_unload, dmamap } from "./busdma.ts";
@@ -62,6 +62,17 @@ function noLeak(b: Busdma): Violation | undefined {
   return undefined;
 }
 
+/** A client thread: loads its maps one after the other, and unloads and destroys each it does not keep. */
+function* client_thread(b: Busdma, maps: dmamap[], wanted: { segs: number; keep: boolean }[]): Gen {
+  for (let k = 0; k < wanted.length; k++) {
+    const map = maps[k]!;
+    yield* bus_dmamap_load(b, map, wanted[k]!.segs);
+    if (wanted[k]!.keep) continue;
+    yield* bus_dmamap_unload(b, map);
+    yield* bus_dmamap_destroy(map);
+  }
+}
+
 export default defineModel<XenBusdmaWorkload>({
   name: "xen-busdma",
   description:
@@ -102,19 +113,7 @@ export default defineModel<XenBusdmaWorkload>({
     const b: Busdma = { g: new GrantTable(NR_GREFS), wq: alloc_workqueue("taskqueue_thread"), design, loads: [] };
     w.threads.forEach((t, i) => {
       const maps = t.maps.map((_, k) => new dmamap(`map${i}.${k}`, b));
-      kthread_run(
-        function* () {
-          for (let k = 0; k < t.maps.length; k++) {
-            const map = maps[k]!;
-            yield* bus_dmamap_load(b, map, t.maps[k]!.segs);
-            if (t.maps[k]!.keep) continue;
-            yield* bus_dmamap_unload(b, map);
-            yield* bus_dmamap_destroy(map);
-          }
-        },
-        `T${i}`,
-        { cpu: t.cpu },
-      );
+      kthread_run(() => client_thread(b, maps, t.maps), `T${i}`, { cpu: t.cpu });
     });
     return {
       finals: {
