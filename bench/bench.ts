@@ -2,9 +2,11 @@
 // it runs a correct variant, side by side, with the floor (a bare generator
 // loop) and a peer (fast-check's own fc.scheduler on a promise version of the
 // allocator race).
-//   npm run bench [-- --quick] [-- --json FILE] [-- --strategies fast-check,pct] [-- --models channel]
+//   npm run bench [-- --quick] [-- --speed] [-- --json FILE] [-- --strategies fast-check,pct] [-- --models channel]
 // --quick measures the default (the portfolio) alone, on 3 seeds and smaller
 // budgets, and does not shrink what it finds: a first look in under a minute.
+// --speed measures only the speeds (correct variants, two workers, four CPUs,
+// litmus), hunting no bug: the figures a change to the harness's speed moves.
 import fc from "fast-check";
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
@@ -20,8 +22,9 @@ import { parseLitmus } from "../src/litmus/parse.ts";
 import { judge } from "../src/litmus/verdict.ts";
 import { peerRunsToFailure } from "./peer-fc-scheduler.ts";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "string" }, strategies: { type: "string" }, models: { type: "string" } } });
+const { values } = parseArgs({ options: { quick: { type: "boolean" }, speed: { type: "boolean" }, json: { type: "string" }, strategies: { type: "string" }, models: { type: "string" } } });
 const quick = values.quick === true;
+const speedOnly = values.speed === true;
 const seeds = Array.from({ length: quick ? 3 : 10 }, (_, i) => i + 1);
 const budget = quick ? 1000 : 5000;
 const throughputRuns = quick ? 1000 : 5000;
@@ -115,10 +118,11 @@ function huntBug(model: AnyModel, variant: string, strategy: string, overrides: 
 const floor = floorEventsPerSecond();
 const bugs: BugRow[] = [];
 const speeds: SpeedRow[] = [];
-const variantCount = models.reduce((n, m) => n + Object.keys(m.variants).length, 0);
+const variantCount = models.reduce((n, m) => n + Object.values(m.variants).filter((v) => !speedOnly || v.correct).length, 0);
 let variantsDone = 0;
 for (const model of models) {
   for (const [variant, spec] of Object.entries(model.variants)) {
+    if (speedOnly && !spec.correct) continue;
     progress(`variant ${++variantsDone} of ${variantCount}: ${model.name}/${variant}, ${strategies.length} strateg${strategies.length === 1 ? "y" : "ies"}`);
     for (const strategy of strategies) {
       if (spec.correct) {
@@ -147,8 +151,8 @@ const mempool = findModel("mempool")!;
 const fixed = { objectsPerPage: 3, threads: [{ cpu: 0, ops: ["alloc", "alloc", "free"] }], irq: { cpus: [0], count: 1 } };
 const pinned: AnyModel = { ...mempool, workload: () => fc.constant(fixed) };
 const peer = { fcScheduler: [] as number[], fcSchedulerMs: [] as number[], ours: [] as { strategy: string; runs: number[]; ms: number[] }[] };
-// Only the full benchmark (no --models) measures the peer and parallel hunting.
-if (!extras) {
+// Only the full benchmark (no --models) measures the peer and parallel hunting; --speed, no peer.
+if (!extras && !speedOnly) {
   for (const seed of seeds) {
     const r = await peerRunsToFailure(seed, budget);
     if (r.runs !== undefined) peer.fcScheduler.push(r.runs), peer.fcSchedulerMs.push(r.ms);
@@ -211,43 +215,47 @@ const table = (rows: string[][]) => {
 console.log(`${seeds.length} seeds per bug and strategy, budget ${budget} runs (exhaustive: schedules); ${throughputRuns} runs per correct variant; node ${process.version}`);
 console.log(`floor: a bare generator loop takes ${(floor / 1e6).toFixed(1)} M events/s on this machine`);
 console.log("");
-console.log(`Runs to the first failure, median [min-max] over every seed (a seed that found nothing counts as >${budget}), the median time to it where found,`);
-console.log(quick ? "and no counterexample lengths (--quick does not shrink)." : "and the saved counterexamples' lengths in events, shortest-longest.");
-console.log("PCT (depth 3): its guaranteed chance per run, 1/(n*k^2) for the n steps and k contexts of the failing runs, and the share of runs seen failing:");
-table([
-  ["model", "variant", "settings", "strategy", "found", "runs to failure", "ms", "events", "broke", "PCT bound / seen"],
-  ...bugs.map((r) => [
-    r.model,
-    r.variant,
-    r.settings || "-",
-    r.strategy,
-    `${r.found}/${r.seeds}`,
-    fmtRuns(r),
-    r.ms === undefined ? "-" : r.ms.toFixed(0),
-    r.events === undefined ? "-" : r.events.min === r.events.max ? String(r.events.min) : `${r.events.min}-${r.events.max}`,
-    r.properties.join(",") || "-",
-    r.strategy !== "pct" ? "" : `${r.pctBound === undefined ? "-" : r.pctBound.toExponential(1)} / ${r.observedRate!.toExponential(1)}`,
-  ]),
-]);
-console.log("");
+if (!speedOnly) {
+  console.log(`Runs to the first failure, median [min-max] over every seed (a seed that found nothing counts as >${budget}), the median time to it where found,`);
+  console.log(quick ? "and no counterexample lengths (--quick does not shrink)." : "and the saved counterexamples' lengths in events, shortest-longest.");
+  console.log("PCT (depth 3): its guaranteed chance per run, 1/(n*k^2) for the n steps and k contexts of the failing runs, and the share of runs seen failing:");
+  table([
+    ["model", "variant", "settings", "strategy", "found", "runs to failure", "ms", "events", "broke", "PCT bound / seen"],
+    ...bugs.map((r) => [
+      r.model,
+      r.variant,
+      r.settings || "-",
+      r.strategy,
+      `${r.found}/${r.seeds}`,
+      fmtRuns(r),
+      r.ms === undefined ? "-" : r.ms.toFixed(0),
+      r.events === undefined ? "-" : r.events.min === r.events.max ? String(r.events.min) : `${r.events.min}-${r.events.max}`,
+      r.properties.join(",") || "-",
+      r.strategy !== "pct" ? "" : `${r.pctBound === undefined ? "-" : r.pctBound.toExponential(1)} / ${r.observedRate!.toExponential(1)}`,
+    ]),
+  ]);
+  console.log("");
+}
 console.log("Correct variants: speed, and machine actions per second as a share of the floor:");
 table([
   ["model", "variant", "strategy", "runs/s", "actions/s", "of floor"],
   ...speeds.map((r) => [r.model, r.variant, r.strategy, r.runsPerSec.toFixed(0), r.actionsPerSec.toFixed(0), `1/${Math.round(1 / r.ofFloor)}`]),
 ]);
 if (parallel !== undefined) {
-  console.log("");
-  console.log(`Peer: the allocator's interrupt race on one fixed workload, ${JSON.stringify(fixed)}.`);
-  console.log("In the promise version the interrupt always fires at some await; in the machine it fires only if the schedule delivers it.");
-  const spread = (xs: number[]) => {
-    const a = overAll(xs);
-    return `${fmtN(a.median)} [${fmtN(a.min)}-${fmtN(a.max)}]`;
-  };
-  table([
-    ["hunter", "found", "runs to failure", "ms (median)"],
-    ["fc.scheduler (promises)", `${peer.fcScheduler.length}/${seeds.length}`, spread(peer.fcScheduler), peer.fcSchedulerMs.length ? median(peer.fcSchedulerMs).toFixed(1) : "-"],
-    ...peer.ours.map((p) => [p.strategy, `${p.runs.length}/${seeds.length}`, spread(p.runs), p.ms.length ? median(p.ms).toFixed(1) : "-"]),
-  ]);
+  if (!speedOnly) {
+    console.log("");
+    console.log(`Peer: the allocator's interrupt race on one fixed workload, ${JSON.stringify(fixed)}.`);
+    console.log("In the promise version the interrupt always fires at some await; in the machine it fires only if the schedule delivers it.");
+    const spread = (xs: number[]) => {
+      const a = overAll(xs);
+      return `${fmtN(a.median)} [${fmtN(a.min)}-${fmtN(a.max)}]`;
+    };
+    table([
+      ["hunter", "found", "runs to failure", "ms (median)"],
+      ["fc.scheduler (promises)", `${peer.fcScheduler.length}/${seeds.length}`, spread(peer.fcScheduler), peer.fcSchedulerMs.length ? median(peer.fcSchedulerMs).toFixed(1) : "-"],
+      ...peer.ours.map((p) => [p.strategy, `${p.runs.length}/${seeds.length}`, spread(p.runs), p.ms.length ? median(p.ms).toFixed(1) : "-"]),
+    ]);
+  }
   console.log("");
   console.log(
     `Parallel: ${parallelRuns} runs of mempool/irq-preempt-lock, ${parallel.oneThreadRunsPerSec.toFixed(0)} runs/s on one thread, ${parallel.twoWorkersRunsPerSec.toFixed(0)} runs/s on --workers 2 (x${(parallel.twoWorkersRunsPerSec / parallel.oneThreadRunsPerSec).toFixed(2)})` +
