@@ -8,13 +8,14 @@
 // --speed measures only the speeds (correct variants, two workers, four CPUs,
 // litmus), hunting no bug: the figures a change to the harness's speed moves.
 import fc from "fast-check";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { hunt, search } from "../src/harness/hunt.ts";
-import { huntParallel } from "../src/harness/parallel.ts";
 import type { AnyModel } from "../src/kernel/model.ts";
 import { variantConfig } from "../src/kernel/model.ts";
-import { BUILTIN_MODELS_MODULE, MODELS, findModel } from "../src/models/index.ts";
+import { MODELS, findModel } from "../src/models/index.ts";
 import { STRATEGIES } from "../src/strategies/index.ts";
 import { MEMORY_MODELS } from "../src/sim/memory.ts";
 import { floorEventsPerSecond } from "./floor.ts";
@@ -168,31 +169,14 @@ if (!extras && !speedOnly) {
   }
 }
 
-// Parallel hunting: runs per second on one thread and on two workers, the allocator's correct variant.
-const parallelRuns = quick ? 8000 : 40000;
-const irqPreempt = { model: mempool, variant: "irq-preempt-lock", config: variantConfig(mempool, "irq-preempt-lock"), runs: parallelRuns, seed: 1 };
+// Parallel hunting and four CPUs, in a fresh process of their own (bench/fresh.ts), as a user's command runs.
 let parallel: { runs: number; workerStartMs: number; oneThreadRunsPerSec: number; twoWorkersRunsPerSec: number } | undefined;
-let workerStartMs = 0;
-if (!extras) {
-  // The workers are started, and warmed up, by a first hunt, as the single thread was by the bench so far: a command hunting several variants starts them once.
-  const started = performance.now();
-  await huntParallel({ ...irqPreempt, runs: 2000, seed: 99 }, 2, { builtins: BUILTIN_MODELS_MODULE });
-  workerStartMs = performance.now() - started;
-  const one = hunt(irqPreempt);
-  const two = await huntParallel(irqPreempt, 2, { builtins: BUILTIN_MODELS_MODULE });
-  parallel = { runs: parallelRuns, workerStartMs, oneThreadRunsPerSec: one.runs / (one.elapsedMs / 1000), twoWorkersRunsPerSec: two.runs / (two.elapsedMs / 1000) };
-}
-
-// The allocator's correct variant on four CPUs, for the figure a model checker is compared by: schedules checked in 10 seconds.
 let fourCpus: { seconds: number; runs: number } | undefined;
 if (!extras) {
-  // Hunts of 1,000 runs, one seed after another, until the time is up (a hunt cannot be cut short cheaply).
-  const seconds = quick ? 2 : 10;
-  const config = variantConfig(mempool, "irq-preempt-lock", { cpus: 4 });
-  const started = performance.now();
-  let runs = 0;
-  for (let seed = 1; performance.now() - started < seconds * 1000; seed++) runs += hunt({ model: mempool, variant: "irq-preempt-lock", config, runs: 1000, seed }).runs;
-  fourCpus = { seconds: (performance.now() - started) / 1000, runs };
+  progress("two workers and four CPUs, in a process of their own");
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(new URL("./fresh.ts", import.meta.url)), ...(quick ? ["--quick"] : [])], { encoding: "utf8" });
+  if (child.status !== 0) fail(`bench/fresh.ts failed: ${child.stderr.trim().split("\n").at(-1)}`);
+  ({ parallel, fourCpus } = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { parallel: NonNullable<typeof parallel>; fourCpus: NonNullable<typeof fourCpus> });
 }
 
 // Litmus: the project's own litmus tests, each searched completely under every memory mode.
@@ -258,14 +242,14 @@ if (parallel !== undefined) {
   }
   console.log("");
   console.log(
-    `Parallel: ${parallelRuns} runs of mempool/irq-preempt-lock, ${parallel.oneThreadRunsPerSec.toFixed(0)} runs/s on one thread, ${parallel.twoWorkersRunsPerSec.toFixed(0)} runs/s on --workers 2 (x${(parallel.twoWorkersRunsPerSec / parallel.oneThreadRunsPerSec).toFixed(2)})` +
-      `; the workers were started and warmed by a first hunt of 2,000 runs, which took ${(workerStartMs / 1000).toFixed(1)} s.`,
+    `Parallel: ${parallel.runs} runs of mempool/irq-preempt-lock, ${parallel.oneThreadRunsPerSec.toFixed(0)} runs/s on one thread, ${parallel.twoWorkersRunsPerSec.toFixed(0)} runs/s on --workers 2 (x${(parallel.twoWorkersRunsPerSec / parallel.oneThreadRunsPerSec).toFixed(2)})` +
+      `; in a process of its own, the workers started and warmed by a first hunt of 5,000 runs, which took ${(parallel.workerStartMs / 1000).toFixed(1)} s.`,
   );
 }
 if (fourCpus !== undefined) {
   console.log("");
   const per10 = (fourCpus.runs / fourCpus.seconds) * 10;
-  console.log(`Four CPUs: mempool/irq-preempt-lock with --cpus 4, ${fourCpus.runs} schedules in ${fourCpus.seconds.toFixed(1)} s, ${Math.round(per10)} in 10 s${quick ? " (at that rate)" : ""}.`);
+  console.log(`Four CPUs, in the same process of its own: mempool/irq-preempt-lock with --cpus 4, ${fourCpus.runs} schedules in ${fourCpus.seconds.toFixed(1)} s, ${Math.round(per10)} in 10 s${quick ? " (at that rate)" : ""}.`);
 }
 console.log("");
 console.log(

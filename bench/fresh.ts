@@ -1,0 +1,36 @@
+// The two figures a user's own command would see, measured in a process of
+// their own (bench.ts runs this as a child): the bench's process has run
+// every strategy on every model by then, and its compiled code is slower for
+// it than a command that hunts one model. Prints one line of JSON.
+//   npx tsx bench/fresh.ts [--quick]
+import { parseArgs } from "node:util";
+import { hunt } from "../src/harness/hunt.ts";
+import { huntParallel } from "../src/harness/parallel.ts";
+import { variantConfig } from "../src/kernel/model.ts";
+import { BUILTIN_MODELS_MODULE, findModel } from "../src/models/index.ts";
+
+const { values } = parseArgs({ options: { quick: { type: "boolean" } } });
+const quick = values.quick === true;
+const mempool = findModel("mempool")!;
+
+// Parallel hunting: one thread, then two workers, each warmed by a first hunt (a command hunting several variants starts its workers once).
+const runs = quick ? 8000 : 40000;
+const irqPreempt = { model: mempool, variant: "irq-preempt-lock", config: variantConfig(mempool, "irq-preempt-lock"), runs, seed: 1 };
+hunt({ ...irqPreempt, runs: 5000, seed: 99 });
+const started = performance.now();
+await huntParallel({ ...irqPreempt, runs: 5000, seed: 99 }, 2, { builtins: BUILTIN_MODELS_MODULE });
+const workerStartMs = performance.now() - started;
+const one = hunt(irqPreempt);
+const two = await huntParallel(irqPreempt, 2, { builtins: BUILTIN_MODELS_MODULE });
+const parallel = { runs, workerStartMs, oneThreadRunsPerSec: one.runs / (one.elapsedMs / 1000), twoWorkersRunsPerSec: two.runs / (two.elapsedMs / 1000) };
+
+// The allocator's correct variant on four CPUs, for the figure a model checker is compared by: schedules checked in 10 seconds.
+// Hunts of 1,000 runs, one seed after another, until the time is up (a hunt cannot be cut short cheaply).
+const seconds = quick ? 2 : 10;
+const config = variantConfig(mempool, "irq-preempt-lock", { cpus: 4 });
+const began = performance.now();
+let fourRuns = 0;
+for (let seed = 1; performance.now() - began < seconds * 1000; seed++) fourRuns += hunt({ model: mempool, variant: "irq-preempt-lock", config, runs: 1000, seed }).runs;
+const fourCpus = { seconds: (performance.now() - began) / 1000, runs: fourRuns };
+
+console.log(JSON.stringify({ parallel, fourCpus }));
