@@ -575,14 +575,15 @@ function rcu_barrier_entrain(s: RcuState, cpu: number): string | undefined {
  * RCU before v4.20 no longer did.
  */
 function* rcu_barrier_count_from_zero_impl(): Gen {
-  yield* barrier(0, (s) =>
-    on_each_cpu(function* rcu_barrier_func() {
-      const cpu = current().cpu.id;
-      atomic_inc(s.barrier_cpu_count);
-      call_rcu(s.barrier_heads[cpu]!, barrierCallback);
-      yield `rcu_barrier_func: count -> ${s.barrier_cpu_count.counter}, call_rcu(barrier callback)`;
-    }, true),
-  );
+  yield* barrier(0, (s) => on_each_cpu(() => rcu_barrier_func(s), true));
+}
+
+/** The old rcu_barrier()'s function on each CPU: count one more, and queue a barrier callback behind this CPU's. */
+function* rcu_barrier_func(s: RcuState): Gen {
+  const cpu = current().cpu.id;
+  atomic_inc(s.barrier_cpu_count);
+  call_rcu(s.barrier_heads[cpu]!, barrierCallback);
+  yield `rcu_barrier_func: count -> ${s.barrier_cpu_count.counter}, call_rcu(barrier callback)`;
 }
 
 export const synchronize_rcu = kernel_call(synchronize_rcu_impl);

@@ -8,6 +8,7 @@
 import type { Context } from "../sim/context.ts";
 import { current } from "../sim/current.ts";
 import type { Gen, Wait } from "../sim/step.ts";
+import { yieldWait } from "../sim/step.ts";
 import { as_seen_here } from "./barrier.ts";
 import { might_sleep } from "./sleep.ts";
 import { kernel_call } from "./kernel_call.ts";
@@ -151,10 +152,15 @@ function sleeping(ctx: Context, deadline?: number): Wait {
   const t = task(ctx);
   const m = current().machine;
   const queue = t.queue;
+  // Methods, not arrow-valued properties: tsx names every arrow a literal holds, at each call.
   return {
     kind: "wait",
-    until: () => t.state === TASK_RUNNING || (deadline !== undefined && m.now >= deadline),
-    what: () => (queue === undefined ? "woken by wake_up_process()" : `woken on wait queue ${queue}`) + (deadline === undefined ? "" : ` or ${deadline} us`),
+    until() {
+      return t.state === TASK_RUNNING || (deadline !== undefined && m.now >= deadline);
+    },
+    what() {
+      return (queue === undefined ? "woken by wake_up_process()" : `woken on wait queue ${queue}`) + (deadline === undefined ? "" : ` or ${deadline} us`);
+    },
     sleep: true,
     yieldCpu: true,
     deadline,
@@ -170,7 +176,7 @@ function* schedule_impl(): Gen {
   might_sleep("schedule()");
   const { ctx } = current();
   const t = task(ctx);
-  if (t.state === TASK_RUNNING) yield { kind: "wait", until: () => true, what: () => "schedule()", sleep: true, yieldCpu: true };
+  if (t.state === TASK_RUNNING) yield yieldWait("schedule()");
   else yield sleeping(ctx);
   t.state = TASK_RUNNING;
 }

@@ -236,15 +236,16 @@ export class delayed_work {
   readonly timer: timer_list;
   wq: workqueue_struct | null = null;
   constructor(readonly work: work_struct) {
-    // The timer's function queues the work where it was asked to go (delayed_work_timer_fn).
-    const self = this;
-    this.timer = timer_setup(`${work.name}.timer`, function* delayed_work_timer_fn() {
-      // The work is PENDING since its timer was armed: it goes on the queue without the check.
-      if (self.wq !== null && self.work.pending && !self.work.canceling) insert_work(self.wq, self.work, current().cpu.id);
-      else self.work.pending = false;
-      yield `delayed_work_timer_fn: queue ${self.work.name}`;
-    });
+    this.timer = timer_setup(`${work.name}.timer`, () => delayed_work_timer_fn(this));
   }
+}
+
+/** The timer's function: queues the work where it was asked to go. */
+function* delayed_work_timer_fn(dw: delayed_work): Gen {
+  // The work is PENDING since its timer was armed: it goes on the queue without the check.
+  if (dw.wq !== null && dw.work.pending && !dw.work.canceling) insert_work(dw.wq, dw.work, current().cpu.id);
+  else dw.work.pending = false;
+  yield `delayed_work_timer_fn: queue ${dw.work.name}`;
 }
 
 /** INIT_DELAYED_WORK(): at boot (its timer is registered then). */
