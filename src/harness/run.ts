@@ -45,6 +45,12 @@ function declaredProperties(model: AnyModel): Set<string> {
   return s;
 }
 
+/** A check's name must be one of the model's properties. */
+function mustBeDeclared(model: AnyModel, name: string): void {
+  if (!declaredProperties(model).has(name))
+    throw new Error(`model ${model.name}: its setup() checks '${name}', which is not one of its properties (declared: ${Object.keys(model.properties).join(", ") || "none"})`);
+}
+
 /** Runs the invariants after a step, as guarded() does one check, and fails the machine at the first violation. */
 function checkAll(m: Machine, names: readonly string[], checks: readonly (() => Violation | undefined)[]): void {
   setBooting(m);
@@ -99,13 +105,9 @@ export class Run {
     if (instance === undefined || instance === null) instance = {};
     if (typeof instance !== "object")
       throw new Error(`model ${model.name}: setup() returned ${String(instance)}; it must return nothing or { invariants?, finals?, sequential? }`);
-    const declared = declaredProperties(model);
-    const undeclared = (name: string) => {
-      if (!declared.has(name)) throw new Error(`model ${model.name}: its setup() checks '${name}', which is not one of its properties (declared: ${Object.keys(model.properties).join(", ") || "none"})`);
-    };
-    Object.keys(instance.invariants ?? {}).forEach(undeclared);
-    Object.keys(instance.finals ?? {}).forEach(undeclared);
-    if (instance.sequential) undeclared(instance.sequential.property);
+    for (const name of Object.keys(instance.invariants ?? {})) mustBeDeclared(model, name);
+    for (const name of Object.keys(instance.finals ?? {})) mustBeDeclared(model, name);
+    if (instance.sequential) mustBeDeclared(model, instance.sequential.property);
     const invariants = Object.entries(instance.invariants ?? {});
     const names = invariants.map(([name]) => name);
     const checks = invariants.map(([, check]) => check);

@@ -138,7 +138,8 @@ export class Machine {
 
   constructor(opts: MachineOptions) {
     if (!Number.isInteger(opts.cpus) || opts.cpus < 1) throw new Error(`cpus must be a whole number >= 1, got ${opts.cpus}`);
-    this.cpus = Array.from({ length: opts.cpus }, (_, i) => new Cpu(i));
+    this.cpus = [];
+    for (let i = 0; i < opts.cpus; i++) this.cpus.push(new Cpu(i));
     this.maxSteps = opts.maxSteps;
     this.tracing = opts.trace ?? false;
     this.memory = new Memory(opts.memory ?? "sc", opts.cpus);

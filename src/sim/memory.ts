@@ -90,9 +90,15 @@ export class Memory {
     readonly model: MemoryModel,
     cpus: number,
   ) {
-    this.buffers = Array.from({ length: cpus }, () => []);
-    this.issued = new Array<number>(cpus).fill(0);
-    this.stale = Array.from({ length: cpus }, () => new Map());
+    // Plain loops: a hunt makes a machine, and its memory, every run.
+    this.buffers = [];
+    this.issued = [];
+    this.stale = [];
+    for (let c = 0; c < cpus; c++) {
+      this.buffers.push([]);
+      this.issued.push(0);
+      this.stale.push(new Map());
+    }
   }
 
   /** Declares a word with its initial value (visible to all). */
@@ -220,6 +226,7 @@ export class Memory {
   /** Drains the CPU's store buffer, no read barrier: what an atomic operation does first (on a word or on a plain field). */
   flush(cpu: number): void {
     const buf = this.buffers[cpu]!;
+    if (buf.length === 0) return; // the common case: every lock, switch and barrier flushes
     for (const e of buf) {
       if (!("addr" in e)) continue;
       if (this.log !== null) this.log.accesses.push({ kind: "commit", addr: e.addr, id: e.by ?? "init" });
