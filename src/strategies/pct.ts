@@ -31,6 +31,12 @@ function contextName(m: Machine, e: ScheduleEvent): string | undefined {
   }
 }
 
+/** The priority of what runs on `cpu` now; -Infinity when it is idle. (A module function: asked at every step.) */
+function occupant(m: Machine, cpu: number, prio: (name: string) => number): number {
+  const top = m.cpus[cpu]!.top();
+  return top === null ? -Infinity : prio(top.kind === "irq" ? `irq ${top.name}` : top.name);
+}
+
 /**
  * The contexts that could take the next step, and the event that gives each
  * its step: a step, a preemption, an interrupt or an environment event; for
@@ -40,10 +46,6 @@ function contextName(m: Machine, e: ScheduleEvent): string | undefined {
 function candidates(m: Machine, enabled: readonly ScheduleEvent[], prio: (name: string) => number): [string, ScheduleEvent][] {
   const out: [string, ScheduleEvent][] = [];
   const moves = new Map<string, ScheduleEvent>();
-  const occupant = (cpu: number) => {
-    const top = m.cpus[cpu]!.top();
-    return top === null ? -Infinity : prio(top.kind === "irq" ? `irq ${top.name}` : top.name);
-  };
   for (const e of enabled) {
     const name = contextName(m, e);
     if (name === undefined) continue;
@@ -51,9 +53,9 @@ function candidates(m: Machine, enabled: readonly ScheduleEvent[], prio: (name: 
     else {
       // Only where it would run next: an idle CPU, or one it can preempt.
       const cpu = m.cpus[e.cpu]!;
-      if (cpu.top() !== null && !(cpu.preemptible() && occupant(e.cpu) < prio(name))) continue;
+      if (cpu.top() !== null && !(cpu.preemptible() && occupant(m, e.cpu, prio) < prio(name))) continue;
       const best = moves.get(name);
-      if (best === undefined || occupant(e.cpu) < occupant((best as { cpu: number }).cpu)) moves.set(name, e);
+      if (best === undefined || occupant(m, e.cpu, prio) < occupant(m, (best as { cpu: number }).cpu, prio)) moves.set(name, e);
     }
   }
   for (const [name, e] of moves) if (!out.some(([n]) => n === name)) out.push([name, e]);
