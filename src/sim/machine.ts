@@ -532,18 +532,36 @@ export class Machine {
     }
   }
 
-  /** Every event enabled now, in a fixed order (for strategies that pick among them). */
+  /**
+   * Every event enabled now, in a fixed order (for strategies that pick
+   * among them): per CPU its step, its deliverable lines in sorted order,
+   * its preemptions; then the migrations; then the environment's events.
+   * Online strategies ask at every step, so it builds no list on the way.
+   */
   enabledEvents(): ScheduleEvent[] {
     const out: ScheduleEvent[] = [];
     for (const cpu of this.cpus) {
-      if (this.canStep(cpu)) out.push({ kind: "step", cpu: cpu.id });
-      for (const line of this.deliverableLines(cpu)) out.push({ kind: "irq", cpu: cpu.id, line });
-      for (const t of this.preemptTargets(cpu)) out.push({ kind: "preempt", cpu: cpu.id, to: t.name });
+      if (this.canStep(cpu)) out.push(this.stepEvent(cpu.id));
+      if (cpu.irqsEnabled && cpu.online && this.lines.size > 0) {
+        const from = out.length;
+        for (const [name, l] of this.lines) if (this.deliverable(cpu, name, l)) out.push({ kind: "irq", cpu: cpu.id, line: name });
+        if (out.length - from > 1) sortLines(out, from);
+      }
+      const cur = cpu.current;
+      if (cur !== null && cpu.preemptible()) {
+        for (const t of cpu.runqueue) if (!t.asleep() && (t.prio > cur.prio || (t.prio === 0 && cur.prio === 0))) out.push({ kind: "preempt", cpu: cpu.id, to: t.name });
+      }
     }
-    for (const t of this.migratable()) {
-      for (const cpu of this.migrationTargets(t)) out.push({ kind: "migrate", thread: t.name, cpu: cpu.id });
+    if (this.cpus.length > 1) {
+      for (const t of this.migratable()) {
+        const host = this.hostOf(t.cpu);
+        for (const c of this.cpus) if (c.id !== t.cpu && c.online && host.cpus.includes(c.id)) out.push({ kind: "migrate", thread: t.name, cpu: c.id });
+      }
     }
-    for (const s of this.envSources) out.push(...s.enabled());
+    for (const s of this.envSources) {
+      const es = s.enabled();
+      for (let i = 0; i < es.length; i++) out.push(es[i]!);
+    }
     return out;
   }
 
@@ -949,6 +967,13 @@ class Clock implements EnvSource {
   drainMove(): EnvEvent | undefined {
     return this.m.defaultNext(true) === undefined ? this.enabled()[0] : undefined;
   }
+}
+
+/** Sorts the interrupt events of out[from..] by line, as deliverableLines() sorts its lines. */
+function sortLines(out: ScheduleEvent[], from: number): void {
+  const lines = out.slice(from) as { kind: "irq"; cpu: number; line: string }[];
+  lines.sort((a, b) => (a.line < b.line ? -1 : a.line > b.line ? 1 : 0));
+  for (let i = 0; i < lines.length; i++) out[from + i] = lines[i]!;
 }
 
 /** "event 7" for a place() in the schedule, "drain action 31" for one after it. */
