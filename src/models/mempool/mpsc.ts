@@ -11,6 +11,7 @@ import { chain, countChain } from "./ghost.ts";
 import type { Hold } from "./lock.ts";
 import { free_same_cpu } from "./pool.ts";
 import type { FreeObject, Handover, Mempool } from "./structs.ts";
+import { pcpu_free_list } from "./structs.ts";
 
 /** Links a chain walk follows at most: past this many, a list must hold a cycle. */
 const LIMIT = 4096;
@@ -44,9 +45,6 @@ class GarbageSink {
   }
 }
 
-/** pcpu_free_list[dest][src], for the trace. */
-const sink_name = (d: number, s: number) => `pcpu_free_list[${d}][${s}]`;
-
 class MpscHandover implements Handover {
   private readonly n = num_possible_cpus();
   private readonly sinks = Array.from({ length: this.n }, () => Array.from({ length: this.n }, () => new GarbageSink()));
@@ -59,7 +57,7 @@ class MpscHandover implements Handover {
     const sink = this.sinks[obj_cpu]![cur_cpu]!;
     let old = sink.head;
     obj.next = old;
-    yield `${sink_name(obj_cpu, cur_cpu)}.push(${obj.name}): old = _head (relaxed); item->next = old`;
+    yield `${pcpu_free_list(obj_cpu, cur_cpu)}.push(${obj.name}): old = _head (relaxed); item->next = old`;
     for (;;) {
       const found = cmpxchg(sink, "head", old, obj);
       if (found === old) {
@@ -85,8 +83,8 @@ class MpscHandover implements Handover {
     for (let d = 0; d < this.n; d++)
       for (let s = 0; s < this.n; s++) {
         const sink = this.sinks[d]![s]!;
-        for (const o of chain(sink.head)) yield [o, `${sink_name(d, s)}._head`] as [FreeObject, string];
-        for (const o of chain(sink.poll)) yield [o, `${sink_name(d, s)}._poll_list`] as [FreeObject, string];
+        for (const o of chain(sink.head)) yield [o, `${pcpu_free_list(d, s)}._head`] as [FreeObject, string];
+        for (const o of chain(sink.poll)) yield [o, `${pcpu_free_list(d, s)}._poll_list`] as [FreeObject, string];
       }
   }
 
@@ -94,7 +92,7 @@ class MpscHandover implements Handover {
   *collect(cpu: number, hold: Hold): Gen {
     for (let s = 0; s < this.n; s++) {
       for (;;) {
-        const obj = yield* this.sinks[cpu]![s]!.pop(this.mp, sink_name(cpu, s));
+        const obj = yield* this.sinks[cpu]![s]!.pop(this.mp, pcpu_free_list(cpu, s));
         if (obj === null) break;
         yield* free_same_cpu(this.mp, obj, hold);
       }

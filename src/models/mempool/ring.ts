@@ -11,6 +11,7 @@ import type { PlaceCounts } from "./ghost.ts";
 import type { Hold } from "./lock.ts";
 import { free_same_cpu } from "./pool.ts";
 import type { FreeObject, Handover, Mempool } from "./structs.ts";
+import { pcpu_free_list } from "./structs.ts";
 
 const RING_SIZE = 256;
 
@@ -31,9 +32,6 @@ class RingSpsc {
   }
 }
 
-/** pcpu_free_list[dest][src], for the trace. */
-const ring_name = (d: number, s: number) => `pcpu_free_list[${d}][${s}]`;
-
 class RingHandover implements Handover {
   private readonly n = num_possible_cpus();
   /** pcpu_free_list[dest][src] */
@@ -47,7 +45,7 @@ class RingHandover implements Handover {
     const ring = this.rings[obj_cpu]![cur_cpu]!;
     const end = ring.end;
     const beg = ring.begin;
-    yield `${ring_name(obj_cpu, cur_cpu)}.push: load _end (${end}), _begin (${beg})`;
+    yield `${pcpu_free_list(obj_cpu, cur_cpu)}.push: load _end (${end}), _begin (${beg})`;
     if (end - beg >= RING_SIZE) BUG("ring full: the overflow path is not modelled");
     ring.setSlot(end, obj);
     yield `_ring[${end % RING_SIZE}] = ${obj.name}`;
@@ -65,7 +63,7 @@ class RingHandover implements Handover {
     for (let d = 0; d < this.n; d++)
       for (let s = 0; s < this.n; s++) {
         const r = this.rings[d]![s]!;
-        for (let i = r.begin; i < r.end; i++) yield [r.slot(i)!, ring_name(d, s)] as [FreeObject, string];
+        for (let i = r.begin; i < r.end; i++) yield [r.slot(i)!, pcpu_free_list(d, s)] as [FreeObject, string];
       }
   }
 
@@ -76,7 +74,7 @@ class RingHandover implements Handover {
       for (;;) {
         const beg = ring.begin;
         const end = ring.end;
-        yield `${ring_name(cpu, s)}.pop: load _begin (${beg}), _end (${end})`;
+        yield `${pcpu_free_list(cpu, s)}.pop: load _begin (${beg}), _end (${end})`;
         if (beg === end) break;
         const obj = ring.slot(beg)!;
         ring.begin = beg + 1;

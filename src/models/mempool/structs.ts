@@ -37,6 +37,9 @@ export interface CpuFreeList {
   pages: PageHeader[];
 }
 
+/** pcpu_free_list[dest][src]: the handover queue from CPU `src` to CPU `dest`, as traces name it. */
+export const pcpu_free_list = (dest: number, src: number): string => `pcpu_free_list[${dest}][${src}]`;
+
 /** How objects freed on a CPU other than their page's owner get back to it. */
 export interface Handover {
   /** free_different_cpu(): runs with the pool lock held. */
