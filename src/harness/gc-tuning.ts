@@ -9,7 +9,7 @@ import * as v8 from "node:v8";
 
 let tuned = false;
 
-/** Turns off V8's allocation-site pretenuring for this process, once. */
+/** Turns off V8's allocation-site pretenuring for this process (once per thread: each hunt worker asks too). */
 export function tuneGarbageCollector(): void {
   if (tuned) return;
   tuned = true;

@@ -42,11 +42,11 @@ export interface ParallelOptions {
  * An idle worker does not keep the process alive.
  */
 const idle: Worker[] = [];
-let started = 0;
+let everStarted = 0;
 
 /** How many hunt workers this process has started so far, and how many it keeps idle now. */
 export function workersStarted(): number {
-  return started;
+  return everStarted;
 }
 export function workersKept(): number {
   return idle.length;
@@ -58,23 +58,27 @@ function takeWorker(): Worker {
     kept.ref();
     return kept;
   }
-  started++;
+  everStarted++;
   // The worker is TypeScript: its entry registers tsx in the thread, then loads it.
   const w = new Worker(new URL("./hunt-worker.mjs", import.meta.url), {
     // Runs allocate a lot and die young: a larger young generation means fewer scavenges competing for the cores.
     resourceLimits: { maxYoungGenerationSizeMb: 64 },
   });
-  // One that ends while idle is no longer kept.
-  w.on("exit", () => {
+  // One that ends or fails while idle is no longer kept (a hunt under way has listeners of its own).
+  const drop = () => {
     const i = idle.indexOf(w);
     if (i >= 0) idle.splice(i, 1);
+  };
+  w.on("exit", drop).on("error", () => {
+    drop();
+    void w.terminate();
   });
   return w;
 }
 
-/** Keeps a worker that finished its part for the next hunt, up to one per core. */
-function giveBack(w: Worker): void {
-  if (idle.length >= os.availableParallelism()) {
+/** Keeps a worker that finished its part for the next hunt: as many as the hunt had, or one per core if more. */
+function giveBack(w: Worker, keep: number): void {
+  if (idle.length >= keep) {
     void w.terminate();
     return;
   }
@@ -85,8 +89,9 @@ function giveBack(w: Worker): void {
 export async function huntParallel(opts: HuntOptions, workers: number, po: ParallelOptions = {}): Promise<HuntResult> {
   const started = performance.now();
   const base: Shard = opts.shard ?? { index: 0, count: 1 };
-  // Functions cannot be handed to a thread: the callbacks are served here, and the portfolio's own (onEnd) has no place in a worker's hunt.
-  const { model, onProgress, onRun, onFound, onEnd: _onEnd, ...plain } = opts;
+  // Functions cannot be handed to a thread: the callbacks are served here, the portfolio's own (onEnd) has no place in a worker's hunt,
+  // and the workers keep their run limit in `counters`.
+  const { model, onProgress, onRun, onFound, onEnd: _onEnd, runLimit: _runLimit, ...plain } = opts;
   const modelFile = po.modelFile === undefined ? undefined : path.resolve(po.modelFile);
   // Each worker counts its runs and actions here after every run, so a stopped worker's work still counts;
   // the last slot is the run limit: the fewest runs after which a worker found a failure.
@@ -104,15 +109,15 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
     let failed = false;
     /** This hunt's listeners on each worker, taken off when it ends. */
     const detach: (() => void)[] = [];
+    // When one worker fails, none of the hunt's workers is kept: the others may still be searching.
+    const fail = (w: number, why: string) => {
+      if (failed) return;
+      failed = true;
+      for (const off of detach) off();
+      for (const p of pool) void p.terminate();
+      reject(new Error(`hunt worker ${w + 1} of ${workers} ${why}`));
+    };
     pool.forEach((worker, w) => {
-      // A worker that failed, or whose part is cut short, is not kept: it may still be searching.
-      const fail = (why: string) => {
-        if (failed) return;
-        failed = true;
-        for (const off of detach) off();
-        for (const p of pool) void p.terminate();
-        reject(new Error(`hunt worker ${w + 1} of ${workers} ${why}`));
-      };
       const onMessage = (msg: { progress?: number; foundAt?: { runs: number; property: string }; result?: SearchResult; error?: string }) => {
         if (msg.progress !== undefined) {
           onProgress?.(total(0));
@@ -123,23 +128,28 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
           counters[limitSlot] = Math.min(counters[limitSlot]!, msg.foundAt.runs);
           return;
         }
-        if (msg.error !== undefined) return fail(`failed: ${msg.error}`);
+        if (msg.error !== undefined) return fail(w, `failed: ${msg.error}`);
         results[w] = msg.result;
         if (--open === 0 && !failed) {
           for (const off of detach) off();
-          pool.forEach(giveBack);
+          for (const p of pool) giveBack(p, Math.max(workers, os.availableParallelism()));
           resolve();
         }
       };
-      const onError = (err: Error) => fail(`failed: ${err.message}`);
-      const onExit = () => fail("stopped without a result");
+      const onError = (err: Error) => fail(w, `failed: ${err.message}`);
+      const onExit = () => fail(w, "stopped without a result");
       worker.on("message", onMessage).on("error", onError).on("exit", onExit);
       detach.push(() => worker.off("message", onMessage).off("error", onError).off("exit", onExit));
     });
-    pool.forEach((worker, w) => {
+    for (let w = 0; w < workers && !failed; w++) {
       const job: WorkerJob = { modelName: model.name, modelFile, builtins: po.builtins, opts: { ...plain, shard: workerShard(base, w, workers) }, counters, slot: w, limitSlot };
-      worker.postMessage(job);
-    });
+      try {
+        pool[w]!.postMessage(job);
+      } catch (err) {
+        // An option that cannot be handed to a thread: no worker is left waiting for its part.
+        fail(w, `cannot be given its part: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }).finally(() => clearInterval(poll));
   let runs = 0;
   let actions = 0;

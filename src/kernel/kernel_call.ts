@@ -19,16 +19,14 @@ class DrivenCall<R> implements PendingCall {
     readonly caller: string,
     readonly callee: string,
   ) {}
-  next(): IteratorResult<Step, R> {
+  next(...args: [] | [undefined]): IteratorResult<Step, R> {
     this.started = true;
-    return this.g.next();
+    return this.g.next(...args);
   }
   return(value: R): IteratorResult<Step, R> {
-    this.started = true;
     return this.g.return(value);
   }
   throw(err: unknown): IteratorResult<Step, R> {
-    this.started = true;
     return this.g.throw(err);
   }
   [Symbol.iterator](): this {

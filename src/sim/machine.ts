@@ -536,7 +536,8 @@ export class Machine {
    * Every event enabled now, in a fixed order (for strategies that pick
    * among them): per CPU its step, its deliverable lines in sorted order,
    * its preemptions; then the migrations; then the environment's events.
-   * Online strategies ask at every step, so it builds no list on the way.
+   * Online strategies ask at every step, so events are pushed as they are
+   * found, with no list of lines or targets made on the way.
    */
   enabledEvents(): ScheduleEvent[] {
     const out: ScheduleEvent[] = [];
@@ -570,10 +571,11 @@ export class Machine {
   /**
    * Applies an event if it is enabled; returns whether it was. `index` is its
    * place in the schedule. `known`: the caller has just found it among the
-   * enabled events (fast-check's resolve), so it is not looked for again.
+   * enabled events (fast-check's resolve), so it is not looked for again;
+   * an environment event always is (its source must be one of the machine's).
    */
   apply(e: ScheduleEvent, index: number, known = false): boolean {
-    if (this.failure !== undefined || !(known || this.isEnabled(e))) return false;
+    if (this.failure !== undefined || !((known && e.kind !== "env") || this.isEnabled(e))) return false;
     this.eventIndex = index;
     this.perform(e);
     return true;

@@ -4,7 +4,9 @@
 // of its run, through each young collection until a full one: hunts ran up to
 // 1.5 times slower for it. A context's generator shows it: one from a
 // module-level generator function has the same prototype in every run, one
-// from a fresh function has a new one each run.
+// from a fresh function has a new one each run. Only the generator a context
+// starts with is seen: a body the kernel wraps (module code, a softirq's
+// action, a timer or work function) is not.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CodeTable, CodesArbitrary, play } from "../../src/harness/events-arb.ts";
