@@ -55,6 +55,8 @@ interface Kept {
   /** Later stores to a word a load read, by another context, that it could read instead. */
   readonly later: readonly Ask[];
   taken: number;
+  /** Its rarest pair or class when last looked at, and how often that was seen then. */
+  rarest?: { readonly key: string; readonly count: number };
 }
 
 /** Share of runs that start afresh (a new workload, no asks) once the corpus has runs in it. */
@@ -216,15 +218,28 @@ export const rff: StrategyDef = {
     /** Whether the event may happen now, keeping every ask. */
     const allowed = (id: EventId | undefined) => id === undefined || (asks.get(id)?.every((b) => log.done.has(b)) ?? true);
 
+    /**
+     * 1 / how often a kept run's rarest pair or class was seen. Counts only
+     * grow, so while the one that was rarest is seen no more often, it still
+     * is: the pairs are walked again only when it has been.
+     */
+    const rarityOf = (k: Kept): number => {
+      const r = k.rarest;
+      if (r !== undefined && (seen.get(r.key) ?? 1) === r.count) return 1 / r.count;
+      let key = k.key;
+      let count = seen.get(k.key) ?? 1;
+      for (const p of k.pairs) {
+        const c = seen.get(p.key) ?? 1;
+        if (c < count) (key = p.key), (count = c);
+      }
+      k.rarest = { key, count };
+      return 1 / count;
+    };
+
     /** A kept run to mutate: the rarer its rarest pair or its class, the likelier; the oftener taken, the less. */
     let rarity: number[] = []; // per kept run, its rarest pair's or class's 1/count; brought up to date every few runs
     const pick = (): Kept => {
-      if (rarity.length !== corpus.length || stats.runs % 32 === 0)
-        rarity = corpus.map((k) => {
-          let rarest = 1 / (seen.get(k.key) ?? 1);
-          for (const p of k.pairs) rarest = Math.max(rarest, 1 / (seen.get(p.key) ?? 1));
-          return rarest;
-        });
+      if (rarity.length !== corpus.length || stats.runs % 32 === 0) rarity = corpus.map(rarityOf);
       const weights = corpus.map((k, i) => rarity[i]! / (1 + k.taken));
       let x = rng() * weights.reduce((s, w) => s + w, 0);
       for (let i = 0; i < corpus.length; i++) if ((x -= weights[i]!) <= 0) return corpus[i]!;
