@@ -174,6 +174,16 @@ function absorb(m: Machine, log: RunLog, e: ScheduleEvent, id: EventId | undefin
   }
 }
 
+/** Whether `e` switches a thread off one of the `holding` CPUs (a module function: asked at every step). */
+function switchesAway(e: ScheduleEvent, holding: ReadonlySet<number>, m: Machine): boolean {
+  return (
+    holding.size > 0 &&
+    ((e.kind === "preempt" && holding.has(e.cpu)) ||
+      (e.kind === "migrate" && holding.has(m.thread(e.thread)?.cpu ?? -1)) ||
+      (e.kind === "step" && holding.has(e.cpu) && m.cpus[e.cpu]!.top() === null))
+  );
+}
+
 /** At the end of a run: a later store to a word a load read, by another context, could have been read instead. */
 function laterStores(log: RunLog): Ask[] {
   const position = new Map([...log.done].map((id, i) => [id, i]));
@@ -297,12 +307,7 @@ export const rff: StrategyDef = {
             const step = log.storeStep.get(b.id);
             if (step !== undefined && !allowed(`commit:${step}`)) holding.add(b.cpu);
           }
-          const switches = (e: ScheduleEvent) =>
-            holding.size > 0 &&
-            ((e.kind === "preempt" && holding.has(e.cpu)) ||
-              (e.kind === "migrate" && holding.has(m.thread(e.thread)?.cpu ?? -1)) ||
-              (e.kind === "step" && holding.has(e.cpu) && m.cpus[e.cpu]!.top() === null));
-          const ok = named.filter((x) => allowed(x.id) && !switches(x.e));
+          const ok = named.filter((x) => allowed(x.id) && !switchesAway(x.e, holding, m));
           if (ok.length < named.length) stats.held++;
           // An ask that would stall the run gives way: so do asks that leave only moves between CPUs.
           if (ok.every((x) => x.e.kind === "migrate")) stats.broken++;
