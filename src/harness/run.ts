@@ -51,22 +51,6 @@ function mustBeDeclared(model: AnyModel, name: string): void {
     throw new Error(`model ${model.name}: its setup() checks '${name}', which is not one of its properties (declared: ${Object.keys(model.properties).join(", ") || "none"})`);
 }
 
-/** Runs the invariants after a step, as guarded() does one check, and fails the machine at the first violation. */
-function checkAll(m: Machine, names: readonly string[], checks: readonly (() => Violation | undefined)[]): void {
-  setBooting(m);
-  let i = 0;
-  try {
-    for (; i < checks.length; i++) {
-      const v = checks[i]!();
-      if (v !== undefined) return m.fail(names[i]!, v);
-    }
-  } catch (err) {
-    m.fail("oops", `check ${names[i]} crashed: ${err instanceof Error ? err.message : String(err)}`);
-  } finally {
-    setBooting(null);
-  }
-}
-
 export class Run {
   readonly machine: Machine;
   /** The events that were applied, in order: the schedule this run really followed. */
@@ -109,8 +93,6 @@ export class Run {
     for (const name of Object.keys(instance.finals ?? {})) mustBeDeclared(model, name);
     if (instance.sequential) mustBeDeclared(model, instance.sequential.property);
     const invariants = Object.entries(instance.invariants ?? {});
-    const names = invariants.map(([name]) => name);
-    const checks = invariants.map(([, check]) => check);
     const sequential = instance.sequential;
     const m = this.machine;
     m.hooks.afterStep = () => {
@@ -120,7 +102,10 @@ export class Run {
         const v = sequential?.apply(ops[i]);
         if (v !== undefined) return m.fail(sequential!.property, v);
       }
-      if (checks.length > 0) checkAll(m, names, checks);
+      for (const [name, check] of invariants) {
+        const v = guarded(m, name, check);
+        if (v !== undefined) return m.fail(v.property, v.violation);
+      }
     };
     this.finals = Object.entries(instance.finals ?? {});
     this.coverage = opts.coverage ? new RunCoverage(m) : undefined;

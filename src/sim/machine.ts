@@ -494,13 +494,13 @@ export class Machine {
   preemptTargets(cpu: Cpu): Context[] {
     const cur = cpu.current;
     if (cur === null || !cpu.preemptible()) return [];
-    return cpu.runqueue.filter((t) => !t.asleep() && (t.prio > cur.prio || (t.prio === 0 && cur.prio === 0)));
+    return cpu.runqueue.filter((t) => preempts(t, cur));
   }
 
   /** The CPUs a thread may migrate to: the other CPUs of its host. */
   migrationTargets(t: Context): Cpu[] {
     const host = this.hostOf(t.cpu);
-    return this.cpus.filter((c) => c.id !== t.cpu && c.online && host.cpus.includes(c.id));
+    return this.cpus.filter((c) => movesTo(t, c, host));
   }
 
   /** Threads that may be moved to another CPU now, in creation order. */
@@ -550,13 +550,13 @@ export class Machine {
       }
       const cur = cpu.current;
       if (cur !== null && cpu.preemptible()) {
-        for (const t of cpu.runqueue) if (!t.asleep() && (t.prio > cur.prio || (t.prio === 0 && cur.prio === 0))) out.push({ kind: "preempt", cpu: cpu.id, to: t.name });
+        for (const t of cpu.runqueue) if (preempts(t, cur)) out.push({ kind: "preempt", cpu: cpu.id, to: t.name });
       }
     }
     if (this.cpus.length > 1) {
       for (const t of this.migratable()) {
         const host = this.hostOf(t.cpu);
-        for (const c of this.cpus) if (c.id !== t.cpu && c.online && host.cpus.includes(c.id)) out.push({ kind: "migrate", thread: t.name, cpu: c.id });
+        for (const c of this.cpus) if (movesTo(t, c, host)) out.push({ kind: "migrate", thread: t.name, cpu: c.id });
       }
     }
     for (const s of this.envSources) {
@@ -969,6 +969,16 @@ class Clock implements EnvSource {
   drainMove(): EnvEvent | undefined {
     return this.m.defaultNext(true) === undefined ? this.enabled()[0] : undefined;
   }
+}
+
+/** Whether ready thread `t` may preempt `cur` (with the CPU preemptible): a higher priority, or time slicing between normal threads. */
+function preempts(t: Context, cur: Context): boolean {
+  return !t.asleep() && (t.prio > cur.prio || (t.prio === 0 && cur.prio === 0));
+}
+
+/** Whether thread `t` may move to `c`: another online CPU of its host. */
+function movesTo(t: Context, c: Cpu, host: Host): boolean {
+  return c.id !== t.cpu && c.online && host.cpus.includes(c.id);
 }
 
 /** Sorts the interrupt events of out[from..] by line, as deliverableLines() sorts its lines. */

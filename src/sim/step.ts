@@ -43,7 +43,7 @@ export function sleepWait(until: () => boolean, what: string | (() => string), h
   return { kind: "wait", until, what: describe(what), sleep: true, holder };
 }
 
-/** Busy-waits until `until` holds or the virtual clock reaches `deadline`, whichever comes first. */
+/** Busy-waits until `cond` holds or the virtual clock reaches `deadline`, whichever comes first. */
 export function spinWaitDeadline(cond: () => boolean, deadline: number, now: () => number, what: string | (() => string)): Wait {
   // Methods, not arrow-valued properties: tsx names every arrow a literal holds, at each call (keepNames).
   return {
