@@ -22,6 +22,7 @@ import { floorEventsPerSecond } from "./floor.ts";
 import { parseLitmus } from "../src/litmus/parse.ts";
 import { judge } from "../src/litmus/verdict.ts";
 import { peerRunsToFailure } from "./peer-fc-scheduler.ts";
+import { lengthSpreads, standings } from "./summary.ts";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, speed: { type: "boolean" }, json: { type: "string" }, strategies: { type: "string" }, models: { type: "string" } } });
 const quick = values.quick === true;
@@ -220,6 +221,24 @@ if (!speedOnly) {
     ]),
   ]);
   console.log("");
+  console.log("Each strategy against the best single strategy of each bug (median runs to failure; bugs no single strategy finds left out):");
+  table([
+    ["strategy", "bugs", "found on every seed", "the best", "within 2x of the best", "geometric mean, x the best"],
+    ...standings(bugs, strategies, budget).map((s) => [s.strategy, String(s.rows), String(s.foundOnEverySeed), String(s.best), String(s.within2x), s.geomean.toFixed(2)]),
+  ]);
+  console.log("");
+  if (!quick) {
+    const spreads = lengthSpreads(bugs);
+    const close = spreads.filter((s) => s.longest - s.shortest <= 2).length;
+    const noLonger = spreads.filter((s) => s.fastCheckLongest !== undefined && s.longest <= s.fastCheckLongest).length;
+    const apart = spreads.filter((s) => s.longest - s.shortest > 2);
+    console.log(`Counterexample lengths, every strategy and seed of a bug: within 2 events of each other on ${close} bugs of ${spreads.length}; no longer than fast-check's longest on ${noLonger}.`);
+    if (apart.length > 0) {
+      console.log("Further apart:");
+      table([["bug", "shortest", "longest", "fast-check's longest"], ...apart.map((s) => [s.bug, String(s.shortest), String(s.longest), s.fastCheckLongest === undefined ? "-" : String(s.fastCheckLongest)])]);
+    }
+    console.log("");
+  }
 }
 console.log("Correct variants: speed, and machine actions per second as a share of the floor:");
 table([

@@ -1,0 +1,77 @@
+// The bench's summaries of its bug rows: per strategy, how it stands against
+// the best single strategy of each bug; per bug, how far apart the lengths
+// of the counterexamples saved by different strategies are.
+
+export interface BugFigures {
+  model: string;
+  variant: string;
+  settings: string;
+  strategy: string;
+  found: number;
+  seeds: number;
+  runs: { median: number };
+  events?: { min: number; max: number };
+}
+
+export interface StrategyStanding {
+  strategy: string;
+  rows: number;
+  foundOnEverySeed: number;
+  best: number;
+  within2x: number;
+  /** Geometric mean over the rows of its median runs to failure over the best single strategy's. */
+  geomean: number;
+}
+
+export interface LengthSpread {
+  bug: string;
+  shortest: number;
+  longest: number;
+  /** fast-check's longest, where it saved one. */
+  fastCheckLongest?: number;
+}
+
+const bugKey = (r: BugFigures) => `${r.model}/${r.variant}${r.settings ? ` ${r.settings}` : ""}`;
+
+function byBug(rows: readonly BugFigures[]): Map<string, BugFigures[]> {
+  const out = new Map<string, BugFigures[]>();
+  for (const r of rows) out.set(bugKey(r), [...(out.get(bugKey(r)) ?? []), r]);
+  return out;
+}
+
+/**
+ * Each strategy against the best single strategy of each bug (the portfolio
+ * is not a single strategy, so it never sets the best). A bug no single
+ * strategy finds on any seed is left out: the memory mode forbids it.
+ */
+export function standings(rows: readonly BugFigures[], strategies: readonly string[], budget: number): StrategyStanding[] {
+  const acc = new Map(strategies.map((s) => [s, { strategy: s, rows: 0, foundOnEverySeed: 0, best: 0, within2x: 0, logSum: 0 }]));
+  for (const bug of byBug(rows).values()) {
+    const singles = bug.filter((r) => r.strategy !== "portfolio");
+    const best = Math.min(...singles.map((r) => r.runs.median));
+    if (best === Infinity) continue;
+    for (const r of bug) {
+      const a = acc.get(r.strategy);
+      if (a === undefined) continue;
+      a.rows++;
+      if (r.found === r.seeds) a.foundOnEverySeed++;
+      if (r.runs.median <= best) a.best++;
+      if (r.runs.median <= 2 * best) a.within2x++;
+      // A median past the budget counts as twice the budget (the figure is a lower bound then).
+      a.logSum += Math.log(Math.max(1, Math.min(r.runs.median, 2 * budget)) / Math.max(1, best));
+    }
+  }
+  return [...acc.values()].filter((a) => a.rows > 0).map(({ logSum, ...a }) => ({ ...a, geomean: Math.exp(logSum / a.rows) }));
+}
+
+/** Per bug, the shortest and longest counterexample any strategy saved, and fast-check's longest. */
+export function lengthSpreads(rows: readonly BugFigures[]): LengthSpread[] {
+  const out: LengthSpread[] = [];
+  for (const [bug, rs] of byBug(rows)) {
+    const saved = rs.filter((r) => r.events !== undefined);
+    if (saved.length === 0) continue;
+    const fc = rs.find((r) => r.strategy === "fast-check")?.events;
+    out.push({ bug, shortest: Math.min(...saved.map((r) => r.events!.min)), longest: Math.max(...saved.map((r) => r.events!.max)), fastCheckLongest: fc?.max });
+  }
+  return out;
+}
