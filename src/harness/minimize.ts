@@ -1,17 +1,19 @@
-// Reduces a failing case until its schedule is 1-minimal: removing any
-// single event makes the failure (of that property) vanish. The workload is
-// shrunk further first, with the workload arbitrary's own shrinker; then
-// random walks of fewer events look for a shorter way to the same failure,
-// so that what different strategies found ends at the same short schedule.
+// Reduces a failing case in a fixed order of objectives, so that whatever
+// strategy or seed found a failure of a property, it ends at (nearly) the
+// same counterexample: first the smallest workload on which the property can
+// still be made to fail (walks on a smaller workload look for a failure when
+// the schedule no longer fits it), then the shortest schedule seeded walks
+// and a search of short schedules find on that workload, then a schedule
+// that is 1-minimal (removing any single event makes the failure vanish),
+// its independent events in one order.
 import type { Arbitrary } from "fast-check";
-import seedrandom from "seedrandom";
 import type { MachineConfig, AnyModel } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { describeEvent } from "../sim/events.ts";
 import { canonicalOrder } from "./canonical.ts";
 import { Run, runSchedule } from "./run.ts";
-import { pct } from "../strategies/pct.ts";
-import type { Scheduler } from "../strategies/scheduler.ts";
+import { defaultEventCap } from "./online.ts";
+import { walkOnce, walkToFailure, walksOn } from "./walks.ts";
 
 export interface Target {
   model: AnyModel;
@@ -158,7 +160,7 @@ const QUICK_RUNS = 300;
  * schedule can be long where a few well-placed events would do (a thread
  * preempted at just the right step among a hundred threads' steps), and
  * strategies that found the same bug by different ways end at the same
- * short one. Gives up (undefined) past SHORTER_RUNS runs.
+ * short one. Gives up (undefined) past `budget` runs.
  */
 export function shorterSchedule(t: Target, known: readonly ScheduleEvent[], budget = SHORTER_RUNS): ScheduleEvent[] | undefined {
   // In the order of their names, not of the schedule's: two schedules of the same events give the same answer.
@@ -194,99 +196,136 @@ export function shorterSchedule(t: Target, known: readonly ScheduleEvent[], budg
   return undefined;
 }
 
-/** The random walks of a reduction: how many it may still make, its random stream, and its PCT scheduler. */
-interface Walks {
-  left: number;
-  readonly rng: () => number;
-  /**
-   * PCT's change points are drawn over the 64 steps it takes a run to have,
-   * so in a walk shorter than that most PCT walks run by fixed priorities
-   * alone (a context starved for the whole walk), some with a change point.
-   */
-  readonly pct: Scheduler;
-}
-
-/** Random walks tried for each look for a shorter schedule; per reduction, for smaller workloads, and then for the final schedule. */
-const WALKS = 40;
-const WALKS_FOR_WORKLOADS = 750;
-const WALKS_FOR_SHORTER = 750;
+/** Walks tried on each smaller workload the schedule no longer fits, and in all while the workload shrinks. */
+const WALKS_PER_WORKLOAD = 40;
+const WALKS_FOR_WORKLOADS = 1500;
+/** How many smaller workloads walks must find a failure on, for the one with the shortest schedule. */
+const BEST_OF = 3;
+/** Walks tried for a shorter schedule on the final workload. */
+const WALKS_FOR_SHORTER = 300;
 
 /**
- * Random walks of at most `cap` events (the default drain finishing each
- * run), on the target's workload: the first whose failure of the property
- * reduces (1-minimal) to fewer than `cap` events, reduced, if one does. A
- * strategy that found the bug by a long way (PCT's runs, exhaustive's, a
- * big workload's) is so brought to a short schedule that another strategy
- * would have found too.
+ * The events a walk on a smaller workload may schedule: twice the known
+ * schedule, and at least the 64 steps PCT draws its change points over (a
+ * smaller workload may need a longer schedule than the bigger one did).
  */
-function walkShorter(t: Target, cap: number, walks: Walks): ScheduleEvent[] | undefined {
-  for (let i = 0; i < WALKS && walks.left > 0; i++) {
-    walks.left--;
-    const run = new Run(t.model, t.variant, t.config, structuredClone(t.workload), { focus: t.property });
-    // Every other walk is PCT's (a context starved for a long stretch); the others keep to the default
-    // policy with their own odds (a thread run far and then interrupted is as likely as a busy interleaving).
-    const usePct = i % 2 === 1 && walks.pct.newRun() !== undefined;
-    const keep = walks.rng();
-    for (let k = 0; k < cap && run.failure === undefined; k++) {
-      const m = run.machine;
-      const enabled = m.enabledEvents();
-      if (enabled.length === 0) break;
-      const byDefault = m.defaultNext();
-      const e = usePct ? walks.pct.next(enabled, byDefault, m) : byDefault !== undefined && walks.rng() < keep ? byDefault : enabled[Math.floor(walks.rng() * enabled.length)];
-      if (e === undefined) break;
-      run.offer(e);
-    }
-    if (run.finish()?.property === t.property) {
-      const found = minimizeSchedule(t, run.applied);
-      if (found.length < cap) return found;
-    }
-  }
-  return undefined;
+function walkCap(t: Target, known: readonly ScheduleEvent[]): number {
+  return Math.min(defaultEventCap(t.model, t.config), Math.max(64, 2 * known.length));
 }
 
-/** Shrinks the workload while the schedule still breaks the property, then minimizes the schedule. */
-export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: readonly ScheduleEvent[]): { workload: unknown; schedule: ScheduleEvent[] } {
-  let cur = { ...t };
-  // A few well-placed events often do (the search is cheap then); else remove events one by one.
-  let sched = shorterSchedule(cur, schedule, QUICK_RUNS) ?? minimizeSchedule(cur, schedule);
-  const candidates = function* (w: unknown): Generator<unknown> {
-    for (const s of structuralShrinks(w)) if (workloadArb.canShrinkWithoutContext(s)) yield s;
-    if (workloadArb.canShrinkWithoutContext(w)) for (const s of workloadArb.shrink(w, undefined)) yield s.value;
-  };
+/** Smaller workloads to try, structural ones first. */
+function* smallerWorkloads(workloadArb: Arbitrary<unknown>, w: unknown): Generator<unknown> {
+  for (const s of structuralShrinks(w)) if (workloadArb.canShrinkWithoutContext(s)) yield s;
+  if (workloadArb.canShrinkWithoutContext(w)) for (const s of workloadArb.shrink(w, undefined)) yield s.value;
+}
+
+/** A workload and a 1-minimal schedule that breaks the property on it. */
+interface Reduced {
+  t: Target;
+  schedule: ScheduleEvent[];
+}
+
+/** 1-minimal schedules that break the property on smaller workloads, found by walks (seeded from each workload): up to BEST_OF of them. */
+function walkedFailures(unfit: readonly Target[], sched: ScheduleEvent[], walks: { left: number }): Reduced[] {
+  const out: Reduced[] = [];
+  for (const cand of unfit) {
+    if (walks.left <= 0 || out.length === BEST_OF) break;
+    const w = walksOn(cand, Math.min(WALKS_PER_WORKLOAD, walks.left));
+    const found = walkToFailure(cand, w, WALKS_PER_WORKLOAD, walkCap(cand, sched));
+    walks.left -= w.made;
+    if (found !== undefined) out.push({ t: cand, schedule: minimizeSchedule(cand, found) });
+  }
+  return out;
+}
+
+/**
+ * The smallest workload on which the property can still be made to fail,
+ * with a 1-minimal schedule that fails it there: a smaller workload comes
+ * first, a shorter schedule second, so that cases found on different
+ * workloads shrink to the same one. Of the smaller workloads one step away,
+ * the first on which the schedule still breaks the property is taken (its
+ * schedule can only get shorter); when there is none, walks on each (seeded
+ * from it alone) look for any run that does, however long, and the one with
+ * the shortest schedule is taken (the first, among equals): of two
+ * workloads neither of which shrinks to the other (two objects a page and
+ * one thread, one object a page and two threads), the one the shorter way
+ * shows.
+ */
+function smallestWorkload(workloadArb: Arbitrary<unknown>, t: Target, schedule: ScheduleEvent[]): Reduced {
+  let cur = t;
+  let sched = schedule;
+  const walks = { left: WALKS_FOR_WORKLOADS };
   // Two shrinkers may disagree on what is smaller (one takes 65535 to 0, the other 0 to 65535): a workload already had is never taken again.
   const had = new Set([JSON.stringify(cur.workload)]);
-  const rng = seedrandom(`shorter:${JSON.stringify(t.workload)}:${sched.length}`);
-  const walks: Walks = { left: WALKS_FOR_WORKLOADS, rng, pct: pct.create({ seed: Math.floor(rng() * 2 ** 31), depth: 3, bound: 0, workloads: 0, shard: { index: 0, count: 1 } }) };
+  const take = (next: Target, found: ScheduleEvent[]) => {
+    cur = next;
+    sched = found;
+    had.add(JSON.stringify(next.workload));
+  };
   for (let improved = true; improved; ) {
     improved = false;
-    for (const smaller of candidates(cur.workload)) {
+    const unfit: Target[] = [];
+    const tried = new Set(had);
+    for (const smaller of smallerWorkloads(workloadArb, cur.workload)) {
       const key = JSON.stringify(smaller);
-      if (had.has(key)) continue;
-      had.add(key);
+      if (tried.has(key)) continue;
+      tried.add(key);
       const cand = { ...cur, workload: smaller };
       const applied = stillFails(cand, sched);
-      if (applied !== undefined) {
-        cur = cand;
-        sched = minimizeSchedule(cur, applied);
-        improved = true;
-        break;
-      }
-      // The schedule no longer fits the smaller workload: another one, no longer, may.
-      const walked = walkShorter(cand, sched.length + 1, walks);
-      if (walked !== undefined) {
-        cur = cand;
-        sched = walked;
+      if (applied === undefined) unfit.push(cand);
+      else {
+        take(cand, minimizeSchedule(cand, applied));
         improved = true;
         break;
       }
     }
+    if (improved) continue;
+    const walked = walkedFailures(unfit, sched, walks);
+    const best = walked.reduce<Reduced | undefined>((b, f) => (b === undefined || f.schedule.length < b.schedule.length ? f : b), undefined);
+    if (best !== undefined) {
+      take(best.t, best.schedule);
+      improved = true;
+    }
   }
-  // 1-minimal is not shortest: random walks of fewer events, while they find one (with a budget of their own).
-  walks.left = WALKS_FOR_SHORTER;
-  for (let walked; sched.length > 1 && (walked = walkShorter(cur, sched.length, walks)) !== undefined; ) sched = walked;
-  // A shorter schedule of the same failure, made of the same events, if there is one.
-  const shorter = sched.length > 1 ? shorterSchedule(cur, sched) : undefined;
-  if (shorter !== undefined) sched = shorter;
+  return { t: cur, schedule: sched };
+}
+
+/**
+ * The shortest schedule a fixed number of walks on the workload reach: each
+ * walk of fewer events than the best schedule so far that breaks the
+ * property is reduced, and kept if it is shorter. The walks are the same
+ * whatever schedule the reduction started from (walksOn), and all of them
+ * are made, not only until one finds nothing shorter: two cases on the same
+ * workload end at the shortest of the same walks.
+ */
+function walkShorter(t: Target, sched: ScheduleEvent[]): ScheduleEvent[] {
+  const walks = walksOn(t, WALKS_FOR_SHORTER);
+  while (sched.length > 1 && walks.left > 0) {
+    const found = walkOnce(t, walks, sched.length);
+    if (found === undefined) continue;
+    const reduced = minimizeSchedule(t, found);
+    if (reduced.length < sched.length) sched = reduced;
+  }
+  return sched;
+}
+
+/** The shortest schedule the searches find on the workload: walks of fewer events, then every short one made of the events it uses. */
+function shortestSchedule(t: Target, sched: ScheduleEvent[]): ScheduleEvent[] {
+  sched = walkShorter(t, sched);
+  return (sched.length > 1 ? shorterSchedule(t, sched) : undefined) ?? sched;
+}
+
+/**
+ * Reduces a failing case: the smallest workload on which the property can
+ * still be made to fail, then the shortest schedule the searches find on it,
+ * 1-minimal, its independent events in one order.
+ */
+export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: readonly ScheduleEvent[]): { workload: unknown; schedule: ScheduleEvent[] } {
+  // A few well-placed events often do (the search is cheap then); else remove events one by one.
+  const first = shorterSchedule(t, schedule, QUICK_RUNS) ?? minimizeSchedule(t, schedule);
+  const smallest = smallestWorkload(workloadArb, t, first);
+  const cur = smallest.t;
+  let sched = shortestSchedule(cur, smallest.schedule);
   // Independent events in one order (a model that shares state only in memory); reduced again if that lets an event go.
   for (let k = 0; k < 3; k++) {
     const ordered = canonicalOrder(cur, sched);
