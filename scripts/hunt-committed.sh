@@ -49,16 +49,16 @@ fc netback-pool --variant lockless-link --seed 21
 fc netback-pool --variant clear-before-check --seed 19
 fc netback-pool --variant count-before-mark --seed 22
 # The shadow driver: each broken variant, by the property it breaks.
-hunt shadow-driver --variant stale-completion --seed 1
+hunt shadow-driver --variant stale-completion --seed 2
 fc shadow-driver --variant irq-unmasked --seed 1
 fc shadow-driver --variant no-queue --seed 1
 # Xen's busdma back end: each broken variant, by the property it breaks.
-hunt xen-busdma --variant unload-no-cancel --seed 1
+hunt xen-busdma --variant unload-no-cancel --property use-after-destroy --seed 1
 for v in deferred-no-grant deferred-no-callback partial-alloc-leak unload-no-sync; do
   fc xen-busdma --variant "$v" --seed 1
 done
 # virtio over event channels: each broken variant, by the notification it loses.
-hunt virtio-evtchn --variant no-kick-mb --seed 1
+hunt virtio-evtchn --variant no-kick-mb --seed 2
 fc virtio-evtchn --variant int-need-event --seed 1
 hunt virtio-evtchn --variant no-recheck --seed 1
 exit 0

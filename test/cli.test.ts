@@ -84,7 +84,7 @@ describe("hunt, replay, show", () => {
   it("the same hunt twice writes the same file, `found` aside", async () => {
     const a = tmp();
     const b = tmp();
-    for (const dir of [a, b]) await cli("hunt", "mempool", "--variant", "no-preempt-lock", "--seed", "3", "--out", dir);
+    for (const dir of [a, b]) await cli("hunt", "mempool", "--variant", "no-preempt-lock", "--seed", "4", "--out", dir);
     const [fa] = jsonFiles(a);
     expect(jsonFiles(b)).toEqual([fa]);
     const strip = (d: string) => {
@@ -93,7 +93,7 @@ describe("hunt, replay, show", () => {
     };
     expect(strip(b)).toEqual(strip(a));
     // Hunting again into the same folder keeps the file and says so.
-    const again = await cli("hunt", "mempool", "--variant", "no-preempt-lock", "--seed", "3", "--out", a);
+    const again = await cli("hunt", "mempool", "--variant", "no-preempt-lock", "--seed", "4", "--out", a);
     expect(again.out).toContain("already saved as");
     expect(jsonFiles(a)).toEqual([fa]);
   });

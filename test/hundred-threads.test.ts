@@ -11,7 +11,7 @@ const config = variantConfig(model, "unlocked");
 describe("a hundred threads", () => {
   it.each([
     ["pos", 1],
-    ["portfolio", 2],
+    ["portfolio", 3],
   ] as const)("%s finds the reader inside the reset, shrunk to three events", (strategy, seed) => {
     const cx = hunt({ model, variant: "unlocked", config, runs: 10_000, seed, strategy }).counterexample!;
     expect(cx.property).toBe("no-half-reset");

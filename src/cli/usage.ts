@@ -23,9 +23,9 @@ hunt options:
   --runs N        runs per variant (default 1000; exhaustive: until every schedule is tried)
   --seed S        the hunt's seed, a whole number (default 1); 'random' picks one and prints it
   --strategy S    schedule source:
-                    portfolio   the default: the runs shared in slices among fast-check, random, pct
-                                (pctwm under tso, pso, weak), pos, surw and rff; the file names the
-                                one that found it
+                    portfolio   the default: the runs shared in slices among pos, fast-check, random,
+                                pct (pctwm, and first, under tso, pso, weak), surw and rff; the file
+                                names the one that found it
                     fast-check  model-based commands, generated and shrunk by fast-check
                     random      a uniform random walk over the enabled events
                     pct         probabilistic concurrency testing; --depth D: bug depth (default 3)
