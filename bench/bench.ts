@@ -22,6 +22,7 @@ import { floorEventsPerSecond } from "./floor.ts";
 import { parseLitmus } from "../src/litmus/parse.ts";
 import { judge } from "../src/litmus/verdict.ts";
 import { peerRunsToFailure } from "./peer-fc-scheduler.ts";
+import type { BugFigures } from "./summary.ts";
 import { lengthSpreads, standings } from "./summary.ts";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, speed: { type: "boolean" }, json: { type: "string" }, strategies: { type: "string" }, models: { type: "string" } } });
@@ -53,13 +54,7 @@ const median = (xs: number[]) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-interface BugRow {
-  model: string;
-  variant: string;
-  settings: string;
-  strategy: string;
-  found: number;
-  seeds: number;
+interface BugRow extends BugFigures {
   /** Over every seed, a seed that missed counting as more than the budget. */
   runs: { median: number; min: number; max: number };
   ms?: number;
