@@ -42,7 +42,7 @@ interface Member {
  * bench's bugs, goes first. With fast-check first, the portfolio's median
  * over the bench's 62 bugs was 1.97 times the best single strategy's
  * (geometric mean; 1.87 and 1.89 on two other sets of 20 seeds); with POS
- * first, 1.77 (1.63 and 1.75). The order of the others moves little.
+ * first, 1.77 (1.62 and 1.75). The order of the others moves little.
  */
 export const PORTFOLIO: readonly { label: string; strategy: string; depth?: number }[] = [
   { label: "pos", strategy: "pos" },
