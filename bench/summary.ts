@@ -41,8 +41,10 @@ function byBug(rows: readonly BugFigures[]): Map<string, BugFigures[]> {
 
 /**
  * Each strategy against the best single strategy of each bug (the portfolio
- * is not a single strategy, so it never sets the best). A bug no single
- * strategy finds on any seed is left out: the memory mode forbids it.
+ * is not a single strategy, so it never sets the best). A bug where every
+ * single strategy's median is past the budget (each missed on most seeds)
+ * is left out: in the bench, those are the bugs the memory mode forbids. No
+ * single strategy hunted, no standings.
  */
 export function standings(rows: readonly BugFigures[], strategies: readonly string[], budget: number): StrategyStanding[] {
   const acc = new Map(strategies.map((s) => [s, { strategy: s, rows: 0, foundOnEverySeed: 0, best: 0, within2x: 0, logSum: 0 }]));
