@@ -3,11 +3,14 @@
 // machine when it is played, so every command means something in whatever
 // state the run has reached, and shrinks well.
 //
-// The search generates them cheaply, as one array of codes into a table of
-// protos, drawing from fast-check's random source exactly what its command
-// lists (fc.commands) would draw: run k of a seed is the same case either
-// way. A failure is then shrunk with fast-check's own command lists,
-// regenerated for that run, so it shrinks as it always has.
+// The search generates them cheaply, as codes into a table of protos,
+// drawing from fast-check's random source exactly what its command lists
+// (fc.commands) would draw: run k of a seed is the same case either way. A
+// code is drawn only when it is played (each run draws from a random source
+// of its own, so what one run leaves undrawn changes no other), and a run
+// whose machine can do nothing more plays no further codes. A failure is
+// then shrunk with fast-check's own command lists, regenerated for that run,
+// so it shrinks as it always has.
 import fc from "fast-check";
 import type { MachineConfig } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
@@ -195,36 +198,60 @@ export class CodeTable {
 }
 
 /**
- * Code lists drawn as fc.commands(commandArbitraries, { maxCommands, size:
- * "max" }) draws its command lists: a length uniform in [0, maxCommands],
- * then each command. They are not shrunk (the search stops at the first
- * failure, and the command lists shrink it).
+ * A code list as fc.commands(commandArbitraries, { maxCommands, size: "max" })
+ * draws its command lists: a length uniform in [0, maxCommands], then each
+ * command, here drawn when first asked for. A run usually ends (its threads
+ * done) long before its list does: most codes are never drawn.
  */
-export class CodesArbitrary extends fc.Arbitrary<number[]> {
+export class Codes {
+  private readonly drawn: number[] = [];
+  constructor(
+    readonly length: number,
+    private readonly table: CodeTable,
+    private readonly mrng: fc.Random,
+  ) {}
+  at(i: number): number {
+    while (this.drawn.length <= i) this.drawn.push(this.table.draw(this.mrng));
+    return this.drawn[i]!;
+  }
+  /** Every code, drawn now. */
+  all(): number[] {
+    if (this.length > 0) this.at(this.length - 1);
+    return this.drawn.slice();
+  }
+}
+
+/** Code lists for the search; not shrunk (the search stops at the first failure, and the command lists shrink it). */
+export class CodesArbitrary extends fc.Arbitrary<Codes> {
   constructor(
     private readonly table: CodeTable,
     private readonly maxCommands: number,
   ) {
     super();
   }
-  generate(mrng: fc.Random): fc.Value<number[]> {
-    const codes = new Array<number>(mrng.nextInt(0, this.maxCommands));
-    for (let i = 0; i < codes.length; i++) codes[i] = this.table.draw(mrng);
-    return new fc.Value(codes, undefined);
+  generate(mrng: fc.Random): fc.Value<Codes> {
+    // The Random is this run's own (fast-check clones the source for each run), so drawing later draws the same.
+    return new fc.Value(new Codes(mrng.nextInt(0, this.maxCommands), this.table, mrng), undefined);
   }
-  canShrinkWithoutContext(_value: unknown): _value is number[] {
+  canShrinkWithoutContext(_value: unknown): _value is Codes {
     return false;
   }
-  shrink(): fc.Stream<fc.Value<number[]>> {
+  shrink(): fc.Stream<fc.Value<Codes>> {
     return fc.Stream.nil();
   }
 }
 
-/** Plays codes on a run as fc.modelRun plays their commands: a code whose event is not enabled is passed over. */
-export function play(run: Run, table: CodeTable, codes: readonly number[]): void {
+/**
+ * Plays codes on a run as fc.modelRun plays their commands: a code whose
+ * event is not enabled is passed over. Once nothing at all is enabled, no
+ * later code can be (only an event changes the machine), so the rest are
+ * neither drawn nor tried.
+ */
+export function play(run: Run, table: CodeTable, codes: Codes): void {
   for (let i = 0; i < codes.length && run.failure === undefined; i++) {
-    const p = table.protos[codes[i]!]!;
+    const p = table.protos[codes.at(i)]!;
     const e = resolve(run.machine, p);
     if (e !== undefined) playFrom(run, p, e);
+    else if (!run.machine.anyEnabled()) return;
   }
 }

@@ -8,7 +8,7 @@ import { findStrategy } from "../strategies/index.ts";
 import type { BoundKind } from "../strategies/scheduler.ts";
 import type { Counterexample } from "./counterexample.ts";
 import { FORMAT } from "./counterexample.ts";
-import type { EventCommand, HuntState } from "./events-arb.ts";
+import type { Codes, EventCommand, HuntState } from "./events-arb.ts";
 import { CodeTable, CodesArbitrary, RunFailed, commandArbitraries, play } from "./events-arb.ts";
 import { checkDeterministic } from "./determinism.ts";
 import { minimize } from "./minimize.ts";
@@ -166,7 +166,7 @@ export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEve
 }
 
 /** Runs one generated case to the end: a list of codes, or (when shrinking) fast-check's command list. */
-function execute(opts: HuntOptions, workload: unknown, schedule: { table: CodeTable; codes: readonly number[] } | Iterable<EventCommand>): Run {
+function execute(opts: HuntOptions, workload: unknown, schedule: { table: CodeTable; codes: Codes } | Iterable<EventCommand>): Run {
   const run = new Run(opts.model, opts.variant, opts.config, workload, { focus: opts.property, coverage: opts.coverage });
   if ("codes" in schedule) play(run, schedule.table, schedule.codes);
   else {

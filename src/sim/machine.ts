@@ -566,6 +566,19 @@ export class Machine {
     return out;
   }
 
+  /** Whether any event is enabled now (enabledEvents() is not empty), with no list built. */
+  anyEnabled(): boolean {
+    for (const cpu of this.cpus) {
+      if (this.canStep(cpu)) return true;
+      if (cpu.irqsEnabled && cpu.online) for (const [name, l] of this.lines) if (this.deliverable(cpu, name, l)) return true;
+      const cur = cpu.current;
+      if (cur !== null && cpu.preemptible()) for (const t of cpu.runqueue) if (preempts(t, cur)) return true;
+    }
+    if (this.cpus.length > 1 && this.migratable().length > 0) return true;
+    for (const s of this.envSources) if (s.enabled().length > 0) return true;
+    return false;
+  }
+
   // ---- making it happen ----
 
   /**

@@ -9,6 +9,7 @@
 // action, a timer or work function) is not.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { Codes } from "../../src/harness/events-arb.ts";
 import { CodeTable, CodesArbitrary, play } from "../../src/harness/events-arb.ts";
 import { Run } from "../../src/harness/run.ts";
 import type { AnyModel } from "../../src/kernel/model.ts";
@@ -19,7 +20,7 @@ import counter from "../../examples/irq-counter.ts";
 import ticket from "../../examples/ticket-lock.ts";
 
 /** The prototype of every context's generator in a run of `codes`, by context name (a handler's delivery number left out). */
-function prototypes(model: AnyModel, variant: string, workload: unknown, table: CodeTable, codes: number[]): Map<string, object> {
+function prototypes(model: AnyModel, variant: string, workload: unknown, table: CodeTable, codes: Codes): Map<string, object> {
   const run = new Run(model, variant, variantConfig(model, variant), structuredClone(workload));
   const seen = new Map<string, object>();
   const m = run.machine;
