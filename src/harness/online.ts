@@ -88,9 +88,11 @@ export function searchOnline(
     let k = 0;
     for (; k < limit && run.failure === undefined; k++) {
       const m = run.machine;
-      const e = scheduler.next(m.enabledEvents(), m.defaultNext(), m);
+      const enabled = m.enabledEvents();
+      const e = scheduler.next(enabled, m);
       if (e === undefined) break;
-      run.offer(e);
+      // One of the events just listed is known to be enabled (a scheduler may also make one up, from a schedule it keeps).
+      run.offer(e, enabled.includes(e));
     }
     if (k === limit && run.failure === undefined && run.machine.defaultNext() !== undefined) capped++;
     const f = run.finish();

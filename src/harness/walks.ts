@@ -48,10 +48,14 @@ export function walkOnce(t: Target, walks: Walks, cap: number): ScheduleEvent[] 
     const m = run.machine;
     const enabled = m.enabledEvents();
     if (enabled.length === 0) break;
-    const byDefault = m.defaultNext();
-    const e = scheduled !== undefined ? scheduled.next(enabled, byDefault, m) : byDefault !== undefined && walks.rng() < keep ? byDefault : enabled[Math.floor(walks.rng() * enabled.length)];
+    let e: ScheduleEvent | undefined;
+    if (scheduled !== undefined) e = scheduled.next(enabled, m);
+    else {
+      const byDefault = m.defaultNext();
+      e = byDefault !== undefined && walks.rng() < keep ? byDefault : enabled[Math.floor(walks.rng() * enabled.length)];
+    }
     if (e === undefined) break;
-    run.offer(e);
+    run.offer(e, enabled.includes(e));
   }
   const failed = run.finish()?.property === t.property;
   scheduled?.endRun?.(failed);

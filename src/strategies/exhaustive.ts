@@ -98,7 +98,8 @@ export function createExhaustive({ bound, workloads, shard, boundKind = "preempt
         }
       }
     },
-    next(enabled, byDefault, machine) {
+    next(enabled, machine) {
+      const byDefault = machine.defaultNext();
       const at = step++;
       const last = plan.choices.length === 0 ? -1 : plan.choices[plan.choices.length - 1]!.at;
       if (at === 0) {

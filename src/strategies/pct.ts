@@ -96,7 +96,7 @@ export const pct: StrategyDef = {
         pendingMove = undefined;
         return { workload: run++ };
       },
-      next(enabled, _byDefault, machine) {
+      next(enabled, machine) {
         // A thread that dropped at a change point is moved off its CPU first, if it still can be.
         const move = pendingMove;
         pendingMove = undefined;

@@ -65,9 +65,9 @@ export const pctwm: StrategyDef = {
         flips = 0;
         return core.newRun();
       },
-      next(enabled, byDefault, machine) {
+      next(enabled, machine) {
         const memory = enabled.filter(isMemory);
-        if (memory.length === 0 && before.size === 0) return core.next(enabled, byDefault, machine);
+        if (memory.length === 0 && before.size === 0) return core.next(enabled, machine);
         // A communication event: a memory event that was not enabled before the last event, or was that event (the next store at its buffer's head).
         const now = new Set<string>();
         for (const e of memory) {
@@ -84,7 +84,7 @@ export const pctwm: StrategyDef = {
         const urgent = memory.find((e) => flipped.has(nameOf(e)) === lazy);
         if (urgent !== undefined) return take(urgent);
         // Time does not pass over a store on its way: that would be a stall, and keep the buffer from ever draining.
-        const e = core.next(memory.length === 0 ? enabled : enabled.filter((x) => !isMemory(x) && !isClock(x)), byDefault, machine);
+        const e = core.next(memory.length === 0 ? enabled : enabled.filter((x) => !isMemory(x) && !isClock(x)), machine);
         if (e !== undefined || memory.length === 0) return e;
         // Nothing else can go on: any one of them, in whatever order the memory model lets them go.
         return take(memory[Math.floor(rng() * memory.length)]!);

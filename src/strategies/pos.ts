@@ -81,7 +81,7 @@ export const pos: StrategyDef = {
         prio = new Map();
         return { workload: run++ };
       },
-      next(enabled, _byDefault, machine) {
+      next(enabled, machine) {
         if (enabled.length === 0) return undefined;
         const events = enabled.map((e) => sample(machine, e));
         let best: Sampled | undefined;

@@ -290,7 +290,7 @@ export const rff: StrategyDef = {
         last = undefined;
         return { workload };
       },
-      next(enabled, _byDefault, m) {
+      next(enabled, m) {
         if (!recording) {
           recording = true;
           m.recordFootprints();

@@ -10,11 +10,11 @@ export interface Scheduler {
   newRun(): { workload: number } | undefined;
   /**
    * The next event of this run, among `enabled` (in the machine's fixed
-   * order); `byDefault` is what the default policy would take; `machine` may
-   * be looked at, not changed. Undefined ends the schedule: the default drain
-   * finishes the run.
+   * order); `machine` may be looked at, not changed (machine.defaultNext()
+   * is what the default policy would take). Undefined ends the schedule: the
+   * default drain finishes the run.
    */
-  next(enabled: readonly ScheduleEvent[], byDefault: ScheduleEvent | undefined, machine: Machine): ScheduleEvent | undefined;
+  next(enabled: readonly ScheduleEvent[], machine: Machine): ScheduleEvent | undefined;
   /** The run has ended. */
   endRun?(failed: boolean): void;
   /** What the strategy has to say about its search so far, for reports. */

@@ -76,7 +76,7 @@ export const surw: StrategyDef = {
         fallback = seen.size === 0 ? 1 : total / seen.size;
         return { workload: run++ };
       },
-      next(enabled, _byDefault, machine) {
+      next(enabled, machine) {
         if (enabled.length === 0) return undefined;
         const byCtx = new Map<string, { events: ScheduleEvent[]; counts: boolean[] }>();
         const migrations: ScheduleEvent[] = [];
