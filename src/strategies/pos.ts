@@ -24,42 +24,65 @@ import { describeEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
 import type { Scheduler, StrategyDef } from "./scheduler.ts";
 
-interface Sampled {
-  event: ScheduleEvent;
-  /** The event's name, stable from step to step. */
-  key: string;
-  /** The CPUs whose state it changes. */
-  cpus: number[];
-}
-
 /**
- * A step is named by the context it advances (a handler instance, a thread
- * put on an idle CPU), so that one context's next step is a new event; the
- * others by what they do.
+ * An event's name, stable from step to step. A step is named by the context
+ * it advances (a handler instance, a thread put on an idle CPU), so that one
+ * context's next step is a new event; the others by what they do. Names are
+ * made once and looked up after (every enabled event is named at every step).
  */
-function sample(m: Machine, e: ScheduleEvent): Sampled {
+const stepNames = new WeakMap<object, string>();
+const cpuNames: string[] = [];
+const namesByCpu = new Map<string, Map<string, string>[]>(); // kind -> per CPU, line or thread -> name
+function nameOf(m: Machine, e: ScheduleEvent): string {
   switch (e.kind) {
     case "step": {
       const ctx = m.cpus[e.cpu]!.stepper();
-      return { event: e, key: `step ${ctx?.name ?? `cpu${e.cpu}`}`, cpus: [e.cpu] };
+      if (ctx === undefined) return (cpuNames[e.cpu] ??= `step cpu${e.cpu}`);
+      let name = stepNames.get(ctx);
+      if (name === undefined) stepNames.set(ctx, (name = `step ${ctx.name}`));
+      return name;
     }
     case "irq":
+      return cached(e, e.line);
     case "preempt":
-      return { event: e, key: describeEvent(e), cpus: [e.cpu] };
-    case "migrate": {
-      const from = m.thread(e.thread)?.cpu;
-      return { event: e, key: describeEvent(e), cpus: from === undefined ? [e.cpu] : [from, e.cpu] };
-    }
+      return cached(e, e.to);
+    case "migrate":
+      return cached(e, e.thread);
     case "env":
-      return { event: e, key: describeEvent(e), cpus: [] };
+      return describeEvent(e);
   }
 }
+function cached(e: ScheduleEvent & { cpu: number }, what: string): string {
+  let perCpu = namesByCpu.get(e.kind);
+  if (perCpu === undefined) namesByCpu.set(e.kind, (perCpu = []));
+  const names = (perCpu[e.cpu] ??= new Map());
+  let name = names.get(what);
+  if (name === undefined) names.set(what, (name = describeEvent(e)));
+  return name;
+}
 
-/** Whether `b` races with `a`, the event chosen (see the top of the file). */
-function races(a: Sampled, b: Sampled): boolean {
-  if (a.cpus.some((c) => b.cpus.includes(c))) return true;
-  const ak = a.event.kind;
-  const bk = b.event.kind;
+/** The CPUs whose state an event changes. */
+function cpusOf(m: Machine, e: ScheduleEvent): number[] {
+  if (e.kind === "env") return [];
+  if (e.kind === "migrate") {
+    const from = m.thread(e.thread)?.cpu;
+    return from === undefined ? [e.cpu] : [from, e.cpu];
+  }
+  return [e.cpu];
+}
+
+/** Whether `e` changes the state of CPU `c`. */
+function changesCpu(m: Machine, e: ScheduleEvent, c: number): boolean {
+  if (e.kind === "env") return false;
+  if (e.kind === "migrate") return e.cpu === c || m.thread(e.thread)?.cpu === c;
+  return e.cpu === c;
+}
+
+/** Whether `b` races with `a`, the event chosen, which changes `aCpus` (see the top of the file). */
+function races(m: Machine, a: ScheduleEvent, aCpus: readonly number[], b: ScheduleEvent): boolean {
+  for (const c of aCpus) if (changesCpu(m, b, c)) return true;
+  const ak = a.kind;
+  const bk = b.kind;
   if (ak === "step" && bk === "step") return true;
   if (ak === "env") return bk === "step" || bk === "env";
   if (bk === "env") return ak === "step";
@@ -83,22 +106,25 @@ export const pos: StrategyDef = {
       },
       next(enabled, machine) {
         if (enabled.length === 0) return undefined;
-        const events = enabled.map((e) => sample(machine, e));
-        let best: Sampled | undefined;
+        const names: string[] = [];
+        let best = 0;
         let bestPrio = -Infinity;
-        for (const s of events) {
-          let p = prio.get(s.key);
-          if (p === undefined) prio.set(s.key, (p = rng()));
-          if (p > bestPrio) (best = s), (bestPrio = p);
+        for (let i = 0; i < enabled.length; i++) {
+          const name = nameOf(machine, enabled[i]!);
+          names.push(name);
+          let p = prio.get(name);
+          if (p === undefined) prio.set(name, (p = rng()));
+          if (p > bestPrio) (best = i), (bestPrio = p);
         }
-        const chosen = best!;
-        prio.delete(chosen.key);
-        for (const s of events) {
-          if (s === chosen) continue;
-          if (races(chosen, s)) prio.delete(s.key), redrawn++;
+        const chosen = enabled[best]!;
+        const chosenCpus = cpusOf(machine, chosen);
+        prio.delete(names[best]!);
+        for (let i = 0; i < enabled.length; i++) {
+          if (i === best) continue;
+          if (races(machine, chosen, chosenCpus, enabled[i]!)) prio.delete(names[i]!), redrawn++;
           else kept++;
         }
-        return chosen.event;
+        return chosen;
       },
       // How often an enabled event kept its priority past another's step: 0 would be a random walk.
       report: () => ({ kept, redrawn }),

@@ -29,25 +29,48 @@ import type { Scheduler, StrategyDef } from "./scheduler.ts";
 /** The probability of taking a migration when one is enabled. */
 const MIGRATE = 0.05;
 
-/** The context an event belongs to, and whether it counts as one of its events; undefined for a migration. */
-function owner(m: Machine, e: ScheduleEvent): { ctx: string; counts: boolean } | undefined {
+/** Context names, made once: owner() names the owner of every enabled event at every step. */
+const threadNames = new Map<string, string>();
+const lineNames: Map<string, string>[] = []; // per CPU, line -> name
+const sourceNames = new Map<string, string>();
+const threadName = (t: string) => threadNames.get(t) ?? (threadNames.set(t, `thread ${t}`), threadNames.get(t)!);
+function lineName(line: string, cpu: number): string {
+  const names = (lineNames[cpu] ??= new Map());
+  let name = names.get(line);
+  if (name === undefined) names.set(line, (name = `irq ${line}@cpu${cpu}`));
+  return name;
+}
+
+/** The context an event belongs to; undefined for a migration. Every event of it counts as one of its events but a preemption. */
+function owner(m: Machine, e: ScheduleEvent): string | undefined {
   switch (e.kind) {
     case "step": {
       const cpu = m.cpus[e.cpu]!;
       const frame = cpu.irqStack[cpu.irqStack.length - 1];
-      if (frame !== undefined) return { ctx: `irq ${frame.line}@cpu${e.cpu}`, counts: true };
+      if (frame !== undefined) return lineName(frame.line, e.cpu);
       const t = cpu.current ?? cpu.firstReady();
-      return { ctx: `thread ${t?.name ?? `cpu${e.cpu}`}`, counts: true };
+      return threadName(t?.name ?? `cpu${e.cpu}`);
     }
     case "irq":
-      return { ctx: `irq ${e.line}@cpu${e.cpu}`, counts: true };
+      return lineName(e.line, e.cpu);
     case "preempt":
-      return { ctx: `thread ${e.to}`, counts: false };
+      return threadName(e.to);
     case "env":
-      return { ctx: `env ${e.source}`, counts: true };
+      return sourceNames.get(e.source) ?? (sourceNames.set(e.source, `env ${e.source}`), sourceNames.get(e.source)!);
     case "migrate":
       return undefined;
   }
+}
+
+/** Per step, kept from one to the next: each enabled event's owner, the owners in order, their weights. */
+const owners: (string | undefined)[] = [];
+const ctxs: string[] = [];
+const weights: number[] = [];
+
+/** The k-th enabled event owned by `ctx` (undefined: the k-th migration). */
+function nth(enabled: readonly ScheduleEvent[], ctx: string | undefined, k: number): ScheduleEvent {
+  for (let i = 0; i < enabled.length; i++) if (owners[i] === ctx && k-- === 0) return enabled[i]!;
+  throw new Error("surw: no such event");
 }
 
 export const surw: StrategyDef = {
@@ -78,38 +101,38 @@ export const surw: StrategyDef = {
       },
       next(enabled, machine) {
         if (enabled.length === 0) return undefined;
-        const byCtx = new Map<string, { events: ScheduleEvent[]; counts: boolean[] }>();
-        const migrations: ScheduleEvent[] = [];
+        // Each event's owner, and the owners in the order they first own an enabled event (arrays kept from step to step).
+        owners.length = 0;
+        ctxs.length = 0;
+        let migrations = 0;
         for (const e of enabled) {
           const o = owner(machine, e);
-          if (o === undefined) {
-            migrations.push(e);
-            continue;
-          }
-          let c = byCtx.get(o.ctx);
-          if (c === undefined) byCtx.set(o.ctx, (c = { events: [], counts: [] }));
-          c.events.push(e);
-          c.counts.push(o.counts);
+          owners.push(o);
+          if (o === undefined) migrations++;
+          else if (!ctxs.includes(o)) ctxs.push(o);
         }
-        if (migrations.length > 0 && (byCtx.size === 0 || rng() < MIGRATE)) return migrations[Math.floor(rng() * migrations.length)];
+        if (migrations > 0 && (ctxs.length === 0 || rng() < MIGRATE)) return nth(enabled, undefined, Math.floor(rng() * migrations));
         // A context weighs what it has left, at least 1, in the machine's fixed order of events.
-        const ctxs = [...byCtx.keys()];
-        const weights = ctxs.map((c) => {
+        let total = 0;
+        weights.length = 0;
+        for (const c of ctxs) {
           let l = left.get(c);
           if (l === undefined) left.set(c, (l = estimate(c)));
-          return Math.max(1, l);
-        });
-        let r = rng() * weights.reduce((a, b) => a + b, 0);
+          weights.push(Math.max(1, l));
+          total += Math.max(1, l);
+        }
+        let r = rng() * total;
         let i = 0;
         while (i < ctxs.length - 1 && r >= weights[i]!) r -= weights[i++]!;
         const ctx = ctxs[i]!;
-        const { events, counts } = byCtx.get(ctx)!;
-        const k = events.length === 1 ? 0 : Math.floor(rng() * events.length);
-        if (counts[k]) {
+        let mine = 0;
+        for (const o of owners) if (o === ctx) mine++;
+        const e = nth(enabled, ctx, mine === 1 ? 0 : Math.floor(rng() * mine));
+        if (e.kind !== "preempt") {
           left.set(ctx, left.get(ctx)! - 1);
           taken.set(ctx, (taken.get(ctx) ?? 0) + 1);
         }
-        return events[k];
+        return e;
       },
       endRun() {
         for (const [ctx, n] of taken) {
