@@ -181,6 +181,21 @@ function execute(opts: HuntOptions, workload: unknown, schedule: { table: CodeTa
   return run;
 }
 
+/** Per model, variant and settings: whether it has an environment, and the code table (the portfolio asks at every slice). */
+const codeTables = new WeakMap<AnyModel, Map<string, { env: boolean; table: CodeTable }>>();
+function codeTableFor(opts: HuntOptions): { env: boolean; table: CodeTable } {
+  let byVariant = codeTables.get(opts.model);
+  if (byVariant === undefined) codeTables.set(opts.model, (byVariant = new Map()));
+  const key = `${opts.variant} ${JSON.stringify(opts.config)}`;
+  let t = byVariant.get(key);
+  if (t === undefined) {
+    // Environment events are generated only for a model that has an environment (looked for in a few workloads).
+    const env = fc.sample(opts.model.workload(opts.config), { numRuns: 5, seed: 0 }).some((w) => new Run(opts.model, opts.variant, opts.config, w).machine.envSources.length > 0);
+    byVariant.set(key, (t = { env, table: new CodeTable(opts.config, { env }) }));
+  }
+  return t;
+}
+
 /**
  * fast-check generates workloads and interleavings, and shrinks the first
  * failure, keeping its property. The search draws cheap code lists; the
@@ -196,8 +211,7 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
   let found = false;
   const endedEarly: Record<string, number> = {};
   const workloadArb = opts.model.workload(opts.config);
-  // Environment events are generated only for a model that has an environment (looked for in a few workloads).
-  const env = fc.sample(workloadArb, { numRuns: 5, seed: 0 }).some((w) => new Run(opts.model, opts.variant, opts.config, w).machine.envSources.length > 0);
+  const { env, table } = codeTableFor(opts);
   const maxCommands = opts.model.maxEvents ?? 100;
   /** Whether a finished run passes (for fast-check), with the hunt's bookkeeping. */
   const passes = (run: Run): boolean => {
@@ -217,7 +231,6 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
     }
     return false;
   };
-  const table = new CodeTable(opts.config, { env });
   const codesArb = fc.tuple(workloadArb, new CodesArbitrary(table, maxCommands));
   const search = fc.property(codesArb, ([workload, codes]) => {
     // Past the limit, fast-check's remaining runs pass without running: nothing found now could win.
