@@ -72,6 +72,8 @@ interface SpeedRow {
   strategy: string;
   runsPerSec: number;
   actionsPerSec: number;
+  /** The floor measured in the same process just before (events/s), and the actions' share of it. */
+  floor: number;
   ofFloor: number;
 }
 
@@ -115,22 +117,13 @@ function huntBug(model: AnyModel, variant: string, strategy: string, overrides: 
 const floor = floorEventsPerSecond();
 const bugs: BugRow[] = [];
 const speeds: SpeedRow[] = [];
-const variantCount = models.reduce((n, m) => n + Object.values(m.variants).filter((v) => !speedOnly || v.correct).length, 0);
+const buggyCount = models.reduce((n, m) => n + Object.values(m.variants).filter((v) => !v.correct).length, 0);
 let variantsDone = 0;
-for (const model of models) {
+for (const model of speedOnly ? [] : models) {
   for (const [variant, spec] of Object.entries(model.variants)) {
-    if (speedOnly && !spec.correct) continue;
-    progress(`variant ${++variantsDone} of ${variantCount}: ${model.name}/${variant}, ${strategies.length} strateg${strategies.length === 1 ? "y" : "ies"}`);
+    if (spec.correct) continue;
+    progress(`bug ${++variantsDone} of ${buggyCount}: ${model.name}/${variant}, ${strategies.length} strateg${strategies.length === 1 ? "y" : "ies"}`);
     for (const strategy of strategies) {
-      if (spec.correct) {
-        const config = variantConfig(model, variant);
-        // Exhaustive search would run out of schedules on the first workloads: give it one per run, so that it never does
-        // (a million, as before, measured mostly the listing of a million workloads up front).
-        const r = hunt({ model, variant, config, runs: throughputRuns, seed: 1, strategy, workloads: throughputRuns });
-        const secs = r.elapsedMs / 1000;
-        speeds.push({ model: model.name, variant, strategy, runsPerSec: r.runs / secs, actionsPerSec: r.actions / secs, ofFloor: r.actions / secs / floor });
-        continue;
-      }
       // A model with a memory mode: every buggy variant in every mode (a bug a mode hides is missed there, and that is the point).
       if (typeof model.defaults.memory === "string") {
         for (const memory of MEMORY_MODELS) bugs.push(huntBug(model, variant, strategy, { memory }));
@@ -140,6 +133,21 @@ for (const model of models) {
       bugs.push(row);
       // What the lock validator buys: the same hunt with it off must find the bug itself.
       if (row.properties.includes("lockdep")) bugs.push(huntBug(model, variant, strategy, { lockdep: 0 }));
+    }
+  }
+}
+
+// Correct variants: each model's, per strategy, in a process of its own (bench/correct-speed.ts), as a command hunting it runs.
+const withCorrect = models.filter((m) => Object.values(m.variants).some((v) => v.correct));
+for (const [i, model] of withCorrect.entries()) {
+  progress(`speed ${i + 1} of ${withCorrect.length}: ${model.name}'s correct variants, ${strategies.length} strateg${strategies.length === 1 ? "y" : "ies"}`);
+  for (const strategy of strategies) {
+    const args = ["--model", model.name, "--strategy", strategy, "--runs", String(throughputRuns), "--reps", quick ? "1" : "3", "--warm-ms", quick ? "500" : "1500"];
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(new URL("./correct-speed.ts", import.meta.url)), ...args], { encoding: "utf8" });
+    if (child.status !== 0) fail(`bench/correct-speed.ts ${args.join(" ")} failed: ${child.stderr.trim().split("\n").at(-1)}`);
+    for (const line of child.stdout.trim().split("\n")) {
+      const r = JSON.parse(line) as Omit<SpeedRow, "ofFloor"> & { floor: number };
+      speeds.push({ model: r.model, variant: r.variant, strategy, runsPerSec: r.runsPerSec, actionsPerSec: r.actionsPerSec, floor: r.floor, ofFloor: r.actionsPerSec / r.floor });
     }
   }
 }
@@ -193,7 +201,7 @@ const table = (rows: string[][]) => {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
 };
-console.log(`${seeds.length} seeds per bug and strategy, budget ${budget} runs (exhaustive: schedules); ${throughputRuns} runs per correct variant; node ${process.version}`);
+console.log(`${seeds.length} seeds per bug and strategy, budget ${budget} runs (exhaustive: schedules); ${throughputRuns} runs per hunt of a correct variant (${quick ? "one hunt" : "the median of three"}); node ${process.version}`);
 console.log(`floor: a bare generator loop takes ${(floor / 1e6).toFixed(1)} M events/s on this machine`);
 console.log("");
 if (!speedOnly) {
@@ -239,10 +247,11 @@ if (!speedOnly) {
     console.log("");
   }
 }
-console.log("Correct variants: speed, and machine actions per second as a share of the floor:");
+console.log("Correct variants, each model and strategy in a process of its own as a command runs: speed, and machine actions per second");
+console.log("as a share of the floor measured in that process just before:");
 table([
-  ["model", "variant", "strategy", "runs/s", "actions/s", "of floor"],
-  ...speeds.map((r) => [r.model, r.variant, r.strategy, r.runsPerSec.toFixed(0), r.actionsPerSec.toFixed(0), `1/${Math.round(1 / r.ofFloor)}`]),
+  ["model", "variant", "strategy", "runs/s", "actions/s", "floor M/s", "of floor"],
+  ...speeds.map((r) => [r.model, r.variant, r.strategy, r.runsPerSec.toFixed(0), r.actionsPerSec.toFixed(0), (r.floor / 1e6).toFixed(1), `1/${Math.round(1 / r.ofFloor)}`]),
 ]);
 if (parallel !== undefined) {
   if (!speedOnly) {
