@@ -6,7 +6,7 @@
 // --quick measures the default (the portfolio) alone, on 3 seeds and smaller
 // budgets, and does not shrink what it finds: a first look in under a minute.
 // --speed measures only the speeds (correct variants, two workers, four CPUs,
-// litmus), hunting no bug: the figures a change to the harness's speed moves.
+// the peer's speed, litmus), hunting no bug: the figures a change to the harness's speed moves.
 import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -21,7 +21,7 @@ import { MEMORY_MODELS } from "../src/sim/memory.ts";
 import { floorEventsPerSecond } from "./floor.ts";
 import { parseLitmus } from "../src/litmus/parse.ts";
 import { judge } from "../src/litmus/verdict.ts";
-import { peerRunsToFailure } from "./peer-fc-scheduler.ts";
+import { FIXED_WORKLOAD, peerRunsToFailure } from "./peer-fc-scheduler.ts";
 import type { BugFigures } from "./summary.ts";
 import { lengthSpreads, standings } from "./summary.ts";
 
@@ -154,7 +154,7 @@ for (const [i, model] of withCorrect.entries()) {
 
 // The peer: the interrupt-in-the-allocator race on one fixed workload, for fc.scheduler and for each strategy.
 const mempool = findModel("mempool")!;
-const fixed = { objectsPerPage: 3, threads: [{ cpu: 0, ops: ["alloc", "alloc", "free"] }], irq: { cpus: [0], count: 1 } };
+const fixed = FIXED_WORKLOAD;
 const pinned: AnyModel = { ...mempool, workload: () => fc.constant(fixed) };
 const peer = { fcScheduler: [] as number[], fcSchedulerMs: [] as number[], ours: [] as { strategy: string; runs: number[]; ms: number[] }[] };
 // Only the full benchmark (no --models) measures the peer and parallel hunting; --speed, no peer.
@@ -177,11 +177,17 @@ if (!extras && !speedOnly) {
 // Parallel hunting and four CPUs, in a fresh process of their own (bench/fresh.ts), as a user's command runs.
 let parallel: { runs: number; workerStartMs: number; oneThreadRunsPerSec: number; twoWorkersRunsPerSec: number } | undefined;
 let fourCpus: { seconds: number; runs: number } | undefined;
+type Rate = { runsPerSec: number; actionsPerSec: number };
+let peerSpeeds: { floor: number; fcScheduler: { runsPerSec: number; stepsPerSec: number }; ours: (Rate & { strategy: string })[] } | undefined;
 if (!extras) {
-  progress("two workers and four CPUs, in a process of their own");
+  progress("two workers, four CPUs and the peer's speed, in a process of their own");
   const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(new URL("./fresh.ts", import.meta.url)), ...(quick ? ["--quick"] : [])], { encoding: "utf8" });
   if (child.status !== 0) fail(`bench/fresh.ts failed: ${child.stderr.trim().split("\n").at(-1)}`);
-  ({ parallel, fourCpus } = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { parallel: NonNullable<typeof parallel>; fourCpus: NonNullable<typeof fourCpus> });
+  ({ parallel, fourCpus, peerSpeeds } = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as {
+    parallel: NonNullable<typeof parallel>;
+    fourCpus: NonNullable<typeof fourCpus>;
+    peerSpeeds: NonNullable<typeof peerSpeeds>;
+  });
 }
 
 // Litmus: the project's own litmus tests, each searched completely under every memory mode.
@@ -274,6 +280,17 @@ if (parallel !== undefined) {
       `; in a process of its own, the workers started and warmed by a first hunt of 5,000 runs, which took ${(parallel.workerStartMs / 1000).toFixed(1)} s.`,
   );
 }
+if (peerSpeeds !== undefined) {
+  console.log("");
+  const share = (perSec: number) => `1/${Math.round(peerSpeeds!.floor / perSec)}`;
+  console.log("Peer speed, in the same process of its own: the allocator's correct variant (irq-preempt-lock) on the peer's fixed workload; a scheduled point");
+  console.log("of the promise version is where the machine takes an action. Floor measured there:", `${(peerSpeeds.floor / 1e6).toFixed(1)} M events/s.`);
+  table([
+    ["runner", "runs/s", "actions/s", "of floor"],
+    ["fc.scheduler (promises)", peerSpeeds.fcScheduler.runsPerSec.toFixed(0), peerSpeeds.fcScheduler.stepsPerSec.toFixed(0), share(peerSpeeds.fcScheduler.stepsPerSec)],
+    ...peerSpeeds.ours.map((o) => [o.strategy, o.runsPerSec.toFixed(0), o.actionsPerSec.toFixed(0), share(o.actionsPerSec)]),
+  ]);
+}
 if (fourCpus !== undefined) {
   console.log("");
   const per10 = (fourCpus.runs / fourCpus.seconds) * 10;
@@ -286,4 +303,4 @@ console.log(
 );
 console.log("");
 console.log(`The bench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s.`);
-if (values.json) fs.writeFileSync(values.json, JSON.stringify({ seeds, budget, throughputRuns, floor, bugs, speeds, peer, parallel, fourCpus, litmus }, (_k, v) => (v === Infinity ? null : v), 2) + "\n");
+if (values.json) fs.writeFileSync(values.json, JSON.stringify({ seeds, budget, throughputRuns, floor, bugs, speeds, peer, peerSpeeds, parallel, fourCpus, litmus }, (_k, v) => (v === Infinity ? null : v), 2) + "\n");

@@ -1,13 +1,19 @@
-// The two figures a user's own command would see, measured in a process of
-// their own (bench.ts runs this as a child): the bench's process has run
-// every strategy on every model by then, and its compiled code is slower for
-// it than a command that hunts one model. Prints one line of JSON.
+// The figures a user's own command would see, measured in a process of their
+// own (bench.ts runs this as a child): two workers against one thread, four
+// CPUs, and the peer's speed beside ours on one fixed workload. The bench's
+// process has run every strategy on every model by then, and its compiled
+// code is slower for it than a command that hunts one model. Prints one line
+// of JSON.
 //   npx tsx bench/fresh.ts [--quick]
 import { parseArgs } from "node:util";
 import { hunt } from "../src/harness/hunt.ts";
 import { huntParallel } from "../src/harness/parallel.ts";
 import { variantConfig } from "../src/kernel/model.ts";
+import type { AnyModel } from "../src/kernel/model.ts";
 import { BUILTIN_MODELS_MODULE, findModel } from "../src/models/index.ts";
+import fc from "fast-check";
+import { floorEventsPerSecond } from "./floor.ts";
+import { FIXED_WORKLOAD, peerSpeed } from "./peer-fc-scheduler.ts";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" } } });
 const quick = values.quick === true;
@@ -33,4 +39,15 @@ let fourRuns = 0;
 for (let seed = 1; performance.now() - began < seconds * 1000; seed++) fourRuns += hunt({ model: mempool, variant: "irq-preempt-lock", config, runs: 1000, seed }).runs;
 const fourCpus = { seconds: (performance.now() - began) / 1000, runs: fourRuns };
 
-console.log(JSON.stringify({ parallel, fourCpus }));
+// The peer's speed: fc.scheduler on the promise version of the correct variant, and the machine on the same fixed workload.
+const peerRuns = quick ? 2000 : 10000;
+const fixed: AnyModel = { ...mempool, workload: () => fc.constant(FIXED_WORKLOAD) };
+const fixedOpts = { model: fixed, variant: "irq-preempt-lock", config: variantConfig(mempool, "irq-preempt-lock"), workloads: 1 };
+const ours = (strategy: string) => {
+  hunt({ ...fixedOpts, runs: Math.min(peerRuns, 1000), seed: 99, strategy });
+  const r = hunt({ ...fixedOpts, runs: peerRuns, seed: 1, strategy });
+  return { strategy, runsPerSec: r.runs / (r.elapsedMs / 1000), actionsPerSec: r.actions / (r.elapsedMs / 1000) };
+};
+const peerSpeeds = { floor: floorEventsPerSecond(10_000_000), fcScheduler: await peerSpeed(peerRuns), ours: [ours("fast-check"), ours("portfolio")] };
+
+console.log(JSON.stringify({ parallel, fourCpus, peerSpeeds }));

@@ -3,8 +3,13 @@
 // (fc.scheduler). The same code as the mempool model's preempt-lock variant,
 // cut down to one page: every `await step()` is where the model yields, and
 // the "interrupt" is a task that, once it starts, runs to the end, as a
-// handler nested on the thread does.
+// handler nested on the thread does. The correct version (irq-preempt-lock)
+// keeps the interrupt out while the thread is inside the allocator: it
+// waits, as a pending interrupt waits for local_irq_restore().
 import fc from "fast-check";
+
+/** The one workload both sides run: one thread allocating twice and freeing once, one interrupt that allocates, on one CPU. */
+export const FIXED_WORKLOAD = { objectsPerPage: 3, threads: [{ cpu: 0, ops: ["alloc", "alloc", "free"] }], irq: { cpus: [0], count: 1 } };
 
 interface Obj {
   name: string;
@@ -95,4 +100,47 @@ export async function peerRunsToFailure(seed: number, budget: number): Promise<{
   const details = await fc.check(prop, { seed, numRuns: budget, endOnFailure: true });
   if (details.failed) found = runs;
   return { runs: found, ms: performance.now() - started };
+}
+
+/** One run of the correct version: the thread allocates and frees with interrupts off. `steps` counts the scheduled points passed. */
+async function correctRun(s: fc.Scheduler, counter: { steps: number }): Promise<void> {
+  const page = new Page(3);
+  const held: Obj[] = [];
+  let irqsOff = false;
+  const step: Step = () => (counter.steps++, s.schedule(Promise.resolve()));
+  const irqOff = async <T>(body: () => Promise<T>): Promise<T> => {
+    irqsOff = true;
+    try {
+      return await body();
+    } finally {
+      irqsOff = false;
+    }
+  };
+  const thread = (async () => {
+    const a = await irqOff(() => alloc(page, step));
+    held.push(a);
+    const b = await irqOff(() => alloc(page, step));
+    held.push(b);
+    await irqOff(() => free(page, b, step));
+    held.splice(held.indexOf(b), 1);
+  })();
+  const irq = (async () => {
+    await step();
+    while (irqsOff) await step(); // pending until interrupts are on again
+    held.push(allocAtomic(page));
+  })();
+  await s.waitFor(Promise.all([thread, irq]));
+  check(page, held);
+}
+
+/** fc.scheduler's speed on the correct version: runs and scheduled points per second over `runs` runs (after a warm-up). */
+export async function peerSpeed(runs: number): Promise<{ runsPerSec: number; stepsPerSec: number }> {
+  const counter = { steps: 0 };
+  const prop = fc.asyncProperty(fc.scheduler(), (s) => correctRun(s, counter));
+  await fc.assert(prop, { seed: 99, numRuns: Math.min(runs, 1000) });
+  counter.steps = 0;
+  const started = performance.now();
+  await fc.assert(prop, { seed: 1, numRuns: runs });
+  const secs = (performance.now() - started) / 1000;
+  return { runsPerSec: runs / secs, stepsPerSec: counter.steps / secs };
 }
