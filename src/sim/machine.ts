@@ -58,6 +58,7 @@ export interface EnvSource {
 }
 
 interface IrqLine {
+  readonly name: string;
   readonly handler: () => Gen<unknown>;
   /** A softirq: run on the way out of interrupts, never nested in one, held off by local_bh_disable(). */
   readonly soft: boolean;
@@ -124,6 +125,8 @@ export class Machine {
   /** Waiting kernel calls made in the step under way (see kernel_call): one not started by its end was never driven. */
   readonly calls: PendingCall[] = [];
   private readonly lines = new Map<string, IrqLine>();
+  /** The same lines sorted by name (lines are never taken out): the enabled interrupts come out in order with no sort. */
+  private readonly sortedLines: IrqLine[] = [];
   private readonly threadByName = new Map<string, Context>();
   /** Schedule index of the event being applied; -1 in the drain. */
   private eventIndex = -1;
@@ -315,7 +318,12 @@ export class Machine {
     this.unseen();
     const budget = new Map<number, number>();
     for (const c of opts.cpus) budget.set(this.cpu(c).id, opts.count);
-    this.lines.set(line, { handler, budget, deliveries: 0, soft: opts.softirq ?? false });
+    const l: IrqLine = { name: line, handler, budget, deliveries: 0, soft: opts.softirq ?? false };
+    this.lines.set(line, l);
+    // `<` orders strings as sort() does (by UTF-16 code units).
+    let at = this.sortedLines.length;
+    while (at > 0 && line < this.sortedLines[at - 1]!.name) at--;
+    this.sortedLines.splice(at, 0, l);
   }
 
   /**
@@ -460,8 +468,8 @@ export class Machine {
   deliverableLines(cpu: Cpu): string[] {
     if (!cpu.irqsEnabled || !cpu.online) return [];
     const out: string[] = [];
-    for (const [name, l] of this.lines) if (this.deliverable(cpu, name, l)) out.push(name);
-    return out.sort();
+    for (const l of this.sortedLines) if (this.deliverable(cpu, l.name, l)) out.push(l.name);
+    return out;
   }
 
   /** Whether `line` could be delivered on `cpu`, whose interrupts are on: raised or budgeted, its handler not running there. */
@@ -543,11 +551,7 @@ export class Machine {
     const out: ScheduleEvent[] = [];
     for (const cpu of this.cpus) {
       if (this.canStep(cpu)) out.push(this.stepEvent(cpu.id));
-      if (cpu.irqsEnabled && cpu.online && this.lines.size > 0) {
-        const from = out.length;
-        for (const [name, l] of this.lines) if (this.deliverable(cpu, name, l)) out.push({ kind: "irq", cpu: cpu.id, line: name });
-        if (out.length - from > 1) sortLines(out, from);
-      }
+      if (cpu.irqsEnabled && cpu.online) for (const l of this.sortedLines) if (this.deliverable(cpu, l.name, l)) out.push({ kind: "irq", cpu: cpu.id, line: l.name });
       const cur = cpu.current;
       if (cur !== null && cpu.preemptible()) {
         for (const t of cpu.runqueue) if (preempts(t, cur)) out.push({ kind: "preempt", cpu: cpu.id, to: t.name });
@@ -570,7 +574,7 @@ export class Machine {
   anyEnabled(): boolean {
     for (const cpu of this.cpus) {
       if (this.canStep(cpu)) return true;
-      if (cpu.irqsEnabled && cpu.online) for (const [name, l] of this.lines) if (this.deliverable(cpu, name, l)) return true;
+      if (cpu.irqsEnabled && cpu.online) for (const l of this.sortedLines) if (this.deliverable(cpu, l.name, l)) return true;
       const cur = cpu.current;
       if (cur !== null && cpu.preemptible()) for (const t of cpu.runqueue) if (preempts(t, cur)) return true;
     }
@@ -992,13 +996,6 @@ function preempts(t: Context, cur: Context): boolean {
 /** Whether thread `t` may move to `c`: another online CPU of its host. */
 function movesTo(t: Context, c: Cpu, host: Host): boolean {
   return c.id !== t.cpu && c.online && host.cpus.includes(c.id);
-}
-
-/** Sorts the interrupt events of out[from..] by line, as deliverableLines() sorts its lines. */
-function sortLines(out: ScheduleEvent[], from: number): void {
-  const lines = out.slice(from) as { kind: "irq"; cpu: number; line: string }[];
-  lines.sort((a, b) => (a.line < b.line ? -1 : a.line > b.line ? 1 : 0));
-  for (let i = 0; i < lines.length; i++) out[from + i] = lines[i]!;
 }
 
 /** "event 7" for a place() in the schedule, "drain action 31" for one after it. */

@@ -13,17 +13,32 @@ import type { ScheduleEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
 import type { Scheduler, StrategyDef } from "./scheduler.ts";
 
+/** Names made once (every enabled event is named at every step): an interrupt context's, and a line's on each CPU. */
+const irqContextNames = new Map<string, string>();
+const lineNames: Map<string, string>[] = [];
+function irqContextName(ctx: string): string {
+  let name = irqContextNames.get(ctx);
+  if (name === undefined) irqContextNames.set(ctx, (name = `irq ${ctx}`));
+  return name;
+}
+function lineName(line: string, cpu: number): string {
+  const names = (lineNames[cpu] ??= new Map());
+  let name = names.get(line);
+  if (name === undefined) names.set(line, (name = `irq ${line}@cpu${cpu}`));
+  return name;
+}
+
 /** The name PCT gives the context an event would advance. */
 function contextName(m: Machine, e: ScheduleEvent): string | undefined {
   switch (e.kind) {
     case "step": {
       const ctx = m.cpus[e.cpu]!.stepper();
-      return ctx === undefined ? undefined : ctx.kind === "irq" ? `irq ${ctx.name}` : ctx.name;
+      return ctx === undefined ? undefined : ctx.kind === "irq" ? irqContextName(ctx.name) : ctx.name;
     }
     case "preempt":
       return e.to;
     case "irq":
-      return `irq ${e.line}@cpu${e.cpu}`;
+      return lineName(e.line, e.cpu);
     case "env":
       return `env ${e.source} ${e.arg ?? ""}`;
     case "migrate":
@@ -34,32 +49,43 @@ function contextName(m: Machine, e: ScheduleEvent): string | undefined {
 /** The priority of what runs on `cpu` now; -Infinity when it is idle. (A module function: asked at every step.) */
 function occupant(m: Machine, cpu: number, prio: (name: string) => number): number {
   const top = m.cpus[cpu]!.top();
-  return top === null ? -Infinity : prio(top.kind === "irq" ? `irq ${top.name}` : top.name);
+  return top === null ? -Infinity : prio(top.kind === "irq" ? irqContextName(top.name) : top.name);
 }
 
 /**
- * The contexts that could take the next step, and the event that gives each
- * its step: a step, a preemption, an interrupt or an environment event; for
- * a thread that has none of these, a migration to a CPU where it would run
- * next: the idle one, or the one running the least urgent preemptible context.
+ * The contexts that could take the next step (`names`), and the event that
+ * gives each its step (`events`, in the same order): a step, a preemption,
+ * an interrupt or an environment event; for a thread that has none of
+ * these, a migration to a CPU where it would run next: the idle one, or the
+ * one running the least urgent preemptible context. The two arrays are
+ * kept from step to step.
  */
-function candidates(m: Machine, enabled: readonly ScheduleEvent[], prio: (name: string) => number): [string, ScheduleEvent][] {
-  const out: [string, ScheduleEvent][] = [];
-  const moves = new Map<string, ScheduleEvent>();
+const names: string[] = [];
+const events: ScheduleEvent[] = [];
+function candidates(m: Machine, enabled: readonly ScheduleEvent[], prio: (name: string) => number): void {
+  names.length = 0;
+  events.length = 0;
+  let moves: Map<string, ScheduleEvent> | undefined;
   for (const e of enabled) {
     const name = contextName(m, e);
     if (name === undefined) continue;
-    if (e.kind !== "migrate") out.push([name, e]);
+    if (e.kind !== "migrate") names.push(name), events.push(e);
     else {
       // Only where it would run next: an idle CPU, or one it can preempt.
       const cpu = m.cpus[e.cpu]!;
       if (cpu.top() !== null && !(cpu.preemptible() && occupant(m, e.cpu, prio) < prio(name))) continue;
+      moves ??= new Map();
       const best = moves.get(name);
       if (best === undefined || occupant(m, e.cpu, prio) < occupant(m, (best as { cpu: number }).cpu, prio)) moves.set(name, e);
     }
   }
-  for (const [name, e] of moves) if (!out.some(([n]) => n === name)) out.push([name, e]);
-  return out;
+  if (moves === undefined) return;
+  const direct = names.length;
+  for (const [name, e] of moves) {
+    let has = false;
+    for (let i = 0; i < direct && !has; i++) has = names[i] === name;
+    if (!has) names.push(name), events.push(e);
+  }
 }
 
 export const pct: StrategyDef = {
@@ -104,21 +130,24 @@ export const pct: StrategyDef = {
           const targets = enabled.filter((e) => e.kind === "migrate" && e.thread === move);
           if (targets.length > 0) return targets[Math.floor(rng() * targets.length)];
         }
-        let best: [string, ScheduleEvent] | undefined;
+        candidates(machine, enabled, priority);
+        let best = -1;
         let bestPrio = -Infinity;
-        for (const c of candidates(machine, enabled, priority)) {
-          const p = priority(c[0]);
-          if (p > bestPrio) (best = c), (bestPrio = p);
+        for (let i = 0; i < names.length; i++) {
+          const p = priority(names[i]!);
+          if (p > bestPrio) (best = i), (bestPrio = p);
         }
-        if (best === undefined) return undefined;
-        if (best[1].kind === "migrate") return best[1]; // a move is no step: the thread steps next, where it went
+        if (best < 0) return undefined;
+        const name = names[best]!;
+        const event = events[best]!;
+        if (event.kind === "migrate") return event; // a move is no step: the thread steps next, where it went
         step++;
         const low = changeAt.get(step);
         if (low !== undefined) {
-          prio.set(best[0], low);
-          if (machine.thread(best[0]) !== undefined) pendingMove = best[0];
+          prio.set(name, low);
+          if (machine.thread(name) !== undefined) pendingMove = name;
         }
-        return best[1];
+        return event;
       },
       endRun() {
         last = { n: nUsed, steps: step, contexts: Math.max(1, prio.size) };
