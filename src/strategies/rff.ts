@@ -217,12 +217,12 @@ export const rff: StrategyDef = {
      * other (moving a thread flushes its CPU's store buffer and would undo
      * most asks about memory; PCT, too, moves threads only now and then).
      */
-    const choose = <T extends { e: ScheduleEvent }>(from: readonly T[]): T => {
+    const choose = (from: readonly ScheduleEvent[]): number => {
       let total = 0;
-      for (const x of from) total += x.e.kind === "migrate" ? MOVE_WEIGHT : 1;
+      for (const e of from) total += e.kind === "migrate" ? MOVE_WEIGHT : 1;
       let r = rng() * total;
-      for (const x of from) if ((r -= x.e.kind === "migrate" ? MOVE_WEIGHT : 1) < 0) return x;
-      return from[from.length - 1]!;
+      for (let i = 0; i < from.length; i++) if ((r -= from[i]!.kind === "migrate" ? MOVE_WEIGHT : 1) < 0) return i;
+      return from.length - 1;
     };
 
     /** Whether the event may happen now, keeping every ask. */
@@ -298,22 +298,26 @@ export const rff: StrategyDef = {
         if (last !== undefined) absorb(m, log, last.e, last.id);
         last = undefined;
         if (enabled.length === 0) return undefined;
-        const named = enabled.map((e) => ({ e, id: idOf(m, log, e) }));
-        let from = named;
-        if (asks.size > 0) {
-          // A CPU holding a store whose arrival in memory must wait is not switched (a context switch flushes its buffer).
-          const holding = new Set<number>();
-          for (const b of log.buffered) {
-            const step = log.storeStep.get(b.id);
-            if (step !== undefined && !allowed(`commit:${step}`)) holding.add(b.cpu);
-          }
-          const ok = named.filter((x) => allowed(x.id) && !switchesAway(x.e, holding, m));
-          if (ok.length < named.length) stats.held++;
-          // An ask that would stall the run gives way: so do asks that leave only moves between CPUs.
-          if (ok.every((x) => x.e.kind === "migrate")) stats.broken++;
-          else from = ok;
+        // With nothing asked, only the event taken needs its name.
+        if (asks.size === 0) {
+          const e = enabled[choose(enabled)]!;
+          last = { e, id: idOf(m, log, e) };
+          return e;
         }
-        last = choose(from);
+        const named = enabled.map((e) => ({ e, id: idOf(m, log, e) }));
+        // A CPU holding a store whose arrival in memory must wait is not switched (a context switch flushes its buffer).
+        const holding = new Set<number>();
+        for (const b of log.buffered) {
+          const step = log.storeStep.get(b.id);
+          if (step !== undefined && !allowed(`commit:${step}`)) holding.add(b.cpu);
+        }
+        const ok = named.filter((x) => allowed(x.id) && !switchesAway(x.e, holding, m));
+        if (ok.length < named.length) stats.held++;
+        // An ask that would stall the run gives way: so do asks that leave only moves between CPUs.
+        const stalls = ok.every((x) => x.e.kind === "migrate");
+        if (stalls) stats.broken++;
+        const from = stalls ? named : ok;
+        last = from[choose(from.map((x) => x.e))]!;
         return last.e;
       },
       endRun() {
