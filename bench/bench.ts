@@ -72,7 +72,7 @@ interface SpeedRow {
   strategy: string;
   runsPerSec: number;
   actionsPerSec: number;
-  /** The floor measured in the same process just before (events/s), and the actions' share of it. */
+  /** The floor measured in the same process (the best of one before each timed hunt, events/s), and the actions' share of it. */
   floor: number;
   ofFloor: number;
 }
@@ -158,7 +158,7 @@ const mempool = findModel("mempool")!;
 const fixed = FIXED_WORKLOAD;
 const pinned: AnyModel = { ...mempool, workload: () => fc.constant(fixed) };
 const peer = { fcScheduler: [] as number[], fcSchedulerMs: [] as number[], ours: [] as { strategy: string; runs: number[]; ms: number[] }[] };
-// Only the full benchmark (no --models) measures the peer and parallel hunting; --speed, no peer.
+// Only the full benchmark (no --models) hunts the peer's race; --speed only times the peer (bench/fresh.ts).
 if (!extras && !speedOnly) {
   for (const seed of seeds) {
     const r = await peerRunsToFailure(seed, budget);
@@ -179,7 +179,7 @@ if (!extras && !speedOnly) {
 let parallel: { runs: number; workerStartMs: number; oneThreadRunsPerSec: number; twoWorkersRunsPerSec: number } | undefined;
 let fourCpus: { seconds: number; runs: number } | undefined;
 type Rate = { runsPerSec: number; actionsPerSec: number };
-let peerSpeeds: { floor: number; fcScheduler: { runsPerSec: number; stepsPerSec: number }; ours: (Rate & { strategy: string })[] } | undefined;
+let peerSpeeds: { floor: number; fcScheduler: { runsPerSec: number; pointsPerSec: number; pendingPollsPerSec: number }; ours: (Rate & { strategy: string })[] } | undefined;
 if (!extras) {
   progress("two workers, four CPUs and the peer's speed, in a process of their own");
   const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(new URL("./fresh.ts", import.meta.url)), ...(quick ? ["--quick"] : [])], { encoding: "utf8" });
@@ -284,11 +284,12 @@ if (parallel !== undefined) {
 if (peerSpeeds !== undefined) {
   console.log("");
   const share = (perSec: number) => `1/${Math.round(peerSpeeds!.floor / perSec)}`;
-  console.log("Peer speed, in the same process of its own: the allocator's correct variant (irq-preempt-lock) on the peer's fixed workload; a scheduled point");
-  console.log("of the promise version is where the machine takes an action. Floor measured there:", `${(peerSpeeds.floor / 1e6).toFixed(1)} M events/s.`);
+  console.log("Peer speed, in the same process of its own: the allocator's correct variant (irq-preempt-lock) on the peer's fixed workload, one CPU.");
+  console.log("For fc.scheduler, actions/s are the scheduled points it releases per second; the interrupt's polls while pending are",
+    `${((100 * peerSpeeds.fcScheduler.pendingPollsPerSec) / peerSpeeds.fcScheduler.pointsPerSec).toFixed(0)}% of them. Floor measured there: ${(peerSpeeds.floor / 1e6).toFixed(1)} M events/s.`);
   table([
     ["runner", "runs/s", "actions/s", "of floor"],
-    ["fc.scheduler (promises)", peerSpeeds.fcScheduler.runsPerSec.toFixed(0), peerSpeeds.fcScheduler.stepsPerSec.toFixed(0), share(peerSpeeds.fcScheduler.stepsPerSec)],
+    ["fc.scheduler (promises)", peerSpeeds.fcScheduler.runsPerSec.toFixed(0), peerSpeeds.fcScheduler.pointsPerSec.toFixed(0), share(peerSpeeds.fcScheduler.pointsPerSec)],
     ...peerSpeeds.ours.map((o) => [o.strategy, o.runsPerSec.toFixed(0), o.actionsPerSec.toFixed(0), share(o.actionsPerSec)]),
   ]);
 }

@@ -19,6 +19,7 @@ const strategy = values.strategy ?? "portfolio";
 const runs = Number(values.runs ?? 5000);
 const reps = Number(values.reps ?? 3);
 const warmMs = Number(values["warm-ms"] ?? 1500);
+if (!(Number.isInteger(runs) && runs > 0 && Number.isInteger(reps) && reps > 0 && warmMs >= 0)) throw new Error("--runs and --reps must be whole numbers above 0, --warm-ms a number of milliseconds");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 for (const [variant, spec] of Object.entries(model.variants)) {

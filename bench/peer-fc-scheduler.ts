@@ -4,8 +4,8 @@
 // cut down to one page: every `await step()` is where the model yields, and
 // the "interrupt" is a task that, once it starts, runs to the end, as a
 // handler nested on the thread does. The correct version (irq-preempt-lock)
-// keeps the interrupt out while the thread is inside the allocator: it
-// waits, as a pending interrupt waits for local_irq_restore().
+// keeps the interrupt out while the thread is inside the allocator: raised
+// then, it stays pending until local_irq_restore().
 import fc from "fast-check";
 
 /** The one workload both sides run: one thread allocating twice and freeing once, one interrupt that allocates, on one CPU. */
@@ -102,13 +102,21 @@ export async function peerRunsToFailure(seed: number, budget: number): Promise<{
   return { runs: found, ms: performance.now() - started };
 }
 
-/** One run of the correct version: the thread allocates and frees with interrupts off. `steps` counts the scheduled points passed. */
-async function correctRun(s: fc.Scheduler, counter: { steps: number }): Promise<void> {
+/**
+ * One run of the correct version: the thread allocates, allocates and frees
+ * with interrupts off (local_irq_save() to local_irq_restore()); before each
+ * operation, and after the last, the interrupt may come in. Raised while
+ * they are off, it stays pending (polling at scheduled points, counted in
+ * `pendingPolls`) until they are on again. `points` counts every
+ * scheduled point the scheduler releases.
+ */
+async function correctRun(s: fc.Scheduler, counter: { points: number; pendingPolls: number }): Promise<void> {
   const page = new Page(3);
   const held: Obj[] = [];
   let irqsOff = false;
-  const step: Step = () => (counter.steps++, s.schedule(Promise.resolve()));
+  const step: Step = () => (counter.points++, s.schedule(Promise.resolve()));
   const irqOff = async <T>(body: () => Promise<T>): Promise<T> => {
+    await step(); // interrupts on: the interrupt may come in here
     irqsOff = true;
     try {
       return await body();
@@ -126,21 +134,21 @@ async function correctRun(s: fc.Scheduler, counter: { steps: number }): Promise<
   })();
   const irq = (async () => {
     await step();
-    while (irqsOff) await step(); // pending until interrupts are on again
+    while (irqsOff) counter.pendingPolls++, await step();
     held.push(allocAtomic(page));
   })();
   await s.waitFor(Promise.all([thread, irq]));
   check(page, held);
 }
 
-/** fc.scheduler's speed on the correct version: runs and scheduled points per second over `runs` runs (after a warm-up). */
-export async function peerSpeed(runs: number): Promise<{ runsPerSec: number; stepsPerSec: number }> {
-  const counter = { steps: 0 };
+/** fc.scheduler's speed on the correct version over `runs` runs (after a warm-up): runs, scheduled points and the interrupt's pending polls among them, per second. */
+export async function peerSpeed(runs: number): Promise<{ runsPerSec: number; pointsPerSec: number; pendingPollsPerSec: number }> {
+  const counter = { points: 0, pendingPolls: 0 };
   const prop = fc.asyncProperty(fc.scheduler(), (s) => correctRun(s, counter));
   await fc.assert(prop, { seed: 99, numRuns: Math.min(runs, 1000) });
-  counter.steps = 0;
+  counter.points = counter.pendingPolls = 0;
   const started = performance.now();
   await fc.assert(prop, { seed: 1, numRuns: runs });
   const secs = (performance.now() - started) / 1000;
-  return { runsPerSec: runs / secs, stepsPerSec: counter.steps / secs };
+  return { runsPerSec: runs / secs, pointsPerSec: counter.points / secs, pendingPollsPerSec: counter.pendingPolls / secs };
 }
