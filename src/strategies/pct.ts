@@ -11,34 +11,20 @@
 import seedrandom from "seedrandom";
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
+import { lineOnCpu, prefixed } from "./names.ts";
 import type { Scheduler, StrategyDef } from "./scheduler.ts";
-
-/** Names made once (every enabled event is named at every step): an interrupt context's, and a line's on each CPU. */
-const irqContextNames = new Map<string, string>();
-const lineNames: Map<string, string>[] = [];
-function irqContextName(ctx: string): string {
-  let name = irqContextNames.get(ctx);
-  if (name === undefined) irqContextNames.set(ctx, (name = `irq ${ctx}`));
-  return name;
-}
-function lineName(line: string, cpu: number): string {
-  const names = (lineNames[cpu] ??= new Map());
-  let name = names.get(line);
-  if (name === undefined) names.set(line, (name = `irq ${line}@cpu${cpu}`));
-  return name;
-}
 
 /** The name PCT gives the context an event would advance. */
 function contextName(m: Machine, e: ScheduleEvent): string | undefined {
   switch (e.kind) {
     case "step": {
       const ctx = m.cpus[e.cpu]!.stepper();
-      return ctx === undefined ? undefined : ctx.kind === "irq" ? irqContextName(ctx.name) : ctx.name;
+      return ctx === undefined ? undefined : ctx.kind === "irq" ? prefixed("irq ", ctx.name) : ctx.name;
     }
     case "preempt":
       return e.to;
     case "irq":
-      return lineName(e.line, e.cpu);
+      return lineOnCpu(e.line, e.cpu);
     case "env":
       return `env ${e.source} ${e.arg ?? ""}`;
     case "migrate":
@@ -49,7 +35,7 @@ function contextName(m: Machine, e: ScheduleEvent): string | undefined {
 /** The priority of what runs on `cpu` now; -Infinity when it is idle. (A module function: asked at every step.) */
 function occupant(m: Machine, cpu: number, prio: (name: string) => number): number {
   const top = m.cpus[cpu]!.top();
-  return top === null ? -Infinity : prio(top.kind === "irq" ? irqContextName(top.name) : top.name);
+  return top === null ? -Infinity : prio(top.kind === "irq" ? prefixed("irq ", top.name) : top.name);
 }
 
 /**

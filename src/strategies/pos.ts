@@ -22,6 +22,7 @@ import seedrandom from "seedrandom";
 import type { ScheduleEvent } from "../sim/events.ts";
 import { describeEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
+import { describedOnCpu, prefixed } from "./names.ts";
 import type { Scheduler, StrategyDef } from "./scheduler.ts";
 
 /**
@@ -30,35 +31,17 @@ import type { Scheduler, StrategyDef } from "./scheduler.ts";
  * context's next step is a new event; the others by what they do. Names are
  * made once and looked up after (every enabled event is named at every step).
  */
-const stepNames = new WeakMap<object, string>();
-const cpuNames: string[] = [];
-const namesByCpu = new Map<string, Map<string, string>[]>(); // kind -> per CPU, line or thread -> name
 function nameOf(m: Machine, e: ScheduleEvent): string {
   switch (e.kind) {
-    case "step": {
-      const ctx = m.cpus[e.cpu]!.stepper();
-      if (ctx === undefined) return (cpuNames[e.cpu] ??= `step cpu${e.cpu}`);
-      let name = stepNames.get(ctx);
-      if (name === undefined) stepNames.set(ctx, (name = `step ${ctx.name}`));
-      return name;
-    }
+    case "step":
+      return prefixed("step ", m.cpus[e.cpu]!.stepper()?.name ?? `cpu${e.cpu}`);
     case "irq":
-      return cached(e, e.line);
     case "preempt":
-      return cached(e, e.to);
     case "migrate":
-      return cached(e, e.thread);
+      return describedOnCpu(e);
     case "env":
       return describeEvent(e);
   }
-}
-function cached(e: ScheduleEvent & { cpu: number }, what: string): string {
-  let perCpu = namesByCpu.get(e.kind);
-  if (perCpu === undefined) namesByCpu.set(e.kind, (perCpu = []));
-  const names = (perCpu[e.cpu] ??= new Map());
-  let name = names.get(what);
-  if (name === undefined) names.set(what, (name = describeEvent(e)));
-  return name;
 }
 
 /** The CPUs whose state an event changes. */

@@ -24,22 +24,11 @@
 import seedrandom from "seedrandom";
 import type { ScheduleEvent } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
+import { lineOnCpu, prefixed } from "./names.ts";
 import type { Scheduler, StrategyDef } from "./scheduler.ts";
 
 /** The probability of taking a migration when one is enabled. */
 const MIGRATE = 0.05;
-
-/** Context names, made once: owner() names the owner of every enabled event at every step. */
-const threadNames = new Map<string, string>();
-const lineNames: Map<string, string>[] = []; // per CPU, line -> name
-const sourceNames = new Map<string, string>();
-const threadName = (t: string) => threadNames.get(t) ?? (threadNames.set(t, `thread ${t}`), threadNames.get(t)!);
-function lineName(line: string, cpu: number): string {
-  const names = (lineNames[cpu] ??= new Map());
-  let name = names.get(line);
-  if (name === undefined) names.set(line, (name = `irq ${line}@cpu${cpu}`));
-  return name;
-}
 
 /** The context an event belongs to; undefined for a migration. Every event of it counts as one of its events but a preemption. */
 function owner(m: Machine, e: ScheduleEvent): string | undefined {
@@ -47,16 +36,16 @@ function owner(m: Machine, e: ScheduleEvent): string | undefined {
     case "step": {
       const cpu = m.cpus[e.cpu]!;
       const frame = cpu.irqStack[cpu.irqStack.length - 1];
-      if (frame !== undefined) return lineName(frame.line, e.cpu);
+      if (frame !== undefined) return lineOnCpu(frame.line, e.cpu);
       const t = cpu.current ?? cpu.firstReady();
-      return threadName(t?.name ?? `cpu${e.cpu}`);
+      return prefixed("thread ", t?.name ?? `cpu${e.cpu}`);
     }
     case "irq":
-      return lineName(e.line, e.cpu);
+      return lineOnCpu(e.line, e.cpu);
     case "preempt":
-      return threadName(e.to);
+      return prefixed("thread ", e.to);
     case "env":
-      return sourceNames.get(e.source) ?? (sourceNames.set(e.source, `env ${e.source}`), sourceNames.get(e.source)!);
+      return prefixed("env ", e.source);
     case "migrate":
       return undefined;
   }
