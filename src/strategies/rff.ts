@@ -48,6 +48,33 @@ interface Pair {
   readonly turn: readonly Ask[];
 }
 
+/**
+ * A pair as the run saw it, its asks made only if the run is kept (most are
+ * not): a load that read `from` ("init": no step's store), or a lock `me`
+ * took after `from` had it.
+ */
+interface SeenPair {
+  readonly key: string;
+  readonly me: EventId;
+  readonly from: EventId;
+  readonly lock: boolean;
+  /** A load's: whether stores are buffered, and the CPU's last invalidation of the word before it. */
+  readonly buffering: boolean;
+  readonly inv: EventId | undefined;
+}
+
+/** The asks that keep a pair and those that turn it. */
+function asksOf(p: SeenPair): Pair {
+  const { key, me, from } = p;
+  if (p.lock) return { key, keep: [{ before: from, after: me }], turn: [{ before: me, after: from }] };
+  if (from === "init") return { key, keep: [], turn: [] };
+  return {
+    key,
+    keep: p.buffering ? [{ before: `commit:${from}`, after: me }] : [{ before: from, after: me }],
+    turn: [{ before: me, after: from }, ...(p.buffering ? [{ before: me, after: `commit:${from}` }] : []), ...(p.inv === undefined ? [] : [{ before: me, after: p.inv }])],
+  };
+}
+
 interface Kept {
   readonly workload: number;
   readonly key: string;
@@ -57,6 +84,8 @@ interface Kept {
   taken: number;
   /** Its rarest pair or class when last looked at, and how often that was seen then. */
   rarest?: { readonly key: string; readonly count: number };
+  /** Every ask that turns one of its pairs (pair -1: a later store), in order; made when first mutated. */
+  turns?: readonly { pair: number; ask: Ask }[];
 }
 
 /** Share of runs that start afresh (a new workload, no asks) once the corpus has runs in it. */
@@ -77,7 +106,7 @@ class RunLog {
   readonly invs = new Map<string, number>(); // "cpu1:x" -> invalidations applied
   readonly lastInv = new Map<string, EventId>();
   readonly lastLock = new Map<string, EventId>();
-  readonly pairs: Pair[] = [];
+  readonly pairs: SeenPair[] = [];
   readonly loads: { id: EventId; ctx: string; addr: string }[] = [];
   readonly stores: { id: EventId; ctx: string; addr: string }[] = [];
 }
@@ -109,13 +138,7 @@ function readFrom(log: RunLog, me: EventId, ctx: string, cpu: number, addr: stri
   // Known by the context that read and the store it saw, not by which of its steps it was: a poll that reads
   // the same store again is nothing new.
   const key = readsFromKey(ctx, addr, from);
-  if (from === "init") return void log.pairs.push({ key, keep: [], turn: [] });
-  const inv = log.lastInv.get(`cpu${cpu}:${addr}`);
-  log.pairs.push({
-    key,
-    keep: buffering ? [{ before: `commit:${from}`, after: me }] : [{ before: from, after: me }],
-    turn: [{ before: me, after: from }, ...(buffering ? [{ before: me, after: `commit:${from}` }] : []), ...(inv === undefined ? [] : [{ before: me, after: inv }])],
-  });
+  log.pairs.push({ key, me, from, lock: false, buffering, inv: from === "init" ? undefined : log.lastInv.get(`cpu${cpu}:${addr}`) });
 }
 
 /** Takes in what the event just performed touched; `id` is its name, if it has one. */
@@ -166,7 +189,7 @@ function absorb(m: Machine, log: RunLog, e: ScheduleEvent, id: EventId | undefin
         if (me === undefined) break;
         const prev = log.lastLock.get(a.lock);
         if (prev !== undefined && !prev.startsWith(`${ctx}@`))
-          log.pairs.push({ key: lockKey(ctx!, a.lock, contextOfStep(prev)), keep: [{ before: prev, after: me }], turn: [{ before: me, after: prev }] });
+          log.pairs.push({ key: lockKey(ctx!, a.lock, contextOfStep(prev)), me, from: prev, lock: true, buffering: false, inv: undefined });
         log.lastLock.set(a.lock, me);
         break;
       }
@@ -250,17 +273,17 @@ export const rff: StrategyDef = {
     let rarity: number[] = []; // per kept run, its rarest pair's or class's 1/count; brought up to date every few runs
     const pick = (): Kept => {
       if (rarity.length !== corpus.length || stats.runs % 32 === 0) rarity = corpus.map(rarityOf);
-      const weights = corpus.map((k, i) => rarity[i]! / (1 + k.taken));
-      let x = rng() * weights.reduce((s, w) => s + w, 0);
-      for (let i = 0; i < corpus.length; i++) if ((x -= weights[i]!) <= 0) return corpus[i]!;
+      const weight = (i: number) => rarity[i]! / (1 + corpus[i]!.taken);
+      let total = 0;
+      for (let i = 0; i < corpus.length; i++) total += weight(i);
+      let x = rng() * total;
+      for (let i = 0; i < corpus.length; i++) if ((x -= weight(i)) <= 0) return corpus[i]!;
       return corpus[corpus.length - 1]!;
     };
 
     /** The kept run's other pairs asked for again, and one turned the other way (or a later store read instead). */
     const mutate = (k: Kept): Map<EventId, EventId[]> => {
-      const turns: { pair: number; ask: Ask }[] = [];
-      k.pairs.forEach((p, i) => p.turn.forEach((ask) => turns.push({ pair: i, ask })));
-      for (const ask of k.later) turns.push({ pair: -1, ask });
+      const turns = (k.turns ??= [...k.pairs.flatMap((p, i) => p.turn.map((ask) => ({ pair: i, ask }))), ...k.later.map((ask) => ({ pair: -1, ask }))]);
       const out = new Map<EventId, EventId[]>();
       const add = (a: Ask) => out.set(a.after, [...(out.get(a.after) ?? []), a.before]);
       if (turns.length === 0) return out;
@@ -335,7 +358,7 @@ export const rff: StrategyDef = {
         for (const p of pairs) if (count(p.key) === 0) novel = true;
         if (!novel) return;
         stats.kept++;
-        corpus.push({ workload, key, pairs, later: laterStores(log), taken: 0 });
+        corpus.push({ workload, key, pairs: pairs.map(asksOf), later: laterStores(log), taken: 0 });
         if (corpus.length > CORPUS) {
           let worst = 0;
           for (let i = 1; i < CORPUS / 2; i++) if (corpus[i]!.taken > corpus[worst]!.taken) worst = i;
