@@ -255,7 +255,7 @@ if (!speedOnly) {
   }
 }
 console.log("Correct variants, each model and strategy in a process of its own as a command runs: speed, and machine actions per second");
-console.log("as a share of the floor measured in that process just before:");
+console.log("as a share of the floor measured in that process (the best of three, one before each timed hunt):");
 table([
   ["model", "variant", "strategy", "runs/s", "actions/s", "floor M/s", "of floor"],
   ...speeds.map((r) => [r.model, r.variant, r.strategy, r.runsPerSec.toFixed(0), r.actionsPerSec.toFixed(0), (r.floor / 1e6).toFixed(1), `1/${Math.round(1 / r.ofFloor)}`]),
