@@ -66,18 +66,25 @@ export class Ghost {
  * array reused from check to check, since the checks run at every step.
  */
 export class PlaceCounts {
-  private readonly counts: number[] = [];
+  private counts = new Int32Array(16);
   /** Every count back to 0, for `objects` objects. */
   reset(objects: number): void {
-    while (this.counts.length < objects) this.counts.push(0);
+    if (this.counts.length < objects) this.grow(objects);
     this.counts.fill(0, 0, objects);
   }
   /** NULL (a racy alloc() can hand it out) is no object: it is not counted. */
   add(o: FreeObject | null, n = 1): void {
-    if (o !== null) this.counts[o.serial] = (this.counts[o.serial] ?? 0) + n;
+    if (o === null) return;
+    if (o.serial >= this.counts.length) this.grow(o.serial + 1);
+    this.counts[o.serial] = this.counts[o.serial]! + n;
   }
   of(o: FreeObject): number {
-    return this.counts[o.serial] ?? 0;
+    return o.serial < this.counts.length ? this.counts[o.serial]! : 0;
+  }
+  private grow(size: number): void {
+    const bigger = new Int32Array(Math.max(size, 2 * this.counts.length));
+    bigger.set(this.counts);
+    this.counts = bigger;
   }
 }
 
