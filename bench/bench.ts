@@ -176,8 +176,8 @@ if (!extras && !speedOnly) {
 }
 
 // Parallel hunting and four CPUs, in a fresh process of their own (bench/fresh.ts), as a user's command runs.
-let parallel: { runs: number; workerStartMs: number; oneThreadRunsPerSec: number; twoWorkersRunsPerSec: number } | undefined;
-let fourCpus: { seconds: number; runs: number } | undefined;
+let parallel: { runs: number; workerStartMs: number; oneThreadRunsPerSec: number; twoWorkersRunsPerSec: number; ratios: number[] } | undefined;
+let fourCpus: { seconds: number; runs: number; per10s: number[] } | undefined;
 type Rate = { runsPerSec: number; actionsPerSec: number };
 let peerSpeeds: { floor: number; fcScheduler: { runsPerSec: number; pointsPerSec: number; pendingPollsPerSec: number }; ours: (Rate & { strategy: string })[] } | undefined;
 if (!extras) {
@@ -278,7 +278,8 @@ if (parallel !== undefined) {
   console.log("");
   console.log(
     `Parallel: ${parallel.runs} runs of mempool/irq-preempt-lock, ${parallel.oneThreadRunsPerSec.toFixed(0)} runs/s on one thread, ${parallel.twoWorkersRunsPerSec.toFixed(0)} runs/s on --workers 2 (x${(parallel.twoWorkersRunsPerSec / parallel.oneThreadRunsPerSec).toFixed(2)})` +
-      `; in a process of its own, the workers started and warmed by a first hunt of 5,000 runs, which took ${(parallel.workerStartMs / 1000).toFixed(1)} s.`,
+      `; in a process of its own, the workers started and warmed by a first hunt of 5,000 runs, which took ${(parallel.workerStartMs / 1000).toFixed(1)} s.` +
+      (parallel.ratios.length > 1 ? ` The median of ${parallel.ratios.length} pairs: ${parallel.ratios.map((r) => `x${r.toFixed(2)}`).join(", ")}.` : ""),
   );
 }
 if (peerSpeeds !== undefined) {
@@ -296,7 +297,8 @@ if (peerSpeeds !== undefined) {
 if (fourCpus !== undefined) {
   console.log("");
   const per10 = (fourCpus.runs / fourCpus.seconds) * 10;
-  console.log(`Four CPUs, in the same process of its own: mempool/irq-preempt-lock with --cpus 4, ${fourCpus.runs} schedules in ${fourCpus.seconds.toFixed(1)} s, ${Math.round(per10)} in 10 s${quick ? " (at that rate)" : ""}.`);
+  const windows = fourCpus.per10s.length > 1 ? ` The median of ${fourCpus.per10s.length} windows: ${fourCpus.per10s.map((r) => Math.round(r)).join(", ")}.` : "";
+  console.log(`Four CPUs, in the same process of its own: mempool/irq-preempt-lock with --cpus 4, ${fourCpus.runs} schedules in ${fourCpus.seconds.toFixed(1)} s, ${Math.round(per10)} in 10 s${quick ? " (at that rate)" : ""}.${windows}`);
 }
 console.log("");
 console.log(
