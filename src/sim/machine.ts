@@ -549,38 +549,53 @@ export class Machine {
    */
   enabledEvents(): ScheduleEvent[] {
     const out: ScheduleEvent[] = [];
-    for (const cpu of this.cpus) {
-      if (this.canStep(cpu)) out.push(this.stepEvent(cpu.id));
-      if (cpu.irqsEnabled && cpu.online) for (const l of this.sortedLines) if (this.deliverable(cpu, l.name, l)) out.push({ kind: "irq", cpu: cpu.id, line: l.name });
-      const cur = cpu.current;
-      if (cur !== null && cpu.preemptible()) {
-        for (const t of cpu.runqueue) if (preempts(t, cur)) out.push({ kind: "preempt", cpu: cpu.id, to: t.name });
-      }
-    }
-    if (this.cpus.length > 1) {
-      for (const t of this.migratable()) {
-        const host = this.hostOf(t.cpu);
-        for (const c of this.cpus) if (movesTo(t, c, host)) out.push({ kind: "migrate", thread: t.name, cpu: c.id });
-      }
-    }
-    for (const s of this.envSources) {
-      const es = s.enabled();
-      for (let i = 0; i < es.length; i++) out.push(es[i]!);
-    }
+    this.listEnabled(out);
     return out;
   }
 
   /** Whether any event is enabled now (enabledEvents() is not empty), with no list built. */
   anyEnabled(): boolean {
+    return this.listEnabled(undefined);
+  }
+
+  /** enabledEvents() into `out`; with none, stops at the first enabled event. Returns whether there is one. */
+  private listEnabled(out: ScheduleEvent[] | undefined): boolean {
     for (const cpu of this.cpus) {
-      if (this.canStep(cpu)) return true;
-      if (cpu.irqsEnabled && cpu.online) for (const l of this.sortedLines) if (this.deliverable(cpu, l.name, l)) return true;
+      if (this.canStep(cpu)) {
+        if (out === undefined) return true;
+        out.push(this.stepEvent(cpu.id));
+      }
+      if (cpu.irqsEnabled && cpu.online)
+        for (const l of this.sortedLines) {
+          if (!this.deliverable(cpu, l.name, l)) continue;
+          if (out === undefined) return true;
+          out.push({ kind: "irq", cpu: cpu.id, line: l.name });
+        }
       const cur = cpu.current;
-      if (cur !== null && cpu.preemptible()) for (const t of cpu.runqueue) if (preempts(t, cur)) return true;
+      if (cur !== null && cpu.preemptible())
+        for (const t of cpu.runqueue) {
+          if (!preempts(t, cur)) continue;
+          if (out === undefined) return true;
+          out.push({ kind: "preempt", cpu: cpu.id, to: t.name });
+        }
     }
-    if (this.cpus.length > 1 && this.migratable().length > 0) return true;
-    for (const s of this.envSources) if (s.enabled().length > 0) return true;
-    return false;
+    if (this.cpus.length > 1) {
+      for (const t of this.migratable()) {
+        const host = this.hostOf(t.cpu);
+        for (const c of this.cpus) {
+          if (!movesTo(t, c, host)) continue;
+          if (out === undefined) return true;
+          out.push({ kind: "migrate", thread: t.name, cpu: c.id });
+        }
+      }
+    }
+    for (const s of this.envSources) {
+      const es = s.enabled();
+      if (es.length === 0) continue;
+      if (out === undefined) return true;
+      for (let i = 0; i < es.length; i++) out.push(es[i]!);
+    }
+    return out !== undefined && out.length > 0;
   }
 
   // ---- making it happen ----
