@@ -231,7 +231,7 @@ function walkedFailures(unfit: readonly Target[], sched: ScheduleEvent[], walks:
   for (const cand of unfit) {
     if (walks.left <= 0 || out.length === BEST_OF) break;
     const w = walksOn(cand, Math.min(WALKS_PER_WORKLOAD, walks.left));
-    const found = walkToFailure(cand, w, WALKS_PER_WORKLOAD, walkCap(cand, sched));
+    const found = walkToFailure(cand, w, walkCap(cand, sched));
     walks.left -= w.made;
     if (found !== undefined) out.push({ t: cand, schedule: minimizeSchedule(cand, found) });
   }

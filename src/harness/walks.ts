@@ -62,9 +62,9 @@ export function walkOnce(t: Target, walks: Walks, cap: number): ScheduleEvent[] 
   return failed ? run.applied : undefined;
 }
 
-/** The first of up to `count` walks (of at most `cap` events) that breaks the property, if one does. */
-export function walkToFailure(t: Target, walks: Walks, count: number, cap: number): ScheduleEvent[] | undefined {
-  for (let i = 0; i < count && walks.left > 0; i++) {
+/** The first of the walks left (of at most `cap` events each) that breaks the property, if one does. */
+export function walkToFailure(t: Target, walks: Walks, cap: number): ScheduleEvent[] | undefined {
+  while (walks.left > 0) {
     const found = walkOnce(t, walks, cap);
     if (found !== undefined) return found;
   }
