@@ -11,6 +11,7 @@ import { hunt } from "../src/harness/hunt.ts";
 import { variantConfig } from "../src/kernel/model.ts";
 import { findModel } from "../src/models/index.ts";
 import { floorEventsPerSecond } from "./floor.ts";
+import { middleBy } from "./middle.ts";
 
 const { values } = parseArgs({ options: { model: { type: "string" }, strategy: { type: "string" }, runs: { type: "string" }, reps: { type: "string" }, "warm-ms": { type: "string" } } });
 const model = findModel(values.model ?? "");
@@ -20,7 +21,6 @@ const runs = Number(values.runs ?? 5000);
 const reps = Number(values.reps ?? 3);
 const warmMs = Number(values["warm-ms"] ?? 1500);
 if (!(Number.isInteger(runs) && runs > 0 && Number.isInteger(reps) && reps > 0 && warmMs >= 0)) throw new Error("--runs and --reps must be whole numbers above 0, --warm-ms a number of milliseconds");
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 for (const [variant, spec] of Object.entries(model.variants)) {
   if (!spec.correct) continue;
@@ -34,8 +34,7 @@ for (const [variant, spec] of Object.entries(model.variants)) {
   const floors: number[] = [];
   const timed = Array.from({ length: reps }, (_, i) => (floors.push(floorEventsPerSecond(10_000_000)), once(i + 1, runs)));
   const floor = Math.max(...floors);
-  const rate = (r: (typeof timed)[number]) => r.runs / (r.elapsedMs / 1000);
-  const mid = timed.find((r) => rate(r) === median(timed.map(rate)))!;
+  const mid = middleBy(timed, (r) => r.runs / r.elapsedMs);
   const secs = mid.elapsedMs / 1000;
   console.log(JSON.stringify({ model: model.name, variant, strategy, runsPerSec: mid.runs / secs, actionsPerSec: mid.actions / secs, floor }));
 }

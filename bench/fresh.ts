@@ -15,6 +15,7 @@ import type { AnyModel } from "../src/kernel/model.ts";
 import { BUILTIN_MODELS_MODULE, findModel } from "../src/models/index.ts";
 import fc from "fast-check";
 import { floorEventsPerSecond } from "./floor.ts";
+import { middleBy } from "./middle.ts";
 import { FIXED_WORKLOAD, peerSpeed } from "./peer-fc-scheduler.ts";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" } } });
@@ -36,8 +37,7 @@ for (let pair = 0; pair < (quick ? 1 : 3); pair++) {
   rates.push({ oneThreadRunsPerSec: one.runs / (one.elapsedMs / 1000), twoWorkersRunsPerSec: two.runs / (two.elapsedMs / 1000) });
 }
 const ratio = (r: (typeof rates)[number]) => r.twoWorkersRunsPerSec / r.oneThreadRunsPerSec;
-const byRatio = [...rates].sort((a, b) => ratio(a) - ratio(b));
-const parallel = { runs, workerStartMs, ...byRatio[byRatio.length >> 1]!, ratios: rates.map(ratio) };
+const parallel = { runs, workerStartMs, ...middleBy(rates, ratio), ratios: rates.map(ratio) };
 
 // The allocator's correct variant on four CPUs, for the figure a model checker is compared by: schedules checked in 10 seconds.
 // Hunts of 1,000 runs, one seed after another, until the time is up (a hunt cannot be cut short cheaply). Three windows
@@ -51,8 +51,7 @@ const windows = Array.from({ length: quick ? 1 : 3 }, (_, w) => {
   return { seconds: (performance.now() - began) / 1000, runs: fourRuns };
 });
 const per10 = (x: { seconds: number; runs: number }) => (x.runs / x.seconds) * 10;
-const byRate = [...windows].sort((a, b) => per10(a) - per10(b));
-const fourCpus = { ...byRate[byRate.length >> 1]!, per10s: windows.map(per10) };
+const fourCpus = { ...middleBy(windows, per10), per10s: windows.map(per10) };
 
 // The peer's speed: fc.scheduler on the promise version of the correct variant, and the machine on the same fixed workload.
 const peerRuns = quick ? 2000 : 10000;

@@ -6,6 +6,7 @@
 //   npx tsx bench/speed.ts [--runs 3000] [--reps 5] [--strategy fast-check] [--models mempool,channel] [--against DIR]
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { middleBy } from "./middle.ts";
 
 const { values } = parseArgs({
   options: { runs: { type: "string" }, reps: { type: "string" }, strategy: { type: "string" }, models: { type: "string" }, against: { type: "string" } },
@@ -46,7 +47,7 @@ function once(t: Tree, model: string, variant: string, n: number): number {
   return r.runs / ((used.user + used.system) / 1e6);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const median = (xs: number[]) => middleBy(xs, (x) => x);
 const trees = [await load(path.resolve(import.meta.dirname, ".."), "this")];
 if (values.against !== undefined) trees.unshift(await load(values.against, "against"));
 
