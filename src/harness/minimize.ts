@@ -1,11 +1,13 @@
 // Reduces a failing case in a fixed order of objectives, so that whatever
-// strategy or seed found a failure of a property, it ends at (nearly) the
-// same counterexample: first the smallest workload on which the property can
-// still be made to fail (walks on a smaller workload look for a failure when
-// the schedule no longer fits it), then the shortest schedule seeded walks
-// and a search of short schedules find on that workload, then a schedule
-// that is 1-minimal (removing any single event makes the failure vanish),
-// its independent events in one order.
+// strategy, seed or worker found a failure of a property, it ends at the same
+// counterexample. It starts from failures of the property that walks on
+// sampled workloads find (sampled-failures.ts: seeded by the model, variant,
+// settings and property alone), and from the case only where they find none.
+// Then: the smallest workload on which the property can still be made to
+// fail (walks on a smaller workload look for a failure when the schedule no
+// longer fits it), the shortest schedule seeded walks and a search of short
+// schedules find on that workload, 1-minimal (removing any single event
+// makes the failure vanish), its independent events in one order.
 import type { Arbitrary } from "fast-check";
 import type { MachineConfig, AnyModel } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
@@ -13,6 +15,7 @@ import { describeEvent } from "../sim/events.ts";
 import { canonicalOrder } from "./canonical.ts";
 import { Run, runSchedule } from "./run.ts";
 import { defaultEventCap } from "./online.ts";
+import { sampledFailures, settingsKey } from "./sampled-failures.ts";
 import { walkOnce, walkToFailure, walksOn } from "./walks.ts";
 
 export interface Target {
@@ -201,6 +204,14 @@ const WALKS_PER_WORKLOAD = 40;
 const WALKS_FOR_WORKLOADS = 1500;
 /** How many smaller workloads walks must find a failure on, for the one with the shortest schedule. */
 const BEST_OF = 3;
+/**
+ * How many sampled failures are reduced, for the one with the shortest
+ * schedule. On the bench's 84 bugs and properties, against three with no
+ * limit on the walks after the first (37 s for all 84): two gave a longer
+ * counterexample on 5 of them, by 1 to 7 events (27 s); three, on 3 (33 s);
+ * one, on 14, by up to 12 (16 s).
+ */
+const SAMPLED = 2;
 /** Walks tried for a shorter schedule on the final workload. */
 const WALKS_FOR_SHORTER = 300;
 
@@ -217,6 +228,12 @@ function walkCap(t: Target, known: readonly ScheduleEvent[]): number {
 function* smallerWorkloads(workloadArb: Arbitrary<unknown>, w: unknown): Generator<unknown> {
   for (const s of structuralShrinks(w)) if (workloadArb.canShrinkWithoutContext(s)) yield s;
   if (workloadArb.canShrinkWithoutContext(w)) for (const s of workloadArb.shrink(w, undefined)) yield s.value;
+}
+
+/** What a reduction ends at: a workload and a schedule that breaks the property on it. */
+export interface Minimized {
+  workload: unknown;
+  schedule: ScheduleEvent[];
 }
 
 /** A workload and a 1-minimal schedule that breaks the property on it. */
@@ -315,24 +332,64 @@ function shortestSchedule(t: Target, sched: ScheduleEvent[]): ScheduleEvent[] {
   return (sched.length > 1 ? shorterSchedule(t, sched) : undefined) ?? sched;
 }
 
+/** The smallest workload a failure can be had on from `f`, and the shortest schedule the searches find there. */
+function reduceFrom(workloadArb: Arbitrary<unknown>, f: Reduced): Reduced {
+  const smallest = smallestWorkload(workloadArb, f.t, f.schedule);
+  return { t: smallest.t, schedule: shortestSchedule(smallest.t, smallest.schedule) };
+}
+
 /**
  * Reduces a failing case: the smallest workload on which the property can
  * still be made to fail, then the shortest schedule the searches find on it,
- * 1-minimal, its independent events in one order.
+ * 1-minimal, its independent events in one order. It starts from failures of
+ * the property that walks on sampled workloads find (sampled-failures.ts),
+ * not from the case: they are the same whatever strategy, seed or worker
+ * found the case, and so is the counterexample. Of the first SAMPLED, the
+ * one that reduces to the fewest events is taken (the first, among equals).
+ * Only a property those walks cannot break (a rare bug) is reduced from the
+ * case itself.
  */
-export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: readonly ScheduleEvent[]): { workload: unknown; schedule: ScheduleEvent[] } {
-  // A few well-placed events often do (the search is cheap then); else remove events one by one.
-  const first = shorterSchedule(t, schedule, QUICK_RUNS) ?? minimizeSchedule(t, schedule);
-  const smallest = smallestWorkload(workloadArb, t, first);
-  const cur = smallest.t;
-  let sched = shortestSchedule(cur, smallest.schedule);
-  // Independent events in one order (a model that shares state only in memory); reduced again if that lets an event go.
-  for (let k = 0; k < 3; k++) {
-    const ordered = canonicalOrder(cur, sched);
-    if (ordered.every((e, i) => e === sched[i]) || stillFails(cur, ordered) === undefined) break;
-    sched = minimizeSchedule(cur, ordered);
+export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: readonly ScheduleEvent[]): Minimized {
+  const key = settingsKey(t);
+  const byModel = fromSampled.get(t.model) ?? new Map<string, Minimized | null>();
+  fromSampled.set(t.model, byModel);
+  if (!byModel.has(key)) {
+    const sampled = sampledFailures(workloadArb, t, SAMPLED).map((f) => ({ t: f.t, schedule: minimizeSchedule(f.t, f.schedule) }));
+    byModel.set(key, sampled.length > 0 ? finish(shortestOf(workloadArb, sampled)) : null);
   }
-  return { workload: cur.workload, schedule: sched };
+  const reduced = byModel.get(key);
+  if (reduced !== null && reduced !== undefined) return structuredClone(reduced);
+  // A few well-placed events often do (the search is cheap then); else remove events one by one.
+  return finish(shortestOf(workloadArb, [{ t, schedule: shorterSchedule(t, schedule, QUICK_RUNS) ?? minimizeSchedule(t, schedule) }]));
+}
+
+/**
+ * What minimize() made of the sampled failures of a property, per model and
+ * settingsKey(), or null where they found none: it depends on nothing else,
+ * so a process that reduces another case of the same property (a test
+ * file's hunts, the bench's) takes it from here.
+ */
+let fromSampled = new WeakMap<AnyModel, Map<string, Minimized | null>>();
+
+/** Forgets every reduction of sampled failures (for a test of the reduction itself). */
+export function forgetSampledReductions(): void {
+  fromSampled = new WeakMap();
+}
+
+/** Of the starts, the one that reduces to the fewest events (the first, among equals). */
+function shortestOf(workloadArb: Arbitrary<unknown>, starts: readonly Reduced[]): Reduced {
+  return starts.map((f) => reduceFrom(workloadArb, f)).reduce((b, f) => (f.schedule.length < b.schedule.length ? f : b));
+}
+
+/** Independent events in one order (a model that shares state only in memory); reduced again if that lets an event go. */
+function finish(r: Reduced): Minimized {
+  let sched = r.schedule;
+  for (let k = 0; k < 3; k++) {
+    const ordered = canonicalOrder(r.t, sched);
+    if (ordered.every((e, i) => e === sched[i]) || stillFails(r.t, ordered) === undefined) break;
+    sched = minimizeSchedule(r.t, ordered);
+  }
+  return { workload: r.t.workload, schedule: sched };
 }
 
 /** The indices of events whose removal keeps the failure (none, for a 1-minimal schedule). */
