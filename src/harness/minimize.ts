@@ -354,13 +354,17 @@ export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: r
   const byModel = fromSampled.get(t.model) ?? new Map<string, Minimized | null>();
   fromSampled.set(t.model, byModel);
   if (!byModel.has(key)) {
-    const sampled = sampledFailures(workloadArb, t, SAMPLED).map((f) => ({ t: f.t, schedule: minimizeSchedule(f.t, f.schedule) }));
+    const sampled = sampledFailures(workloadArb, t, SAMPLED).map((f) => ({ t: f.t, schedule: firstCut(f.t, f.schedule) }));
     byModel.set(key, sampled.length > 0 ? finish(shortestOf(workloadArb, sampled)) : null);
   }
   const reduced = byModel.get(key);
   if (reduced !== null && reduced !== undefined) return structuredClone(reduced);
-  // A few well-placed events often do (the search is cheap then); else remove events one by one.
-  return finish(shortestOf(workloadArb, [{ t, schedule: shorterSchedule(t, schedule, QUICK_RUNS) ?? minimizeSchedule(t, schedule) }]));
+  return finish(shortestOf(workloadArb, [{ t, schedule: firstCut(t, schedule) }]));
+}
+
+/** A few well-placed events often do (the search is cheap then); else remove events one by one. */
+function firstCut(t: Target, schedule: readonly ScheduleEvent[]): ScheduleEvent[] {
+  return shorterSchedule(t, schedule, QUICK_RUNS) ?? minimizeSchedule(t, schedule);
 }
 
 /**
