@@ -1,6 +1,8 @@
 // The hunt: a schedule source (fast-check's own generation, or a strategy of
-// src/strategies) searches for a failing run; the failure found is reduced to
-// a 1-minimal schedule and packed as a counterexample.
+// src/strategies) searches for a failing run; the property it broke is
+// reduced to a short, 1-minimal counterexample (minimize.ts: the same one
+// whatever found it, where walks on sampled workloads break the property too)
+// and packed.
 import fc from "fast-check";
 import type { AnyModel, MachineConfig } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
@@ -136,14 +138,15 @@ export function search(opts: HuntOptions): SearchResult {
 }
 
 /**
- * Shrinks a failing case (workload, then a 1-minimal schedule) and packs it
- * as a counterexample. `found` records the hunt's seed and, for a split hunt,
- * the part that found it: the same seed and shard repeat that search.
+ * Reduces a failure (minimize.ts: the property's own sampled failures, or
+ * this case where walks break the property nowhere else) and packs it as a
+ * counterexample. `found` records the hunt's seed and, for a split hunt, the
+ * part that found it: the same seed and shard repeat that search.
  */
 export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEvent[], property: string, runs: number, shard?: Shard): Counterexample {
   const t = { model: opts.model, variant: opts.variant, config: opts.config, workload, property };
   checkDeterministic(opts.model, opts.variant, opts.config, workload, schedule, property);
-  const reduced = minimize(opts.model.workload(opts.config), t, schedule);
+  const reduced = minimize(t, schedule);
   const final = runSchedule(opts.model, opts.variant, opts.config, reduced.workload, reduced.schedule, { focus: property }).failure!;
   return {
     format: FORMAT,

@@ -1,8 +1,9 @@
-// Reduces a failing case in a fixed order of objectives, so that whatever
-// strategy, seed or worker found a failure of a property, it ends at the same
+// Reduces a failure of a property in a fixed order of objectives, so that
+// whatever strategy, seed or worker found it, it ends at the same
 // counterexample. It starts from failures of the property that walks on
 // sampled workloads find (sampled-failures.ts: seeded by the model, variant,
-// settings and property alone), and from the case only where they find none.
+// settings and property alone), and from the case found only where they find
+// none.
 // Then: the smallest workload on which the property can still be made to
 // fail (walks on a smaller workload look for a failure when the schedule no
 // longer fits it), the shortest schedule seeded walks and a search of short
@@ -15,7 +16,7 @@ import { describeEvent } from "../sim/events.ts";
 import { canonicalOrder } from "./canonical.ts";
 import { Run, runSchedule } from "./run.ts";
 import { defaultEventCap } from "./online.ts";
-import { sampledFailures, settingsKey } from "./sampled-failures.ts";
+import { propertyKey, sampledFailures } from "./sampled-failures.ts";
 import { walkOnce, walkToFailure, walksOn } from "./walks.ts";
 
 export interface Target {
@@ -206,10 +207,11 @@ const WALKS_FOR_WORKLOADS = 1500;
 const BEST_OF = 3;
 /**
  * How many sampled failures are reduced, for the one with the shortest
- * schedule. On the bench's 84 bugs and properties, against three with no
- * limit on the walks after the first (37 s for all 84): two gave a longer
- * counterexample on 5 of them, by 1 to 7 events (27 s); three, on 3 (33 s);
- * one, on 14, by up to 12 (16 s).
+ * schedule. On the bench's 84 bugs and properties, each reduced once in one
+ * process, against three with no limit on the walks after the first (37 s
+ * for all 84): two, with AFTER_FIRST, gave a longer counterexample on 5 of
+ * them, by 1 to 7 events (27 s); three, with AFTER_FIRST, on 3 (33 s); one
+ * (after 1,000 walks, of at most 200 events), on 14, by up to 12 (16 s).
  */
 const SAMPLED = 2;
 /** Walks tried for a shorter schedule on the final workload. */
@@ -231,7 +233,7 @@ function* smallerWorkloads(workloadArb: Arbitrary<unknown>, w: unknown): Generat
 }
 
 /** What a reduction ends at: a workload and a schedule that breaks the property on it. */
-export interface Minimized {
+interface Minimized {
   workload: unknown;
   schedule: ScheduleEvent[];
 }
@@ -346,20 +348,25 @@ function reduceFrom(workloadArb: Arbitrary<unknown>, f: Reduced): Reduced {
  * not from the case: they are the same whatever strategy, seed or worker
  * found the case, and so is the counterexample. Of the first SAMPLED, the
  * one that reduces to the fewest events is taken (the first, among equals).
- * Only a property those walks cannot break (a rare bug) is reduced from the
- * case itself.
+ * Only a property those walks cannot break (a rare failure) is reduced from
+ * the case itself (reduceCase), and there the case decides where it ends.
  */
-export function minimize(workloadArb: Arbitrary<unknown>, t: Target, schedule: readonly ScheduleEvent[]): Minimized {
-  const key = settingsKey(t);
+export function minimize(t: Target, schedule: readonly ScheduleEvent[]): Minimized {
+  const key = propertyKey(t);
   const byModel = fromSampled.get(t.model) ?? new Map<string, Minimized | null>();
   fromSampled.set(t.model, byModel);
   if (!byModel.has(key)) {
+    const workloadArb = t.model.workload(t.config);
     const sampled = sampledFailures(workloadArb, t, SAMPLED).map((f) => ({ t: f.t, schedule: firstCut(f.t, f.schedule) }));
     byModel.set(key, sampled.length > 0 ? finish(shortestOf(workloadArb, sampled)) : null);
   }
   const reduced = byModel.get(key);
-  if (reduced !== null && reduced !== undefined) return structuredClone(reduced);
-  return finish(shortestOf(workloadArb, [{ t, schedule: firstCut(t, schedule) }]));
+  return reduced !== null && reduced !== undefined ? structuredClone(reduced) : reduceCase(t, schedule);
+}
+
+/** The case itself reduced, as minimize() reduces a failure the sampled walks do not find: from its workload and schedule. */
+export function reduceCase(t: Target, schedule: readonly ScheduleEvent[]): Minimized {
+  return finish(shortestOf(t.model.workload(t.config), [{ t, schedule: firstCut(t, schedule) }]));
 }
 
 /** A few well-placed events often do (the search is cheap then); else remove events one by one. */
@@ -369,9 +376,11 @@ function firstCut(t: Target, schedule: readonly ScheduleEvent[]): ScheduleEvent[
 
 /**
  * What minimize() made of the sampled failures of a property, per model and
- * settingsKey(), or null where they found none: it depends on nothing else,
- * so a process that reduces another case of the same property (a test
- * file's hunts, the bench's) takes it from here.
+ * propertyKey() (the variant, the settings and the property), or null where
+ * they found none: made from the model's own workload arbitrary for those
+ * settings, it depends on nothing else, so a process that reduces another
+ * case of the same property (a test file's hunts, the bench's) takes it
+ * from here.
  */
 let fromSampled = new WeakMap<AnyModel, Map<string, Minimized | null>>();
 

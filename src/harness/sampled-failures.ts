@@ -16,7 +16,7 @@ import { type Walks, walkToFailure, walksOn } from "./walks.ts";
 const SAMPLES = 300;
 const WALKS = 4000;
 const WALKS_PER_ROUND = 20;
-/** Walks left for the others once one failure is found: a rare failure's second would cost as much again as its first. */
+/** Walks left, at most, for the others once one failure is found: a rare failure's second would cost as much again as its first. */
 const AFTER_FIRST = 500;
 
 /** JSON with its keys sorted, so that the same settings give the same seed however they were written. */
@@ -30,25 +30,27 @@ function stableJson(v: unknown): string {
   return JSON.stringify(v) ?? "null";
 }
 
-/** What the sampled failures depend on besides the model: the variant, the settings and the property. */
-export function settingsKey(t: Target): string {
+/** What the sampled failures depend on besides the model: the variant, the settings and the property (the settings in one order of keys). */
+export function propertyKey(t: Target): string {
   return `${t.variant}/${stableJson(t.config)}/${t.property}`;
 }
 
 /** The workloads to walk on, each once, smallest (in JSON) first, then in the order of their JSON. */
 function sampledWorkloads(workloadArb: Arbitrary<unknown>, t: Target): unknown[] {
-  const seed = Math.floor(seedrandom(`sampled:${t.model.name}/${settingsKey(t)}`)() * 2 ** 31);
+  const seed = Math.floor(seedrandom(`sampled:${t.model.name}/${propertyKey(t)}`)() * 2 ** 31);
   const byJson = new Map<string, unknown>();
   for (const w of fc.sample(workloadArb, { seed, numRuns: SAMPLES })) byJson.set(JSON.stringify(w), w);
   return [...byJson.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0)).map((k) => byJson.get(k));
 }
 
 /**
- * Up to `count` failures of the property, each on a different workload: in
- * rounds over the sampled workloads, smallest first, a few walks on each
- * (every workload's walks seeded from it alone, as walksOn seeds them), until
- * `count` are found or the walks are spent (AFTER_FIRST more, once one is). A round goes on where the last
- * one stopped on each workload, so a small workload space is walked deeper.
+ * Up to `count` failures of `t`'s property (its workload is not used), each
+ * on a different sampled workload: in rounds over the workloads, smallest
+ * first, a few walks on each (seeded from the workload and the property, as
+ * walksOn seeds them), until `count` are found or the walks are spent:
+ * WALKS at most, and at most AFTER_FIRST of them once one is found. A round
+ * goes on where the last one stopped on each workload, so a small workload
+ * space is walked deeper.
  */
 export function sampledFailures(workloadArb: Arbitrary<unknown>, t: Target, count: number): { t: Target; schedule: ScheduleEvent[] }[] {
   const cands: { t: Target; walks?: Walks; failed?: boolean }[] = sampledWorkloads(workloadArb, t).map((workload) => ({ t: { ...t, workload } }));
