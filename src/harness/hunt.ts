@@ -57,6 +57,19 @@ export interface HuntOptions {
   onEnd?: (run: Run) => void;
 }
 
+/** A failing run as a search found it. */
+export interface Found {
+  workload: unknown;
+  schedule: ScheduleEvent[];
+  property: string;
+  /**
+   * fast-check's search: its seed and the path to the failing run, from which
+   * fast-check shrinks the case, should the case itself be reduced
+   * (minimize.ts: only where the property's sampled walks find no failure).
+   */
+  fastCheck?: { seed: number; path: string };
+}
+
 /** What a search found, before it is reduced: enough to pack a counterexample. */
 export interface SearchResult {
   /** Runs made up to the failure (all of them when none failed). */
@@ -65,9 +78,7 @@ export interface SearchResult {
   actions: number;
   /** Time to the failing run, before any shrinking. */
   msToFailure?: number;
-  found?: { workload: unknown; schedule: ScheduleEvent[]; property: string };
-  /** Shrinking steps fast-check took. */
-  shrinks?: number;
+  found?: Found;
   /** An exhaustive search that ran out of schedules: nothing was found within its bound. */
   exhausted?: boolean;
   /** With `property`: runs that ended early on another property (one the run cannot go on after), by property. */
@@ -109,7 +120,7 @@ export function hunt(opts: HuntOptions): HuntResult {
   const r = search(opts);
   const { found, ...rest } = r;
   if (found === undefined) return { ...rest, elapsedMs: performance.now() - started };
-  const counterexample = pack({ ...opts, strategy: r.foundBy ?? opts.strategy }, found.workload, found.schedule, found.property, r.runs, opts.shard);
+  const counterexample = pack({ ...opts, strategy: r.foundBy ?? opts.strategy }, found, r.runs, opts.shard);
   return { ...rest, elapsedMs: performance.now() - started, counterexample };
 }
 
@@ -139,14 +150,16 @@ export function search(opts: HuntOptions): SearchResult {
 
 /**
  * Reduces a failure (minimize.ts: the property's own sampled failures, or
- * this case where walks break the property nowhere else) and packs it as a
+ * this case, as fast-check shrinks it if fast-check found it, where walks
+ * break the property nowhere else) and packs it as a
  * counterexample. `found` records the hunt's seed and, for a split hunt, the
  * part that found it: the same seed and shard repeat that search.
  */
-export function pack(opts: HuntOptions, workload: unknown, schedule: ScheduleEvent[], property: string, runs: number, shard?: Shard): Counterexample {
+export function pack(opts: HuntOptions, found: Found, runs: number, shard?: Shard): Counterexample {
+  const { workload, schedule, property, fastCheck } = found;
   const t = { model: opts.model, variant: opts.variant, config: opts.config, workload, property };
   checkDeterministic(opts.model, opts.variant, opts.config, workload, schedule, property);
-  const reduced = minimize(t, schedule);
+  const reduced = minimize(t, schedule, fastCheck && (() => shrinkWithFastCheck(opts, property, fastCheck)));
   const final = runSchedule(opts.model, opts.variant, opts.config, reduced.workload, reduced.schedule, { focus: property }).failure!;
   return {
     format: FORMAT,
@@ -200,41 +213,31 @@ function codeTableFor(opts: HuntOptions): { env: boolean; table: CodeTable } {
 }
 
 /**
- * fast-check generates workloads and interleavings, and shrinks the first
- * failure, keeping its property. The search draws cheap code lists; the
- * failing run is then drawn again, from the same seed and run index, as
- * fast-check's command lists (the very same commands), which shrink it.
+ * fast-check generates workloads and interleavings. The search draws cheap
+ * code lists; the failing run is kept as it was played, with the path that
+ * leads fast-check back to it (shrinkWithFastCheck), for a reduction that
+ * needs the case.
  */
 function searchFastCheck(opts: HuntOptions): SearchResult {
   const started = performance.now();
-  // The property being hunted: given, or the first failure's, so that shrinking keeps to it.
-  const target: { property?: string; run: number; ms: number } = { property: opts.property, run: 0, ms: 0 };
+  // The property being hunted: given, or the first failure's.
+  const target: { property?: string; run: number; ms: number; workload?: unknown; schedule?: ScheduleEvent[] } = { property: opts.property, run: 0, ms: 0 };
   let runsDone = 0;
   let actions = 0;
-  let found = false;
   const endedEarly: Record<string, number> = {};
-  const workloadArb = opts.model.workload(opts.config);
-  const { env, table } = codeTableFor(opts);
-  const maxCommands = opts.model.maxEvents ?? 100;
+  const { table } = codeTableFor(opts);
   /** Whether a finished run passes (for fast-check), with the hunt's bookkeeping. */
-  const passes = (run: Run): boolean => {
-    if (!found) {
-      actions += run.machine.steps;
-      opts.onRun?.(runsDone, actions);
-    }
+  const passes = (run: Run, workload: unknown): boolean => {
+    actions += run.machine.steps;
+    opts.onRun?.(runsDone, actions);
     const f = run.failure;
-    if (f !== undefined && !found && opts.property !== undefined && f.property !== opts.property) endedEarly[f.property] = (endedEarly[f.property] ?? 0) + 1;
+    if (f !== undefined && opts.property !== undefined && f.property !== opts.property) endedEarly[f.property] = (endedEarly[f.property] ?? 0) + 1;
     if (f === undefined || (target.property !== undefined && f.property !== target.property)) return true;
-    if (!found) {
-      found = true;
-      target.property = f.property;
-      target.run = runsDone;
-      target.ms = performance.now() - started;
-      opts.onFound?.(f.property, runsDone);
-    }
+    Object.assign(target, { property: f.property, run: runsDone, ms: performance.now() - started, workload, schedule: run.applied });
+    opts.onFound?.(f.property, runsDone);
     return false;
   };
-  const codesArb = fc.tuple(workloadArb, new CodesArbitrary(table, maxCommands));
+  const codesArb = fc.tuple(opts.model.workload(opts.config), new CodesArbitrary(table, opts.model.maxEvents ?? 100));
   const search = fc.property(codesArb, ([workload, codes]) => {
     // Past the limit, fast-check's remaining runs pass without running: nothing found now could win.
     if (opts.runLimit !== undefined && runsDone >= opts.runLimit()) return true;
@@ -242,23 +245,33 @@ function searchFastCheck(opts: HuntOptions): SearchResult {
     if (opts.onProgress && runsDone % 250 === 0) opts.onProgress(runsDone);
     const run = execute(opts, workload, { table, codes });
     opts.onEnd?.(run);
-    return passes(run);
+    return passes(run, workload);
   });
   const first = fc.check(search, { numRuns: opts.runs, seed: opts.seed, endOnFailure: true });
   if (!first.failed) return { runs: runsDone, actions, endedEarly };
-  if (!found || first.counterexamplePath === null) throw first.errorInstance instanceof Error ? first.errorInstance : new Error(String(first.errorInstance));
-  const commandsArb = fc.tuple(workloadArb, fc.commands(commandArbitraries(opts.config, { env }), { maxCommands, size: "max" }));
-  const shrinking = { ...opts, coverage: false, onEnd: undefined };
-  const shrink = fc.property(commandsArb, ([workload, cmds]) => passes(execute(shrinking, workload, cmds as Iterable<EventCommand>)));
-  const details = fc.check(shrink, { numRuns: 1, seed: opts.seed, path: first.counterexamplePath });
-  if (!details.failed || details.counterexample === null) throw new Error(`fast-check's command lists do not repeat the failing run ${first.counterexamplePath} of seed ${opts.seed}`);
-  const [workload, cmds] = details.counterexample[0];
-  const shrunk = execute(shrinking, workload, cmds as Iterable<EventCommand>);
+  if (target.schedule === undefined || first.counterexamplePath === null) throw first.errorInstance instanceof Error ? first.errorInstance : new Error(String(first.errorInstance));
   return {
     runs: target.run,
     actions,
     msToFailure: target.ms,
-    found: { workload, schedule: shrunk.applied, property: target.property! },
-    shrinks: details.numShrinks,
+    found: { workload: target.workload, schedule: target.schedule, property: target.property!, fastCheck: { seed: opts.seed, path: first.counterexamplePath } },
   };
+}
+
+/**
+ * The failing run fast-check's search found (its seed and path), drawn again
+ * as fast-check's command lists (the very same commands) and shrunk by
+ * fast-check, keeping to `property`.
+ */
+export function shrinkWithFastCheck(opts: HuntOptions, property: string, at: { seed: number; path: string }): { workload: unknown; schedule: ScheduleEvent[] } {
+  const { env } = codeTableFor(opts);
+  const maxCommands = opts.model.maxEvents ?? 100;
+  const commandsArb = fc.tuple(opts.model.workload(opts.config), fc.commands(commandArbitraries(opts.config, { env }), { maxCommands, size: "max" }));
+  const shrinking = { ...opts, coverage: false, onEnd: undefined };
+  const fails = (run: Run) => run.failure?.property === property;
+  const shrink = fc.property(commandsArb, ([workload, cmds]) => !fails(execute(shrinking, workload, cmds as Iterable<EventCommand>)));
+  const details = fc.check(shrink, { numRuns: 1, seed: at.seed, path: at.path });
+  if (!details.failed || details.counterexample === null) throw new Error(`fast-check's command lists do not repeat the failing run ${at.path} of seed ${at.seed}`);
+  const [workload, cmds] = details.counterexample[0];
+  return { workload, schedule: execute(shrinking, workload, cmds as Iterable<EventCommand>).applied };
 }

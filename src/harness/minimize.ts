@@ -349,9 +349,11 @@ function reduceFrom(workloadArb: Arbitrary<unknown>, f: Reduced): Reduced {
  * found the case, and so is the counterexample. Of the first SAMPLED, the
  * one that reduces to the fewest events is taken (the first, among equals).
  * Only a property those walks cannot break (a rare failure) is reduced from
- * the case itself (reduceCase), and there the case decides where it ends.
+ * the case itself (reduceCase), and there the case decides where it ends:
+ * the case as `shrunk` makes it, if given (fast-check's shrinking of the
+ * case it found, done only then).
  */
-export function minimize(t: Target, schedule: readonly ScheduleEvent[]): Minimized {
+export function minimize(t: Target, schedule: readonly ScheduleEvent[], shrunk?: () => { workload: unknown; schedule: ScheduleEvent[] }): Minimized {
   const key = propertyKey(t);
   const byModel = fromSampled.get(t.model) ?? new Map<string, Minimized | null>();
   fromSampled.set(t.model, byModel);
@@ -361,7 +363,10 @@ export function minimize(t: Target, schedule: readonly ScheduleEvent[]): Minimiz
     byModel.set(key, sampled.length > 0 ? finish(shortestOf(workloadArb, sampled)) : null);
   }
   const reduced = byModel.get(key);
-  return reduced !== null && reduced !== undefined ? structuredClone(reduced) : reduceCase(t, schedule);
+  if (reduced !== null && reduced !== undefined) return structuredClone(reduced);
+  if (shrunk === undefined) return reduceCase(t, schedule);
+  const c = shrunk();
+  return reduceCase({ ...t, workload: c.workload }, c.schedule);
 }
 
 /** The case itself reduced, as minimize() reduces a failure the sampled walks do not find: from its workload and schedule. */

@@ -172,7 +172,7 @@ export async function huntParallel(opts: HuntOptions, workers: number, po: Paral
   }
   const won = results[winner]!;
   const f = won.found!;
-  const counterexample = pack({ ...opts, strategy: won.foundBy ?? opts.strategy }, f.workload, f.schedule, f.property, won.runs, won.shard);
+  const counterexample = pack({ ...opts, strategy: won.foundBy ?? opts.strategy }, f, won.runs, won.shard);
   // Runs up to the failure, in the interleaved order: the same every time, as the failure is.
   return { runs: order(winner) + 1, actions, msToFailure: won.msToFailure, elapsedMs: performance.now() - started, counterexample, report: won.report, shard: won.shard };
 }

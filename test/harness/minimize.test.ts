@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hunt, search } from "../../src/harness/hunt.ts";
+import { hunt, search, shrinkWithFastCheck } from "../../src/harness/hunt.ts";
 import { forgetSampledReductions, minimize, minimizeSchedule, reduceCase, removableEvents, stillFails, structuralShrinks } from "../../src/harness/minimize.ts";
 import { sampledFailures } from "../../src/harness/sampled-failures.ts";
 import { defineModel, fc, kthread_run } from "../../src/index.ts";
@@ -181,5 +181,38 @@ describe("a failure walks on sampled workloads do not find", () => {
       expect(stillFails(c, steps)).toBeDefined();
       expect(minimize(c, steps)).toEqual({ workload: { start, pad: [] }, schedule: [] });
     }
+  });
+
+  it("is reduced from the case as the shrinker given makes it, which is asked for only then", () => {
+    const config = variantConfig(rare, "two");
+    const c = { model: rare, variant: "two", config, workload: { start: 424242, pad: [3, 1] }, property: "not-those-starts" };
+    const steps: ScheduleEvent[] = [{ kind: "step", cpu: 0 }, { kind: "step", cpu: 0 }];
+    let asked = 0;
+    // The shrinker's case, not the one passed: another failing start.
+    const shrunk = () => (asked++, { workload: { start: 777777, pad: [2] }, schedule: steps.slice(0, 1) });
+    expect(minimize(c, steps, shrunk)).toEqual({ workload: { start: 777777, pad: [] }, schedule: [] });
+    expect(asked).toBe(1);
+    // Where the sampled walks do break the property, the case is not shrunk at all.
+    const pool = findModel("mempool")!;
+    const r = search({ model: pool, variant: "preempt-lock", config: variantConfig(pool, "preempt-lock", { cpus: 1 }), runs: 2000, seed: 1 });
+    const f = r.found!;
+    minimize({ model: pool, variant: "preempt-lock", config: variantConfig(pool, "preempt-lock", { cpus: 1 }), workload: f.workload, property: f.property }, f.schedule, shrunk);
+    expect(asked).toBe(1);
+  });
+});
+
+describe("fast-check's shrinking of the case it found", () => {
+  it("draws the failing run again from the seed and path the search kept, and shrinks it keeping the property", () => {
+    const pool = findModel("mempool")!;
+    const opts = { model: pool, variant: "preempt-lock", config: variantConfig(pool, "preempt-lock", { cpus: 1 }), runs: 2000, seed: 3 };
+    const f = search(opts).found!;
+    expect(f.fastCheck).toBeDefined();
+    const t = { model: pool, variant: opts.variant, config: opts.config, workload: f.workload, property: f.property };
+    // The case kept is the run as played: it fails as it is.
+    expect(stillFails(t, f.schedule)).toEqual(f.schedule);
+    const shrunk = shrinkWithFastCheck(opts, f.property, f.fastCheck!);
+    expect(stillFails({ ...t, workload: shrunk.workload }, shrunk.schedule)).toBeDefined();
+    expect(shrunk.schedule.length).toBeLessThan(f.schedule.length);
+    expect(() => shrinkWithFastCheck(opts, f.property, { ...f.fastCheck!, seed: f.fastCheck!.seed + 1 })).toThrow(/do not repeat the failing run/);
   });
 });
