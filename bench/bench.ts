@@ -2,7 +2,7 @@
 // it runs a correct variant, side by side, with the floor (a bare generator
 // loop) and a peer (fast-check's own fc.scheduler on a promise version of the
 // allocator race).
-//   npm run bench [-- --quick] [-- --speed] [-- --json FILE] [-- --strategies fast-check,pct] [-- --models channel]
+//   npm run bench [-- --quick] [-- --speed] [-- --json FILE] [-- --strategies fast-check,pct] [-- --models channel] [-- --seeds 11-20] [-- --against FILE]
 // --quick measures the default (the portfolio) alone, on 3 seeds and smaller
 // budgets, and does not shrink what it finds: a first look in under a minute.
 // --speed measures only the speeds (correct variants, two workers, four CPUs,
@@ -23,12 +23,17 @@ import { parseLitmus } from "../src/litmus/parse.ts";
 import { judge } from "../src/litmus/verdict.ts";
 import { FIXED_WORKLOAD, peerRunsToFailure } from "./peer-fc-scheduler.ts";
 import type { BugFigures } from "./summary.ts";
-import { lengthSpreads, standings } from "./summary.ts";
+import type { Best } from "./summary.ts";
+import { bestSingles, knownBest, lengthSpreads, standings } from "./summary.ts";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean" }, speed: { type: "boolean" }, json: { type: "string" }, strategies: { type: "string" }, models: { type: "string" } } });
+const { values } = parseArgs({
+  options: { quick: { type: "boolean" }, speed: { type: "boolean" }, json: { type: "string" }, strategies: { type: "string" }, models: { type: "string" }, seeds: { type: "string" }, against: { type: "string" } },
+});
 const quick = values.quick === true;
 const speedOnly = values.speed === true;
-const seeds = Array.from({ length: quick ? 3 : 10 }, (_, i) => i + 1);
+const seeds = values.seeds === undefined ? Array.from({ length: quick ? 3 : 10 }, (_, i) => i + 1) : seedRange(values.seeds);
+/** The best single strategy of each bug in an earlier run's --json file (on other seeds), to stand these seeds against. */
+const reference = values.against === undefined ? undefined : referenceBests(values.against);
 const budget = quick ? 1000 : 5000;
 const throughputRuns = quick ? 1000 : 5000;
 const strategies = values.strategies?.split(",") ?? (quick ? ["portfolio"] : ["portfolio", "fast-check", ...STRATEGIES.map((s) => s.name)]);
@@ -41,6 +46,26 @@ const extras = models !== MODELS;
 function fail(message: string): never {
   console.error(`error: ${message}`);
   process.exit(2);
+}
+
+/** "11-20": the seeds 11 to 20. */
+function seedRange(text: string): number[] {
+  const m = /^(\d+)-(\d+)$/.exec(text);
+  if (m === null || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) fail(`--seeds takes a range FROM-TO of seeds from 1, such as 11-20; got '${text}'`);
+  return Array.from({ length: Number(m[2]) - Number(m[1]) + 1 }, (_, i) => Number(m[1]) + i);
+}
+
+function referenceBests(file: string): Map<string, Best> {
+  let bugRows: BugFigures[];
+  try {
+    const json = JSON.parse(fs.readFileSync(file, "utf8")) as { bugs?: BugFigures[] };
+    if (!Array.isArray(json.bugs)) throw new Error("it has no bug rows");
+    // Its JSON writes a median past the budget (Infinity) as null.
+    bugRows = json.bugs.map((r) => ({ ...r, runs: { median: r.runs.median ?? Infinity } }));
+  } catch (err) {
+    fail(`--against ${file}: not a bench --json file (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return bestSingles(bugRows);
 }
 
 /** Median and spread over every seed: a seed that found nothing counts as Infinity (more than the budget). */
@@ -208,7 +233,7 @@ const table = (rows: string[][]) => {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
 };
-console.log(`${seeds.length} seeds per bug and strategy, budget ${budget} runs (exhaustive: schedules); ${throughputRuns} runs per hunt of a correct variant (${quick ? "one hunt" : "the median of three"}); node ${process.version}`);
+console.log(`${seeds.length} seeds per bug and strategy (${seeds[0]}-${seeds.at(-1)}), budget ${budget} runs (exhaustive: schedules); ${throughputRuns} runs per hunt of a correct variant (${quick ? "one hunt" : "the median of three"}); node ${process.version}`);
 console.log(`floor: a bare generator loop takes ${(floor / 1e6).toFixed(1)} M events/s on this machine (the best of three here; each speed below is set beside a floor measured in its own process)`);
 console.log("");
 if (!speedOnly) {
@@ -238,6 +263,16 @@ if (!speedOnly) {
       ["strategy", "bugs", "found on every seed", "the best", "within 2x of the best", "geometric mean, x the best"],
       ...standing.map((s) => [s.strategy, String(s.rows), String(s.foundOnEverySeed), String(s.best), String(s.within2x), s.geomean.toFixed(2)]),
     ]);
+    console.log("");
+  }
+  if (reference !== undefined) {
+    console.log(`Each strategy on these seeds (${seeds[0]}-${seeds.at(-1)}) against the best single strategy of each bug in ${values.against}:`);
+    table([
+      ["strategy", "bugs", "found on every seed", "no worse than that best", "within 2x of it", "geometric mean, x that best"],
+      ...standings(bugs, strategies, budget, reference).map((s) => [s.strategy, String(s.rows), String(s.foundOnEverySeed), String(s.best), String(s.within2x), s.geomean.toFixed(2)]),
+    ]);
+    const known = knownBest(bugs, reference);
+    console.log(`The best single strategy of each bug there, on these seeds: within 2x of its own median there on ${known.within2x} bugs of ${known.rows}.`);
     console.log("");
   }
   if (!quick) {

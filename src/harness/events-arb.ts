@@ -8,9 +8,10 @@
 // (fc.commands) would draw: run k of a seed is the same case either way. A
 // code is drawn only when it is played (each run draws from a random source
 // of its own, so what one run leaves undrawn changes no other), and a run
-// whose machine can do nothing more plays no further codes. A failure is
-// then shrunk with fast-check's own command lists, regenerated for that run,
-// so it shrinks as it always has.
+// whose machine can do nothing more plays no further codes. A failure whose
+// case the reduction needs (hunt.ts: shrinkWithFastCheck) is shrunk with
+// fast-check's own command lists, regenerated for that run, so it shrinks
+// as it always has.
 import fc from "fast-check";
 import type { MachineConfig } from "../kernel/model.ts";
 import type { ScheduleEvent } from "../sim/events.ts";
@@ -221,7 +222,7 @@ export class Codes {
   }
 }
 
-/** Code lists for the search; not shrunk (the search stops at the first failure, and the command lists shrink it). */
+/** Code lists for the search; not shrunk (the search stops at the first failure; the command lists shrink it, where it is shrunk). */
 export class CodesArbitrary extends fc.Arbitrary<Codes> {
   constructor(
     private readonly table: CodeTable,
