@@ -18,6 +18,10 @@ const CASES: [string, string][] = [
   ["channel", "correct"],
   ["rcu", "barrier-unload"],
   ["spinlock", "irqsave"],
+  ["netback-pool", "reclaim-checked"],
+  ["shadow-driver", "correct"],
+  ["xen-busdma", "deferred-load"],
+  ["virtio-evtchn", "correct"],
 ];
 const cases = values.models === undefined ? CASES : CASES.filter(([m]) => values.models!.split(",").includes(m));
 

@@ -5,7 +5,8 @@
 // the event the drain takes when no CPU can go on (`drainMove`). Its events
 // appear in schedules as `env NAME ARG` and are shrunk like any other.
 import { currentMachine, setBooting } from "../sim/current.ts";
-import type { EnvSource } from "../sim/machine.ts";
+import type { EnvEvent } from "../sim/events.ts";
+import type { EnvSource, Machine } from "../sim/machine.ts";
 
 export type { EnvSource } from "../sim/machine.ts";
 export type { EnvEvent } from "../sim/events.ts";
@@ -17,18 +18,35 @@ export type { EnvEvent } from "../sim/events.ts";
  * memory as it is).
  */
 export function add_env_source(src: EnvSource): void {
-  const m = currentMachine();
-  m.addEnvSource({
-    name: src.name,
-    enabled: () => src.enabled(),
-    apply: (e) => {
-      setBooting(m);
-      try {
-        return src.apply(e);
-      } finally {
-        setBooting(null);
-      }
-    },
-    ...(src.drainMove ? { drainMove: () => src.drainMove!() } : {}),
-  });
+  currentMachine().addEnvSource(new ModelEnvSource(src, currentMachine()));
+}
+
+/**
+ * A model's source as the machine sees it: applied with the machine current.
+ * A class, not a literal of arrows: it is made for every run, and tsx names
+ * every arrow a literal holds each time the literal is made.
+ */
+class ModelEnvSource implements EnvSource {
+  readonly name: string;
+  constructor(
+    private readonly src: EnvSource,
+    private readonly m: Machine,
+  ) {
+    this.name = src.name;
+  }
+  enabled(): EnvEvent[] {
+    return this.src.enabled();
+  }
+  /** The source's own drain move; none, if it has none. */
+  drainMove(): EnvEvent | undefined {
+    return this.src.drainMove?.();
+  }
+  apply(e: EnvEvent): string {
+    setBooting(this.m);
+    try {
+      return this.src.apply(e);
+    } finally {
+      setBooting(null);
+    }
+  }
 }

@@ -87,13 +87,24 @@ class RcuState {
     readonly use_softirq: boolean,
   ) {
     const n = m.cpus.length;
-    ({ nesting: this.nesting, sections: this.sections } = read_sides(m));
-    this.cbs = Array.from({ length: n }, () => []);
-    this.inFlight = Array.from({ length: n }, () => []);
-    this.nextSeq = new Array<number>(n).fill(0);
-    this.lastInvoked = new Array<number>(n).fill(-1);
-    this.barrier_heads = Array.from({ length: n }, (_, c) => ({ name: `rcu_data[${c}].barrier_head` }));
-    this.barrier_seq_snap = new Array<number>(n).fill(0);
+    const sides = read_sides(m);
+    this.nesting = sides.nesting;
+    this.sections = sides.sections;
+    // Plain loops: this is made for every run, and Array.from({ length }) takes V8's slow path.
+    this.cbs = [];
+    this.inFlight = [];
+    this.nextSeq = [];
+    this.lastInvoked = [];
+    this.barrier_heads = [];
+    this.barrier_seq_snap = [];
+    for (let c = 0; c < n; c++) {
+      this.cbs.push([]);
+      this.inFlight.push([]);
+      this.nextSeq.push(0);
+      this.lastInvoked.push(-1);
+      this.barrier_heads.push({ name: BARRIER_HEAD[c] ?? `rcu_data[${c}].barrier_head` });
+      this.barrier_seq_snap.push(0);
+    }
   }
 
   depth(ctx: string): number {
@@ -124,7 +135,8 @@ class RcuState {
   needed(): boolean {
     if (this.syncWaiters > 0) return true;
     for (const t of this.polls) if (t > this.completed) return true;
-    return this.cbs.some((l) => l.some((cb) => cb.target > this.completed));
+    for (const l of this.cbs) for (const cb of l) if (cb.target > this.completed) return true;
+    return false;
   }
 
   /** rcu_segcblist_n_cbs(): queued callbacks, those being invoked included. */
@@ -162,17 +174,26 @@ class RcuState {
     if (this.use_softirq && this.m.cpu(cpu).online && this.ready(cpu)) this.m.raiseIrq(cpu, RCU_SOFTIRQ);
   }
 
-  /** Readers the current grace period still waits for. */
-  stillBlocking(): string[] {
-    return [...this.blocked].filter(([ctx, sec]) => this.depth(ctx) > 0 && this.sections.get(ctx) === sec).map(([ctx]) => ctx);
+
+  /** Whether a reader the current grace period waits for is still inside that section. */
+  private anyBlocking(): boolean {
+    for (const [ctx, sec] of this.blocked) if (this.depth(ctx) > 0 && this.sections.get(ctx) === sec) return true;
+    return false;
   }
 
-  /** The grace-period machinery's events now (asked at every move of the drain). */
+  /** The grace-period machinery's events now (asked at every step, and at every move of the drain); no list made when there are none. */
   events(): EnvEvent[] {
-    if (!this.inProgress) return this.needed() ? [rcuEvent("gp-start")] : [];
-    const out: EnvEvent[] = [];
-    for (const c of this.m.cpus) if (c.online && !this.reported.has(c.id) && this.quiescent(c.id)) out.push(rcuEvent(QS_CPU[c.id] ?? `qs-cpu${c.id}`));
-    if (this.reported.size === this.m.cpus.length && this.stillBlocking().length === 0) out.push(rcuEvent("gp-end"));
+    if (!this.inProgress) return this.needed() ? [rcuEvent("gp-start")] : NONE;
+    let out = NONE;
+    for (const c of this.m.cpus) {
+      if (!c.online || this.reported.has(c.id) || !this.quiescent(c.id)) continue;
+      if (out === NONE) out = [];
+      out.push(rcuEvent(QS_CPU[c.id] ?? `qs-cpu${c.id}`));
+    }
+    if (this.reported.size === this.m.cpus.length && !this.anyBlocking()) {
+      if (out === NONE) out = [];
+      out.push(rcuEvent("gp-end"));
+    }
     return out;
   }
 
@@ -204,8 +225,13 @@ function rcuEvent(arg: string): EnvEvent {
   return { kind: "env", source: "rcu", arg };
 }
 
+/** No event of the grace-period machinery now: one list for every such answer, never changed. */
+const NONE: EnvEvent[] = Object.freeze([]) as unknown as EnvEvent[];
+
 /** "qs-cpu0" ..., made once. */
 const QS_CPU = Array.from({ length: 64 }, (_, c) => `qs-cpu${c}`);
+/** "rcu_data[0].barrier_head" ..., made once. */
+const BARRIER_HEAD = Array.from({ length: 64 }, (_, c) => `rcu_data[${c}].barrier_head`);
 
 const KEY = {};
 const RCU_SOFTIRQ = "rcu-softirq";

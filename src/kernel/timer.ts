@@ -61,19 +61,7 @@ function timers(m: Machine): Timers {
   const state: Timers = { all: [] };
   m.ext.set(KEY, (t = state));
   open_softirq(LINE, () => run_timer_softirq(state), { machine: m, name: "run_timer_softirq" });
-  const expire = (e: EnvEvent) => {
-    const timer = state.all.find((x) => x.name === e.arg)!;
-    timer.due = true;
-    m.raiseIrq(timer.cpu, LINE);
-    return `timer ${timer.name} expires on cpu${timer.cpu}`;
-  };
-  const expirable = () => state.all.filter((x) => x.armed && !x.due && (x.expires === undefined || m.now >= x.expires)).map((x): EnvEvent => ({ kind: "env", source: "timer", arg: x.name }));
-  const nextDeadline = (now: number) => {
-    let next: number | undefined;
-    for (const x of state.all) if (x.armed && !x.due && x.expires !== undefined && x.expires > now && (next === undefined || x.expires < next)) next = x.expires;
-    return next;
-  };
-  m.addEnvSource({ name: "timer", enabled: expirable, apply: expire, drainMove: () => expirable()[0], nextDeadline });
+  m.addEnvSource(new TimerExpiry(m, state));
   // timers_dead_cpu(): the timers a CPU leaves armed when it goes offline move here, due ones to run here.
   cpuhp_kernel_dead(m, "timers_dead_cpu", CPUHP_RANK.timers, (dead, me) => {
     const moved = state.all.filter((t) => t.armed && t.cpu === dead);
@@ -82,6 +70,49 @@ function timers(m: Machine): Timers {
     return moved.length === 0 ? `cpu${dead} had no timers` : `${moved.map((t) => t.name).join(", ")} move to cpu${me}`;
   });
   return state;
+}
+
+/** No timer can expire now: one list for every such answer, never changed. */
+const NONE: EnvEvent[] = Object.freeze([]) as unknown as EnvEvent[];
+
+/**
+ * Timer expiry as the environment's events ("timer"): an armed timer whose
+ * time has come (or that has none) may expire. A class, not a literal of
+ * closures: it is made for every run, and asked at every step.
+ */
+class TimerExpiry {
+  readonly name = "timer";
+  constructor(
+    private readonly m: Machine,
+    private readonly state: Timers,
+  ) {}
+  private expirable(x: timer_list): boolean {
+    return x.armed && !x.due && (x.expires === undefined || this.m.now >= x.expires);
+  }
+  enabled(): EnvEvent[] {
+    let out = NONE;
+    for (const x of this.state.all) {
+      if (!this.expirable(x)) continue;
+      if (out === NONE) out = [];
+      out.push({ kind: "env", source: "timer", arg: x.name });
+    }
+    return out;
+  }
+  apply(e: EnvEvent): string {
+    const timer = this.state.all.find((x) => x.name === e.arg)!;
+    timer.due = true;
+    this.m.raiseIrq(timer.cpu, LINE);
+    return `timer ${timer.name} expires on cpu${timer.cpu}`;
+  }
+  drainMove(): EnvEvent | undefined {
+    for (const x of this.state.all) if (this.expirable(x)) return { kind: "env", source: "timer", arg: x.name };
+    return undefined;
+  }
+  nextDeadline(now: number): number | undefined {
+    let next: number | undefined;
+    for (const x of this.state.all) if (x.armed && !x.due && x.expires !== undefined && x.expires > now && (next === undefined || x.expires < next)) next = x.expires;
+    return next;
+  }
 }
 
 function nextDue(state: Timers, cpu: number): timer_list | undefined {

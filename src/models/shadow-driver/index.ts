@@ -65,22 +65,29 @@ export default defineModel<ShadowDriverWorkload>({
     request_irq("dev", () => dev_interrupt(s, v), { cpus: [0, 1], count: 0 });
 
     // The device: completes the oldest posted request and raises its interrupt on a CPU.
+    // (Methods, not arrow-valued properties, in what is made for every run: tsx names each such arrow anew.)
     add_env_source({
       name: "device",
-      enabled: () => (s.dev.posted.length === 0 ? [] : [0, 1].map((cpu) => ({ kind: "env" as const, source: "device", arg: cpu }))),
-      apply: (e) => {
+      enabled() {
+        return s.dev.posted.length === 0 ? [] : [0, 1].map((cpu) => ({ kind: "env" as const, source: "device", arg: cpu }));
+      },
+      apply(e) {
         const x = s.dev.posted.shift()!;
         s.dev.done.push(x);
         raise_irq(Number(e.arg), "dev");
         return `device completes ${x.req.name} (posted by driver #${x.gen}), raises dev on cpu${e.arg}`;
       },
-      drainMove: () => (s.dev.posted.length === 0 ? undefined : { kind: "env", source: "device", arg: 0 }),
+      drainMove() {
+        return s.dev.posted.length === 0 ? undefined : { kind: "env", source: "device", arg: 0 };
+      },
     });
     // The failure: the driver's code faults once, when the schedule says.
     add_env_source({
       name: "fault",
-      enabled: () => (s.crashed || s.drv.state !== "live" ? [] : [{ kind: "env", source: "fault", arg: "crash" }]),
-      apply: () => {
+      enabled() {
+        return s.crashed || s.drv.state !== "live" ? [] : [{ kind: "env", source: "fault", arg: "crash" }];
+      },
+      apply() {
         s.crashed = true;
         s.drv.state = "failed";
         return `driver #${s.drv.gen} faults`;
@@ -89,13 +96,13 @@ export default defineModel<ShadowDriverWorkload>({
 
     return {
       invariants: {
-        "exactly-once": () => {
+        "exactly-once"() {
           const twice = s.issued.find((r) => r.completions > 1);
           return twice ? `${twice.name} completed ${twice.completions} times` : undefined;
         },
       },
       finals: {
-        "exactly-once": () => {
+        "exactly-once"() {
           const lost = s.issued.filter((r) => r.completions === 0);
           return lost.length > 0 ? `${lost.map((r) => r.name).join(", ")} never completed` : undefined;
         },
