@@ -94,7 +94,12 @@ export default defineModel<ChannelWorkload>({
       cpu: owner,
       pinned: true,
       daemon: true,
-      parkedUntil: { cond: () => ch.db_pending, what: "a doorbell" },
+      parkedUntil: {
+        cond() {
+          return ch.db_pending;
+        },
+        what: "a doorbell",
+      },
     });
     w.requesters.forEach((r, i) => {
       if (r.cpu >= owner) throw new Error(`requester ${i} is on cpu${r.cpu}, which is the owner host's; borrower cpus are 0-${owner - 1}`);
@@ -103,7 +108,7 @@ export default defineModel<ChannelWorkload>({
     });
     return {
       invariants: {
-        "bounded-call": () => {
+        "bounded-call"() {
           const late = ch.ghost.inside.find((c) => ktime_get() - c.start > TIMEOUT_US && clock_stalls() === c.stalls);
           return late && { message: `${late.who}'s request ${late.id} has been inside the channel ${ktime_get() - late.start} us, past its ${TIMEOUT_US} us bound`, contexts: [late.who] };
         },

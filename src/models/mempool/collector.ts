@@ -60,7 +60,12 @@ export function start_collectors(mp: Mempool, gc: GarbageCollector, collect: (cp
       cpu: c,
       pinned: true,
       daemon: true,
-      parkedUntil: { cond: () => gc.have_work[c]!, what: signalled },
+      parkedUntil: {
+        cond() {
+          return gc.have_work[c]!;
+        },
+        what: signalled,
+      },
     });
   }
 }

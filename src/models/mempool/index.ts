@@ -96,11 +96,17 @@ export default defineModel<MempoolWorkload>({
     return {
       sequential: new AllocatorSpec(),
       invariants: {
-        conservation: () => conservation(mp, counts),
-        "page-accounting": () => pageAccounting(mp),
+        conservation() {
+          return conservation(mp, counts);
+        },
+        "page-accounting"() {
+          return pageAccounting(mp);
+        },
       },
       finals: {
-        "no-stranded": () => noStranded(mp),
+        "no-stranded"() {
+          return noStranded(mp);
+        },
       },
     };
   },

@@ -64,12 +64,20 @@ export default defineModel<NetbackWorkload>({
     start_backend(b, w);
     return {
       invariants: {
-        "free-list-once": () => freeListOnce(pool),
-        "free-count": () => freeCount(pool),
+        "free-list-once"() {
+          return freeListOnce(pool);
+        },
+        "free-count"() {
+          return freeCount(pool);
+        },
       },
       finals: {
-        "free-count": () => freeCount(pool, true),
-        "nothing-lost": () => nothingLost(pool),
+        "free-count"() {
+          return freeCount(pool, true);
+        },
+        "nothing-lost"() {
+          return nothingLost(pool);
+        },
       },
     };
   },

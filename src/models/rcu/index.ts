@@ -99,7 +99,9 @@ export default defineModel<RcuWorkload>({
     kthread_run(() => demo_exit(d, variant, threads, timer, irqLine), "rmmod", { cpu: w.exitCpu });
     return {
       finals: {
-        "no-leak": () => (d.freed === d.allocated ? undefined : `${d.allocated} element(s) allocated, ${d.freed} freed`),
+        "no-leak"() {
+          return d.freed === d.allocated ? undefined : `${d.allocated} element(s) allocated, ${d.freed} freed`;
+        },
       },
     };
   },

@@ -66,7 +66,7 @@ export default defineModel<SpinlockWorkload>({
     }
     return {
       finals: {
-        "tx-accounting": () => {
+        "tx-accounting"() {
           if (priv.tx_pending !== priv.sent - priv.completed) return `tx_pending is ${priv.tx_pending} after ${priv.sent} sent and ${priv.completed} completed`;
           if (priv.tx_packets !== priv.counted) return `tx_packets is ${priv.tx_packets} after ${priv.counted} counted`;
           return undefined;

@@ -103,7 +103,7 @@ export default defineModel<VirtioEvtchnWorkload>({
     kthread_run(() => backend(dev), "backend", { cpu: 1, pinned: true, daemon: true });
     return {
       finals: {
-        "no-lost-kick": () => {
+        "no-lost-kick"() {
           const avail = READ_ONCE(vring.avail.idx);
           if (avail === dev.last_avail_idx) return undefined;
           const n = u16(avail - dev.last_avail_idx);
@@ -112,7 +112,7 @@ export default defineModel<VirtioEvtchnWorkload>({
             contexts: ["frontend", "backend"],
           };
         },
-        "no-lost-interrupt": () => {
+        "no-lost-interrupt"() {
           const used = READ_ONCE(vring.used.idx);
           if (used === vq.last_used_idx) return undefined;
           const n = u16(used - vq.last_used_idx);

@@ -117,8 +117,12 @@ export default defineModel<XenBusdmaWorkload>({
     });
     return {
       finals: {
-        "callback-once": () => loadsAnswered(b),
-        "no-leak": () => noLeak(b),
+        "callback-once"() {
+          return loadsAnswered(b);
+        },
+        "no-leak"() {
+          return noLeak(b);
+        },
       },
     };
   },
