@@ -59,8 +59,8 @@ export class workqueue_struct {
     readonly name: string,
     cpus: number,
   ) {
-    this.queues = Array.from({ length: cpus }, () => []);
-    this.pools = Array.from({ length: cpus }, () => []);
+    this.queues = new Array(cpus).fill(null).map(() => []);
+    this.pools = new Array(cpus).fill(null).map(() => []);
     this.idle = new Array<number>(cpus).fill(0);
   }
   busy(): boolean {

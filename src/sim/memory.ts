@@ -116,7 +116,7 @@ export class Memory {
   /** From now on, every store is named ("cpu1#3") so that a load's footprint says which one it read. */
   nameStores(): void {
     const n = this.buffers.length;
-    this.made ??= { memory: new Map(), stale: Array.from({ length: n }, () => new Map()), stores: new Array<number>(n).fill(0) };
+    this.made ??= { memory: new Map(), stale: new Array(n).fill(null).map(() => new Map()), stores: new Array<number>(n).fill(0) };
   }
 
   /** Whether the word is declared. */

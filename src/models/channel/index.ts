@@ -75,7 +75,7 @@ export default defineModel<ChannelWorkload>({
     checkConfig(config);
     const owner = config.cpus - 1;
     ntb_hosts([
-      { name: "borrower", cpus: Array.from({ length: owner }, (_, i) => i) },
+      { name: "borrower", cpus: new Array(owner).fill(null).map((_, i) => i) },
       { name: "owner", cpus: [owner] },
     ]);
     timekeeping_init();

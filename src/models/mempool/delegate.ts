@@ -11,7 +11,7 @@ import { free_same_cpu } from "./pool.ts";
 import type { FreeObject, Handover, Mempool } from "./structs.ts";
 
 class DelegateHandover implements Handover {
-  private readonly queues = Array.from({ length: num_possible_cpus() }, () => ({ head: null as FreeObject | null }));
+  private readonly queues = new Array(num_possible_cpus()).fill(null).map(() => ({ head: null as FreeObject | null }));
   constructor(private readonly mp: Mempool) {}
 
   *free_different_cpu(obj: FreeObject, obj_cpu: number): Gen {

@@ -47,7 +47,7 @@ class GarbageSink {
 
 class MpscHandover implements Handover {
   private readonly n = num_possible_cpus();
-  private readonly sinks = Array.from({ length: this.n }, () => Array.from({ length: this.n }, () => new GarbageSink()));
+  private readonly sinks = new Array(this.n).fill(null).map(() => new Array(this.n).fill(null).map(() => new GarbageSink()));
   constructor(
     private readonly mp: Mempool,
     private readonly gc: GarbageCollector,
@@ -102,5 +102,10 @@ class MpscHandover implements Handover {
 
 export function mpscHandover(mp: Mempool, gc: GarbageCollector): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
   const h = new MpscHandover(mp, gc);
-  return { handover: h, collect: (cpu, hold) => h.collect(cpu, hold) };
+  return {
+    handover: h,
+    collect(cpu, hold) {
+      return h.collect(cpu, hold);
+    },
+  };
 }

@@ -35,7 +35,7 @@ class RingSpsc {
 class RingHandover implements Handover {
   private readonly n = num_possible_cpus();
   /** pcpu_free_list[dest][src] */
-  private readonly rings = Array.from({ length: this.n }, () => Array.from({ length: this.n }, () => new RingSpsc()));
+  private readonly rings = new Array(this.n).fill(null).map(() => new Array(this.n).fill(null).map(() => new RingSpsc()));
   constructor(
     private readonly mp: Mempool,
     private readonly gc: GarbageCollector,
@@ -88,5 +88,10 @@ class RingHandover implements Handover {
 
 export function ringHandover(mp: Mempool, gc: GarbageCollector): { handover: Handover; collect: (cpu: number, hold: Hold) => Gen } {
   const r = new RingHandover(mp, gc);
-  return { handover: r, collect: (cpu, hold) => r.collect(cpu, hold) };
+  return {
+    handover: r,
+    collect(cpu, hold) {
+      return r.collect(cpu, hold);
+    },
+  };
 }

@@ -102,6 +102,6 @@ function* driver_irq(mp: Mempool, rx: FreeObject[][]): Gen {
 export function start_driver(mp: Mempool, w: MempoolWorkload, cpus: number): void {
   const cq: Completions = { buffers: [], running: w.threads.length, waiting: 0 };
   w.threads.forEach((t, i) => kthread_run(() => driver_thread(mp, cq, t.ops), `T${i}`, { cpu: t.cpu }));
-  const rx: FreeObject[][] = Array.from({ length: cpus }, () => []);
+  const rx: FreeObject[][] = new Array(cpus).fill(null).map(() => []);
   if (w.irq.cpus.length > 0 && w.irq.count > 0) request_irq("virtio", () => driver_irq(mp, rx), { cpus: w.irq.cpus, count: w.irq.count });
 }

@@ -60,7 +60,7 @@ export default defineModel<NetbackWorkload>({
     const design = DESIGNS[variant];
     if (design === undefined) throw new Error(`netback-pool has no variant ${variant}`);
     const pool = new Pool(w.poolSize, design);
-    const b: Backend = { pool, pending: [], backlog: Array.from({ length: config.cpus }, () => []) };
+    const b: Backend = { pool, pending: [], backlog: new Array(config.cpus).fill(null).map(() => []) };
     start_backend(b, w);
     return {
       invariants: {

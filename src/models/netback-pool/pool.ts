@@ -60,13 +60,13 @@ export class Pool {
     readonly size: number,
     readonly design: Design,
   ) {
-    this.entries = Array.from({ length: size }, (_, i) => {
+    this.entries = new Array(size).fill(null).map((_, i) => {
       const p = new page(`pool[${i}].page`);
       p._refcount.counter = 1; // the pool's own reference (alloc_page)
       return { page: p, flags: 0 };
     });
     // All free at init: 0 -> 1 -> ... -> size-1.
-    this.free_list = Array.from({ length: size }, (_, i) => (i + 1 < size ? i + 1 : -1));
+    this.free_list = new Array(size).fill(null).map((_, i) => (i + 1 < size ? i + 1 : -1));
     this.free_head = 0;
     this.free_count = size;
     this.stackRefs = new Array<number>(size).fill(0);

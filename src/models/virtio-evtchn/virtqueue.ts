@@ -22,9 +22,9 @@ export class vring_virtqueue {
   last_used_idx: number;
   num_free = NUM;
   /** Free descriptor heads. */
-  readonly free: number[] = Array.from({ length: NUM }, (_, i) => i);
+  readonly free: number[] = new Array(NUM).fill(null).map((_, i) => i);
   /** desc_state[head].data: the buffer a descriptor carries, null when free. */
-  readonly desc_state: (number | null)[] = Array.from({ length: NUM }, () => null);
+  readonly desc_state: (number | null)[] = new Array<number | null>(NUM).fill(null);
   /** !(avail_flags_shadow & VRING_AVAIL_F_NO_INTERRUPT) */
   cb_enabled = true;
   /** The device has sent an event since callbacks were last enabled (a hint). */
