@@ -22,8 +22,7 @@ import { floorEventsPerSecond } from "./floor.ts";
 import { parseLitmus } from "../src/litmus/parse.ts";
 import { judge } from "../src/litmus/verdict.ts";
 import { FIXED_WORKLOAD, peerRunsToFailure } from "./peer-fc-scheduler.ts";
-import type { BugFigures } from "./summary.ts";
-import type { Best } from "./summary.ts";
+import type { Best, BugFigures } from "./summary.ts";
 import { bestSingles, knownBest, lengthSpreads, standings } from "./summary.ts";
 
 const { values } = parseArgs({

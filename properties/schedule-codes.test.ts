@@ -1,6 +1,7 @@
-// The hunt searches with cheap code lists and shrinks a failure with
-// fast-check's own command lists, regenerated for the failing run: that is
-// sound only if both draw the very same commands from the same seed.
+// The hunt searches with cheap code lists and, where the reduction needs the
+// case, shrinks a failure with fast-check's own command lists, regenerated
+// for the failing run: that is sound only if both draw the very same
+// commands from the same seed.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { HuntState } from "../src/harness/events-arb.ts";

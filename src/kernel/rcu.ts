@@ -174,7 +174,6 @@ class RcuState {
     if (this.use_softirq && this.m.cpu(cpu).online && this.ready(cpu)) this.m.raiseIrq(cpu, RCU_SOFTIRQ);
   }
 
-
   /** Whether a reader the current grace period waits for is still inside that section. */
   private anyBlocking(): boolean {
     for (const [ctx, sec] of this.blocked) if (this.depth(ctx) > 0 && this.sections.get(ctx) === sec) return true;

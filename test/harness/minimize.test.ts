@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hunt, search, shrinkWithFastCheck } from "../../src/harness/hunt.ts";
+import { hunt, pack, search, shrinkWithFastCheck } from "../../src/harness/hunt.ts";
 import { forgetSampledReductions, minimize, minimizeSchedule, reduceCase, removableEvents, stillFails, structuralShrinks } from "../../src/harness/minimize.ts";
 import { sampledFailures } from "../../src/harness/sampled-failures.ts";
 import { defineModel, fc, kthread_run } from "../../src/index.ts";
@@ -214,5 +214,59 @@ describe("fast-check's shrinking of the case it found", () => {
     expect(stillFails({ ...t, workload: shrunk.workload }, shrunk.schedule)).toBeDefined();
     expect(shrunk.schedule.length).toBeLessThan(f.schedule.length);
     expect(() => shrinkWithFastCheck(opts, f.property, { ...f.fastCheck!, seed: f.fastCheck!.seed + 1 })).toThrow(/do not repeat the failing run/);
+  });
+});
+
+describe("fast-check's shrinking, in a hunt", () => {
+  // "exact" breaks only on the very workload fast-check's first run draws (found by a probe that always breaks): the hunt
+  // finds it at once, the sampled walks never. Each run's setup is counted, to see whether fast-check shrank the case.
+  let target: unknown;
+  let setups = 0;
+  const exact = defineModel<{ a: number; b: number }>({
+    name: "exact_workload",
+    description: "fails on one workload",
+    variants: {
+      exact: { description: "fails on the target workload", correct: false },
+      always: { description: "fails on every workload", correct: false },
+    },
+    properties: { "not-that-one": "the workload is not the target" },
+    defaults: { cpus: 1, maxSteps: 100 },
+    workload: () => fc.record({ a: fc.integer({ min: 0, max: 2 ** 30 }), b: fc.integer({ min: 0, max: 2 ** 30 }) }),
+    setup(variant, w) {
+      setups++;
+      kthread_run(function* () {
+        yield "one";
+        yield "two";
+      }, "T0", { cpu: 0 });
+      const broken = variant === "always" || JSON.stringify(w) === JSON.stringify(target);
+      return {
+        finals: {
+          "not-that-one"() {
+            return broken ? `the workload is ${JSON.stringify(w)}` : undefined;
+          },
+        },
+      };
+    },
+  });
+  const optsOf = (variant: string) => ({ model: exact, variant, config: variantConfig(exact, variant), runs: 10, seed: 5 });
+  /** Runs set up by pack(), from nothing remembered. */
+  const setupsToPack = (variant: string, found: Parameters<typeof pack>[1]) => {
+    forgetSampledReductions();
+    setups = 0;
+    pack(optsOf(variant), found, 1);
+    return setups;
+  };
+
+  it("shrinks the case only for a failure the sampled walks do not find", () => {
+    const probe = search(optsOf("always")).found!;
+    target = probe.workload;
+    const found = search(optsOf("exact")).found!;
+    expect(found.workload).toEqual(target);
+    expect(found.fastCheck).toBeDefined();
+    expect(sampledFailures(exact.workload(variantConfig(exact, "exact")), { ...optsOf("exact"), workload: undefined, property: "not-that-one" }, 1)).toEqual([]);
+    // A rare failure: fast-check replays its path and shrinks, so pack() sets up more runs than without the path.
+    expect(setupsToPack("exact", found)).toBeGreaterThan(setupsToPack("exact", { ...found, fastCheck: undefined }));
+    // A failure the walks find: the path is never used.
+    expect(setupsToPack("always", probe)).toBe(setupsToPack("always", { ...probe, fastCheck: undefined }));
   });
 });

@@ -54,12 +54,12 @@ export interface Vring {
   readonly used: VringUsed;
 }
 
-/** vring_init() on a ring whose indices all start at `start` (as if `start` buffers had gone through it already). */
 /** A ring's NUM entries, each a shared word named after it ("avail.ring[0]" ...). */
 function slots(name: string): shared_t[] {
   return new Array(NUM).fill(null).map((_, i) => DEFINE_SHARED(`${name}[${i}]`, 0));
 }
 
+/** vring_init() on a ring whose indices all start at `start` (as if `start` buffers had gone through it already). */
 export function vring_init(start: number): Vring {
   return {
     avail: { idx: DEFINE_SHARED("avail.idx", start), ring: slots("avail.ring"), used_event: DEFINE_SHARED("avail.used_event", start) },
