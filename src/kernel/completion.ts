@@ -58,7 +58,18 @@ function* wait_for_completion_timeout_impl(c: completion, timeout: number): Gen<
   const m = current().machine;
   if (!m.hasClock()) throw new Error("wait_for_completion_timeout() needs the clock: call timekeeping_init() in the model's setup");
   const end = m.now + timeout;
-  if (c.done === 0) yield { kind: "wait", until: () => c.done > 0 || m.now >= end, what: () => `${c.name} is completed or ${end} us`, sleep: true, deadline: end };
+  if (c.done === 0)
+    yield {
+      kind: "wait",
+      until() {
+        return c.done > 0 || m.now >= end;
+      },
+      what() {
+        return `${c.name} is completed or ${end} us`;
+      },
+      sleep: true,
+      deadline: end,
+    };
   if (c.done === 0) {
     yield `wait_for_completion_timeout(${c.name}) times out`;
     return 0;

@@ -361,5 +361,15 @@ export function cpuhp_events_init(m: Machine, times: number): void {
   if (times <= 0 || m.cpus.length < 2 || m.envSources.some((s) => s.name === "hotplug")) return;
   const ev = new HotplugEvents(m, times);
   m.addEnvSource(ev);
-  kthread_run(() => hotplug_writer(ev), "hotplug", { cpu: 0, pinned: true, daemon: true, parkedUntil: { cond: () => ev.request !== null, what: "a hotplug request" } });
+  kthread_run(() => hotplug_writer(ev), "hotplug", {
+    cpu: 0,
+    pinned: true,
+    daemon: true,
+    parkedUntil: {
+      cond() {
+        return ev.request !== null;
+      },
+      what: "a hotplug request",
+    },
+  });
 }

@@ -57,7 +57,12 @@ export function request_threaded_irq(line: string, handler: (() => Gen<irqreturn
     pinned: true,
     daemon: true,
     prio: IRQ_THREAD_PRIO,
-    parkedUntil: { cond: () => irq.pending, what: irq.raised },
+    parkedUntil: {
+      cond() {
+        return irq.pending;
+      },
+      what: irq.raised,
+    },
   });
   request_irq(line, () => irq_default_primary(irq), opts);
 }

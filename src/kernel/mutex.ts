@@ -1,6 +1,6 @@
 // Sleeping locks (include/linux/mutex.h): a waiter sleeps and gives up its CPU.
 import { current } from "../sim/current.ts";
-import type { StoreMark } from "../sim/memory.ts";
+import type { Memory, StoreMark } from "../sim/memory.ts";
 import { current_name } from "./smp.ts";
 import type { Gen } from "../sim/step.ts";
 import { sleepWait } from "../sim/step.ts";
@@ -23,13 +23,23 @@ export function DEFINE_MUTEX(name: string): mutex {
   return new mutex(name);
 }
 
+/** Whether `m` is free for a task on `cpu`: unlocked, and its release seen there. */
+function mutexFree(m: mutex, cpu: number, memory: Memory): boolean {
+  return !m.locked && (m.released === null || m.released.cpu === cpu || memory.visible(m.released));
+}
+
 function* mutex_lock_impl(m: mutex): Gen {
   might_sleep(`mutex_lock(${m.name})`);
   lock_acquire(m, "mutex_lock");
   const holder = holder_of(m);
   const { machine, ctx } = current();
-  const free = () => !m.locked && (m.released === null || m.released.cpu === ctx.cpu || machine.memory.visible(m.released));
-  while (!free()) yield sleepWait(free, () => `${m.name} is unlocked (held by ${holder() ?? "nobody"})`, holder);
+  // Arrows handed over, none bound to a name: tsx names a named one at every call.
+  while (!mutexFree(m, ctx.cpu, machine.memory))
+    yield sleepWait(
+      () => mutexFree(m, ctx.cpu, machine.memory),
+      () => `${m.name} is unlocked (held by ${holder() ?? "nobody"})`,
+      holder,
+    );
   m.locked = true;
   machine.memory.rmb(ctx.cpu); // an acquire
   lock_acquired(m);

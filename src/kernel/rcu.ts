@@ -268,7 +268,17 @@ export function rcu_init(opts: { flavor?: RcuFlavor; use_softirq?: boolean } = {
   } else {
     for (let c = 0; c < m.cpus.length; c++) {
       const what = `cpu${c} has callbacks whose grace period has ended`;
-      kthread_run(() => rcu_cpu_kthread(s, c), `rcuc/${c}`, { cpu: c, percpu: true, daemon: true, parkedUntil: { cond: () => s.ready(c), what } });
+      kthread_run(() => rcu_cpu_kthread(s, c), `rcuc/${c}`, {
+        cpu: c,
+        percpu: true,
+        daemon: true,
+        parkedUntil: {
+          cond() {
+            return s.ready(c);
+          },
+          what,
+        },
+      });
     }
   }
   // rcutree_report_cpu_dead(): an outgoing CPU reports its quiescent state as it goes.

@@ -54,7 +54,15 @@ export function kthread_run(fn: Code, name: string, opts: ThreadOptions): Contex
  */
 export function kthread_create(fn: Code, name: string, opts: Omit<ThreadOptions, "parkedUntil">): Context {
   let t: Context | undefined = undefined;
-  t = kthread_run(fn, name, { ...opts, parkedUntil: { cond: () => t !== undefined && task_started(t), what: "wake_up_process() starts it" } });
+  t = kthread_run(fn, name, {
+    ...opts,
+    parkedUntil: {
+      cond() {
+        return t !== undefined && task_started(t);
+      },
+      what: "wake_up_process() starts it",
+    },
+  });
   return t;
 }
 

@@ -42,7 +42,18 @@ function* msleep_impl(ms: number): Gen {
     return;
   }
   const end = m.now + ms * 1000;
-  yield { kind: "wait", until: () => m.now >= end, what: () => `msleep(${ms}) ends at ${end} us`, sleep: true, yieldCpu: true, deadline: end };
+  yield {
+    kind: "wait",
+    until() {
+      return m.now >= end;
+    },
+    what() {
+      return `msleep(${ms}) ends at ${end} us`;
+    },
+    sleep: true,
+    yieldCpu: true,
+    deadline: end,
+  };
 }
 
 export const GFP_KERNEL = "GFP_KERNEL";

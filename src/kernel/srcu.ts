@@ -50,7 +50,16 @@ export class srcu_struct {
 /** DEFINE_SRCU(name) / init_srcu_struct(): at boot; its callback worker is a daemon thread. */
 export function DEFINE_SRCU(name: string): srcu_struct {
   const ssp = new srcu_struct(name);
-  kthread_run(() => srcu_worker(ssp), `srcu/${name}`, { cpu: 0, daemon: true, parkedUntil: { cond: () => ssp.callbacks.length > 0, what: `callbacks on ${name}` } });
+  kthread_run(() => srcu_worker(ssp), `srcu/${name}`, {
+    cpu: 0,
+    daemon: true,
+    parkedUntil: {
+      cond() {
+        return ssp.callbacks.length > 0;
+      },
+      what: `callbacks on ${name}`,
+    },
+  });
   return ssp;
 }
 

@@ -193,6 +193,11 @@ function* schedule_timeout_impl(timeout: number): Gen<number> {
   return Math.max(0, end - m.now);
 }
 
+/** What wait_event_timeout() returns once the condition holds: the time left before `end`, at least 1 (1 with no timeout). */
+function timeLeft(end: number | undefined, now: number): number {
+  return end === undefined ? 1 : Math.max(1, end - now);
+}
+
 /**
  * `yield* wait_event_wq(wq, cond)`: Linux's wait_event(wq, cond) loop, step
  * by step: test; register and set the state; test again; sleep; ... ; finish.
@@ -203,10 +208,9 @@ function* wait_event_wq_impl(wq: wait_queue_head_t, cond: () => boolean, opts: {
   const { machine: m } = current();
   const seen = as_seen_here(cond);
   const end = opts.timeout === undefined ? undefined : m.now + opts.timeout;
-  const left = () => (end === undefined ? 1 : Math.max(1, end - m.now));
   if (seen()) {
     yield `${wq.name}: condition holds`;
-    return left();
+    return timeLeft(end, m.now);
   }
   const e = DEFINE_WAIT();
   for (;;) {
@@ -223,7 +227,7 @@ function* wait_event_wq_impl(wq: wait_queue_head_t, cond: () => boolean, opts: {
   }
   finish_wait(wq, e);
   yield `finish_wait(${wq.name})`;
-  return left();
+  return timeLeft(end, m.now);
 }
 
 /** wait_event_timeout(wq, cond, timeout): the time left, or 0 on a timeout. */

@@ -111,7 +111,14 @@ function* worker(wq: workqueue_struct, cpu: number): Gen {
 function addWorker(wq: workqueue_struct, cpu: number, atBoot: boolean): void {
   const q = wq.queues[cpu]!;
   const name = `kworker/${cpu}:${wq.name}${wq.pools[cpu]!.length === 0 ? "" : `#${wq.pools[cpu]!.length}`}`;
-  const parkedUntil = atBoot ? { cond: () => takeable(q) >= 0 || wq.destroyed, what: `work on ${wq.name} for cpu${cpu}` } : undefined;
+  const parkedUntil = atBoot
+    ? {
+        cond() {
+          return takeable(q) >= 0 || wq.destroyed;
+        },
+        what: `work on ${wq.name} for cpu${cpu}`,
+      }
+    : undefined;
   wq.pools[cpu]!.push(kthread_run(() => worker(wq, cpu), name, { cpu, percpu: true, daemon: true, parkedUntil }));
 }
 
@@ -182,13 +189,23 @@ export function schedule_work(w: work_struct): boolean {
 export const work_pending = (w: work_struct): boolean => w.pending;
 export const work_busy = (w: work_struct): boolean => w.pending || w.running;
 
+/** Whether `w`'s instance number `target` has run (and is not running still). */
+function flushed(w: work_struct, target: number): boolean {
+  return w.completed >= target && !(w.running && w.runningInstance <= target);
+}
+
+/** Whether every item has run up to its instance in `items`. */
+function allFlushed(items: ReadonlyMap<work_struct, number>): boolean {
+  for (const [w, n] of items) if (!flushed(w, n)) return false;
+  return true;
+}
+
 /** flush_work(): sleeps until the instance queued last before the call has run; true if it had to wait. */
 function* flush_work_impl(w: work_struct): Gen<boolean> {
   might_sleep(`flush_work(${w.name})`);
   const target = w.queued;
-  const done = () => w.completed >= target && !(w.running && w.runningInstance <= target);
-  const waited = !done();
-  if (waited) yield wait_event(done, `${w.name} has run`, () => w.worker?.name ?? null);
+  const waited = !flushed(w, target);
+  if (waited) yield wait_event(() => flushed(w, target), `${w.name} has run`, () => w.worker?.name ?? null);
   yield `flush_work(${w.name})`;
   return waited;
 }
@@ -217,8 +234,7 @@ function* flush_workqueue_impl(wq: workqueue_struct): Gen {
   const items = new Map<work_struct, number>();
   for (const q of wq.queues) for (const w of q) items.set(w, w.queued);
   for (const w of wq.running) items.set(w, Math.max(items.get(w) ?? 0, w.runningInstance));
-  const done = () => [...items].every(([w, n]) => w.completed >= n && !(w.running && w.runningInstance <= n));
-  if (!done()) yield wait_event(done, `the work queued on ${wq.name} has run`);
+  if (!allFlushed(items)) yield wait_event(() => allFlushed(items), `the work queued on ${wq.name} has run`);
   yield `flush_workqueue(${wq.name})`;
 }
 
