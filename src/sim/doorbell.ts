@@ -83,6 +83,8 @@ export class Doorbells {
 
   /** The drain lets every ring arrive. */
   drainMove(): EnvEvent | undefined {
-    return this.enabled().find((e) => String(e.arg).startsWith("arrive:"));
+    // The first arrival enabled() lists, without the list: the drain asks at every move.
+    for (const b of this.bells.values()) if (b.inFlight && (b.after === undefined || this.visible(b.after))) return { kind: "env", source: this.name, arg: `arrive:${b.line}` };
+    return undefined;
   }
 }

@@ -641,12 +641,13 @@ export class Machine {
       const to = this.preemptTargets(cpu).find((t) => t.canRun());
       if (to !== undefined) return { kind: "preempt", cpu: cpu.id, to: to.name };
     }
+    // The clock last, wherever it is in the list: it moves only when nothing else can, and by now nothing else can.
     for (const s of this.envSources) {
-      if (withoutClock && s === this.clock) continue;
+      if (s === this.clock) continue;
       const e = s.drainMove?.();
       if (e !== undefined) return e;
     }
-    return undefined;
+    return withoutClock || !this.hasClock() ? undefined : this.clock.enabled()[0];
   }
 
   /**
@@ -998,6 +999,7 @@ class Clock implements EnvSource {
     m.now = Number(e.arg);
     return `time ${from} -> ${m.now} us${stalled ? " (a stall: something else could have gone on)" : ""}`;
   }
+  /** Only when nothing else can happen (defaultNext() takes it last without asking this, which would ask it all again). */
   drainMove(): EnvEvent | undefined {
     return this.m.defaultNext(true) === undefined ? this.enabled()[0] : undefined;
   }
