@@ -637,9 +637,9 @@ export class Machine {
     for (const c of this.cpus) if (this.canStep(c)) return this.stepEvent(c.id);
     for (const cpu of this.cpus) {
       const cur = cpu.current;
-      if (cur === null || cur.canRun() || cpu.inIrq) continue;
-      const to = this.preemptTargets(cpu).find((t) => t.canRun());
-      if (to !== undefined) return { kind: "preempt", cpu: cpu.id, to: to.name };
+      if (cur === null || cur.canRun() || cpu.inIrq || !cpu.preemptible()) continue;
+      // The first of preemptTargets() that can run, without the list: the drain asks at every move.
+      for (const t of cpu.runqueue) if (preempts(t, cur) && t.canRun()) return { kind: "preempt", cpu: cpu.id, to: t.name };
     }
     // The clock last, wherever it is in the list: it moves only when nothing else can, and by now nothing else can.
     for (const s of this.envSources) {
