@@ -18,7 +18,8 @@ export type { EnvEvent } from "../sim/events.ts";
  * memory as it is).
  */
 export function add_env_source(src: EnvSource): void {
-  currentMachine().addEnvSource(new ModelEnvSource(src, currentMachine()));
+  const m = currentMachine();
+  m.addEnvSource(new ModelEnvSource(src, m));
 }
 
 /**

@@ -6,6 +6,7 @@
 // rcu_barrier().
 import { current, currentMachine, isRunning } from "../sim/current.ts";
 import type { EnvEvent } from "../sim/events.ts";
+import { NO_ENV_EVENTS } from "../sim/events.ts";
 import type { Machine } from "../sim/machine.ts";
 import type { Gen } from "../sim/step.ts";
 import { atomic_dec_and_test, atomic_inc, atomic_set, atomic_sub_and_test, atomic_t } from "./atomic.ts";
@@ -182,15 +183,15 @@ class RcuState {
 
   /** The grace-period machinery's events now (asked at every step, and at every move of the drain); no list made when there are none. */
   events(): EnvEvent[] {
-    if (!this.inProgress) return this.needed() ? [rcuEvent("gp-start")] : NONE;
-    let out = NONE;
+    if (!this.inProgress) return this.needed() ? [rcuEvent("gp-start")] : NO_ENV_EVENTS;
+    let out = NO_ENV_EVENTS;
     for (const c of this.m.cpus) {
       if (!c.online || this.reported.has(c.id) || !this.quiescent(c.id)) continue;
-      if (out === NONE) out = [];
+      if (out === NO_ENV_EVENTS) out = [];
       out.push(rcuEvent(QS_CPU[c.id] ?? `qs-cpu${c.id}`));
     }
     if (this.reported.size === this.m.cpus.length && !this.anyBlocking()) {
-      if (out === NONE) out = [];
+      if (out === NO_ENV_EVENTS) out = [];
       out.push(rcuEvent("gp-end"));
     }
     return out;
@@ -223,9 +224,6 @@ class RcuState {
 function rcuEvent(arg: string): EnvEvent {
   return { kind: "env", source: "rcu", arg };
 }
-
-/** No event of the grace-period machinery now: one list for every such answer, never changed. */
-const NONE: EnvEvent[] = Object.freeze([]) as unknown as EnvEvent[];
 
 /** "qs-cpu0" ..., made once. */
 const QS_CPU = Array.from({ length: 64 }, (_, c) => `qs-cpu${c}`);

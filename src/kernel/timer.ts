@@ -7,7 +7,8 @@
 // disabled.
 import { current, currentMachine } from "../sim/current.ts";
 import type { EnvEvent } from "../sim/events.ts";
-import type { Machine } from "../sim/machine.ts";
+import { NO_ENV_EVENTS } from "../sim/events.ts";
+import type { EnvSource, Machine } from "../sim/machine.ts";
 import type { Gen } from "../sim/step.ts";
 import { spinWait } from "../sim/step.ts";
 import { open_softirq } from "./bottom_half.ts";
@@ -72,15 +73,12 @@ function timers(m: Machine): Timers {
   return state;
 }
 
-/** No timer can expire now: one list for every such answer, never changed. */
-const NONE: EnvEvent[] = Object.freeze([]) as unknown as EnvEvent[];
-
 /**
  * Timer expiry as the environment's events ("timer"): an armed timer whose
  * time has come (or that has none) may expire. A class, not a literal of
  * closures: it is made for every run, and asked at every step.
  */
-class TimerExpiry {
+class TimerExpiry implements EnvSource {
   readonly name = "timer";
   constructor(
     private readonly m: Machine,
@@ -90,10 +88,10 @@ class TimerExpiry {
     return x.armed && !x.due && (x.expires === undefined || this.m.now >= x.expires);
   }
   enabled(): EnvEvent[] {
-    let out = NONE;
+    let out = NO_ENV_EVENTS;
     for (const x of this.state.all) {
       if (!this.expirable(x)) continue;
-      if (out === NONE) out = [];
+      if (out === NO_ENV_EVENTS) out = [];
       out.push({ kind: "env", source: "timer", arg: x.name });
     }
     return out;

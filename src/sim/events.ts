@@ -40,6 +40,12 @@ export interface EnvEvent {
   arg?: string | number;
 }
 
+/**
+ * No environment event now: the one list an EnvSource's enabled() may return
+ * for that (it is asked at every step), frozen, so that no caller changes it.
+ */
+export const NO_ENV_EVENTS: EnvEvent[] = Object.freeze([]) as unknown as EnvEvent[];
+
 export type ScheduleEvent = StepEvent | IrqEvent | PreemptEvent | MigrateEvent | EnvEvent;
 
 export const EVENT_KINDS = ["step", "irq", "preempt", "migrate", "env"] as const;

@@ -5,7 +5,7 @@ import { Cpu } from "./cpu.ts";
 import type { IrqFrame } from "./cpu.ts";
 import { setRunning } from "./current.ts";
 import type { EnvEvent, ScheduleEvent, StepEvent } from "./events.ts";
-import { describeEvent } from "./events.ts";
+import { NO_ENV_EVENTS, describeEvent } from "./events.ts";
 import type { Failure, Violation } from "./failure.ts";
 import type { Footprint } from "./footprint.ts";
 import type { Gen, Wait } from "./step.ts";
@@ -989,7 +989,7 @@ class Clock implements EnvSource {
   constructor(private readonly m: Machine) {}
   enabled(): EnvEvent[] {
     const next = this.m.nextDeadline();
-    return next === undefined ? [] : [{ kind: "env", source: "clock", arg: next }];
+    return next === undefined ? NO_ENV_EVENTS : [{ kind: "env", source: "clock", arg: next }];
   }
   apply(e: EnvEvent): string {
     const m = this.m;
