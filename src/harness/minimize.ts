@@ -389,9 +389,19 @@ function firstCut(t: Target, schedule: readonly ScheduleEvent[]): ScheduleEvent[
  */
 let fromSampled = new WeakMap<AnyModel, Map<string, Minimized | null>>();
 
-/** Forgets every reduction of sampled failures (for a test of the reduction itself). */
-export function forgetSampledReductions(): void {
+/**
+ * Runs `f` with no reduction of sampled failures remembered, and forgets
+ * what it made (for a test of the reduction itself). What the process had
+ * is kept: the other tests of a worker still take their reductions from it.
+ */
+export function withFreshReductions<T>(f: () => T): T {
+  const kept = fromSampled;
   fromSampled = new WeakMap();
+  try {
+    return f();
+  } finally {
+    fromSampled = kept;
+  }
 }
 
 /** Of the starts, the one that reduces to the fewest events (the first, among equals). */

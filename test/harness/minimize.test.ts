@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hunt, pack, search, shrinkWithFastCheck } from "../../src/harness/hunt.ts";
-import { forgetSampledReductions, minimize, minimizeSchedule, reduceCase, removableEvents, stillFails, structuralShrinks } from "../../src/harness/minimize.ts";
+import { minimize, minimizeSchedule, reduceCase, removableEvents, stillFails, structuralShrinks, withFreshReductions } from "../../src/harness/minimize.ts";
 import { sampledFailures } from "../../src/harness/sampled-failures.ts";
 import { defineModel, fc, kthread_run } from "../../src/index.ts";
 import { variantConfig } from "../../src/kernel/model.ts";
@@ -109,10 +109,8 @@ describe("one counterexample per property, whatever found it", () => {
     ).map(([strategy, seed]) => search({ model: netback, variant, config, runs: 100, seed, strategy, property: t.property }).found!);
     const itself = found.map((f) => reduceCase({ ...t, workload: f.workload }, f.schedule));
     expect(new Set(itself.map((r) => JSON.stringify(r.workload))).size).toBe(3);
-    const reduced = found.map((f) => {
-      forgetSampledReductions(); // each reduced afresh, not taken from the one before
-      return minimize({ ...t, workload: f.workload }, f.schedule);
-    });
+    // Each reduced afresh, not taken from the one before.
+    const reduced = found.map((f) => withFreshReductions(() => minimize({ ...t, workload: f.workload }, f.schedule)));
     for (const r of reduced) expect(r).toEqual(reduced[0]);
     expect(reduced[0]!.schedule.length).toBe(13);
   });
@@ -251,9 +249,8 @@ describe("fast-check's shrinking, in a hunt", () => {
   const optsOf = (variant: string) => ({ model: exact, variant, config: variantConfig(exact, variant), runs: 10, seed: 5 });
   /** Runs set up by pack(), from nothing remembered. */
   const setupsToPack = (variant: string, found: Parameters<typeof pack>[1]) => {
-    forgetSampledReductions();
     setups = 0;
-    pack(optsOf(variant), found, 1);
+    withFreshReductions(() => pack(optsOf(variant), found, 1));
     return setups;
   };
 
