@@ -46,16 +46,19 @@ export function walkOnce(t: Target, walks: Walks, cap: number): ScheduleEvent[] 
   const keep = walks.rng();
   for (let k = 0; k < cap && run.failure === undefined; k++) {
     const m = run.machine;
-    const enabled = m.enabledEvents();
-    if (enabled.length === 0) break;
     let e: ScheduleEvent | undefined;
-    if (scheduled !== undefined) e = scheduled.next(enabled, m);
+    let known = false;
+    // The default policy's move, when kept, needs no list: it is always an enabled event (and none is enabled when there is none).
+    const byDefault = scheduled === undefined ? m.defaultNext() : undefined;
+    if (byDefault !== undefined && walks.rng() < keep) e = byDefault;
     else {
-      const byDefault = m.defaultNext();
-      e = byDefault !== undefined && walks.rng() < keep ? byDefault : enabled[Math.floor(walks.rng() * enabled.length)];
+      const enabled = m.enabledEvents();
+      if (enabled.length === 0) break;
+      e = scheduled !== undefined ? scheduled.next(enabled, m) : enabled[Math.floor(walks.rng() * enabled.length)];
+      known = e !== undefined && enabled.includes(e);
     }
     if (e === undefined) break;
-    run.offer(e, enabled.includes(e));
+    run.offer(e, known);
   }
   const failed = run.finish()?.property === t.property;
   scheduled?.endRun?.(failed);

@@ -45,12 +45,21 @@ export type RmwOrder = "relaxed" | "acquire" | "release" | "mb";
  * flush (`cpu0:x`; under tso `cpu0`, the oldest store, whatever its word),
  * of which CPU and word.
  */
-export function memoryEventArg(arg: string): { inv: boolean; cpu: number; addr: string | undefined } {
-  const parts = arg.split(":");
-  const inv = parts[0] === "inv";
-  const at = inv ? 1 : 0;
-  return { inv, cpu: Number(parts[at]!.slice(3)), addr: parts[at + 1] };
+export function memoryEventArg(arg: string): MemoryEventArg {
+  let parsed = parsedArgs.get(arg);
+  if (parsed === undefined) {
+    const parts = arg.split(":");
+    const inv = parts[0] === "inv";
+    const at = inv ? 1 : 0;
+    parsedArgs.set(arg, (parsed = Object.freeze({ inv, cpu: Number(parts[at]!.slice(3)), addr: parts[at + 1] })));
+  }
+  return parsed;
 }
+
+export type MemoryEventArg = Readonly<{ inv: boolean; cpu: number; addr: string | undefined }>;
+
+/** Each argument parsed once: the same few come back at every step of a search over memory events. */
+const parsedArgs = new Map<string, MemoryEventArg>();
 
 /** A point in one CPU's stream of stores: everything it stored up to there. */
 export interface StoreMark {
