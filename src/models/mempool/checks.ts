@@ -1,7 +1,7 @@
 // The allocator's properties, in OSv's terms.
 import type { Violation } from "../../kernel/index.ts";
 import { PlaceCounts, chain, countChain } from "./ghost.ts";
-import type { FreeObject, Mempool } from "./structs.ts";
+import type { FreeObject, Mempool, PageHeader } from "./structs.ts";
 
 /** Every place each object is: a page's free list, a handover queue, a holder's hands. */
 function places(mp: Mempool): Map<FreeObject, string[]> {
@@ -19,10 +19,11 @@ function places(mp: Mempool): Map<FreeObject, string[]> {
 
 /** Counts how many places each object is in; cheap, for the check at every step. */
 function placeCounts(mp: Mempool, counts: PlaceCounts): void {
-  counts.reset(mp.pages.length * mp.objectsPerPage);
+  const objects = mp.pages.length * mp.objectsPerPage;
+  counts.reset(objects);
   for (const p of mp.pages) if (p.initialized && !p.released) countChain(p.local_free, counts, 4096);
   mp.handover.countQueued(counts);
-  mp.ghost.holders.forEach((who, o) => counts.add(o, who.length)); // forEach: no entry pair per object
+  counts.addAll(mp.ghost.held, objects);
 }
 
 /**
@@ -58,12 +59,15 @@ export function conservation(mp: Mempool, counts = new PlaceCounts()): Violation
  */
 export function pageAccounting(mp: Mempool): Violation | undefined {
   const ghost = mp.ghost;
+  // The first page with free objects on no page list, found in the same pass: it is reported after the lists' own faults.
+  let unlisted: PageHeader | undefined;
   for (const p of mp.pages) {
     if (!p.initialized || p.released || ghost.busy(p)) continue;
     let onList = 0;
     for (let o = p.local_free, n = 0; o !== null && n <= p.objects.length; o = o.next, n++) if (o.page === p) onList++;
     const out = p.objects.length - Math.min(onList, p.objects.length);
     if (p.nalloc !== out) return `pg${p.id}->nalloc is ${p.nalloc}, but ${out} of its objects are allocated`;
+    if (unlisted === undefined && p.local_free !== null && !mp.free.on(p.cpu_id).pages.includes(p)) unlisted = p;
   }
   for (const list of mp.free.all()) {
     for (let i = 0; i < list.pages.length; i++) {
@@ -76,10 +80,7 @@ export function pageAccounting(mp: Mempool): Violation | undefined {
       if (p.local_free === null) return `pg${p.id} is on cpu${list.cpu}'s page list with no free object`;
     }
   }
-  for (const p of mp.pages) {
-    if (p.initialized && !p.released && !ghost.busy(p) && p.local_free !== null && !mp.free.on(p.cpu_id).pages.includes(p)) return `pg${p.id} has free objects but is on no page list`;
-  }
-  return undefined;
+  return unlisted === undefined ? undefined : `pg${unlisted.id} has free objects but is on no page list`;
 }
 
 /** no-stranded (after the run): every object freed on a foreign CPU made it back to its page. */

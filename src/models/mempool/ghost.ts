@@ -7,6 +7,8 @@ import type { FreeObject, PageHeader } from "./structs.ts";
 export class Ghost {
   /** Who holds each object out of the allocator's lists: contexts, the completion queue, a driver's rx ring. */
   readonly holders = new Map<FreeObject, string[]>();
+  /** How many hold each object, by its serial number, kept with `holders`: the check at every step adds these up. */
+  readonly held = new PlaceCounts();
   /** The pages each context inside the allocator is working on; their counts are exact only when nobody is. */
   private readonly touching = new Map<string, Set<PageHeader>>();
   /** How many contexts work on each page now: busy() is asked for every page at every step. */
@@ -15,6 +17,7 @@ export class Ghost {
   /** `who` takes `obj` out of a list (or from another holder) into its hands. */
   take(obj: FreeObject, who: string = current_name()): void {
     this.holders.set(obj, [...(this.holders.get(obj) ?? []), who]);
+    this.held.add(obj);
   }
 
   /** `obj` leaves `who`'s hands (for a list, or for another holder). */
@@ -24,6 +27,7 @@ export class Ghost {
     const rest = i < 0 ? hs.slice(1) : [...hs.slice(0, i), ...hs.slice(i + 1)];
     if (rest.length === 0) this.holders.delete(obj);
     else this.holders.set(obj, rest);
+    if (hs.length > 0) this.held.add(obj, -1);
   }
 
   /** `obj` passes from one holder to another. */
@@ -67,10 +71,18 @@ export class Ghost {
  */
 export class PlaceCounts {
   private counts = new Int32Array(16);
-  /** Every count back to 0, for `objects` objects. */
+  /** Every count back to 0, for `objects` objects (a loop: fill() costs more than the few it clears). */
   reset(objects: number): void {
     if (this.counts.length < objects) this.grow(objects);
-    this.counts.fill(0, 0, objects);
+    const c = this.counts;
+    for (let i = 0; i < objects; i++) c[i] = 0;
+  }
+  /** Adds `other`'s counts of the first `objects` objects. */
+  addAll(other: PlaceCounts, objects: number): void {
+    if (this.counts.length < objects) this.grow(objects);
+    const c = this.counts;
+    const o = other.counts;
+    for (let i = 0; i < objects && i < o.length; i++) c[i] = c[i]! + o[i]!;
   }
   /** NULL (a racy alloc() can hand it out) is no object: it is not counted. */
   add(o: FreeObject | null, n = 1): void {

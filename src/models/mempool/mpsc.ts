@@ -47,11 +47,20 @@ class GarbageSink {
 
 class MpscHandover implements Handover {
   private readonly n = num_possible_cpus();
-  private readonly sinks = new Array(this.n).fill(null).map(() => new Array(this.n).fill(null).map(() => new GarbageSink()));
+  /** Every sink in one list, for the count at every step. */
+  private readonly every: GarbageSink[] = [];
+  /** pcpu_free_list[dest][src] */
+  private readonly sinks = new Array(this.n).fill(null).map(() => new Array(this.n).fill(null).map(() => this.newSink()));
   constructor(
     private readonly mp: Mempool,
     private readonly gc: GarbageCollector,
   ) {}
+
+  private newSink(): GarbageSink {
+    const s = new GarbageSink();
+    this.every.push(s);
+    return s;
+  }
 
   *free_different_cpu(obj: FreeObject, obj_cpu: number, cur_cpu: number): Gen {
     const sink = this.sinks[obj_cpu]![cur_cpu]!;
@@ -73,7 +82,7 @@ class MpscHandover implements Handover {
   }
 
   countQueued(counts: PlaceCounts): void {
-    for (const row of this.sinks) for (const sink of row) {
+    for (const sink of this.every) {
       countChain(sink.head, counts, LIMIT);
       countChain(sink.poll, counts, LIMIT);
     }

@@ -34,12 +34,20 @@ class RingSpsc {
 
 class RingHandover implements Handover {
   private readonly n = num_possible_cpus();
+  /** Every ring in one list, for the count at every step. */
+  private readonly every: RingSpsc[] = [];
   /** pcpu_free_list[dest][src] */
-  private readonly rings = new Array(this.n).fill(null).map(() => new Array(this.n).fill(null).map(() => new RingSpsc()));
+  private readonly rings = new Array(this.n).fill(null).map(() => new Array(this.n).fill(null).map(() => this.newRing()));
   constructor(
     private readonly mp: Mempool,
     private readonly gc: GarbageCollector,
   ) {}
+
+  private newRing(): RingSpsc {
+    const r = new RingSpsc();
+    this.every.push(r);
+    return r;
+  }
 
   *free_different_cpu(obj: FreeObject, obj_cpu: number, cur_cpu: number): Gen {
     const ring = this.rings[obj_cpu]![cur_cpu]!;
@@ -56,7 +64,7 @@ class RingHandover implements Handover {
   }
 
   countQueued(counts: PlaceCounts): void {
-    for (const row of this.rings) for (const r of row) for (let i = r.begin; i < r.end; i++) counts.add(r.slot(i));
+    for (const r of this.every) for (let i = r.begin; i < r.end; i++) counts.add(r.slot(i));
   }
 
   *queued(): Iterable<[FreeObject, string]> {
