@@ -6,7 +6,9 @@ import { replayCounterexample } from "../src/harness/replay.ts";
 import { runSchedule } from "../src/harness/run.ts";
 import { variantConfig } from "../src/kernel/model.ts";
 import { runsFromEnv } from "../src/vitest.ts";
+import { FreeListWalker, freeCount, freeListOnce } from "../src/models/netback-pool/checks.ts";
 import model from "../src/models/netback-pool/index.ts";
+import type { Pool } from "../src/models/netback-pool/pool.ts";
 
 const correctRuns = runsFromEnv(1500);
 
@@ -91,5 +93,30 @@ describe("netback-pool: the design survives", () => {
   it("reclaim-checked, 500 runs of the portfolio of strategies", () => {
     const r = hunt({ model, variant: "reclaim-checked", config: variantConfig(model, "reclaim-checked"), runs: 500, seed: 2, strategy: "portfolio" });
     expect(r.counterexample?.failure.message).toBeUndefined();
+  });
+});
+
+describe("netback-pool: the checks' walk of the free list", () => {
+  /** The fields the checks read, of a pool of `size` entries whose free list is `next` from `head`. */
+  const poolOf = (size: number, head: number, next: Record<number, number>, count: number, held: [number, string][] = []) =>
+    ({ size, free_head: head, free_list: Array.from({ length: size }, (_, i) => next[i] ?? -1), free_count: count, held: new Map(held), lock: { locked: false }, lockless: 0 }) as unknown as Pool;
+  const straight = poolOf(4, 0, { 0: 1, 1: 2 }, 3);
+  const cycle = poolOf(4, 0, { 0: 1, 1: 0 }, 2);
+  const handedOut = poolOf(4, 0, { 0: 1, 1: 2 }, 3, [[1, "T0"]]);
+
+  it("counts the list, and finds a cycle or an entry handed out, with no marks left over from one walk to the next", () => {
+    const walker = new FreeListWalker();
+    expect([straight, cycle, straight, handedOut, cycle].map((p) => walker.length(p, true))).toEqual([3, -1, 3, -1, -1]);
+    expect(walker.length(handedOut, false)).toBe(3);
+  });
+
+  it("words what it finds as the listing walk does", () => {
+    const walker = new FreeListWalker();
+    expect(freeListOnce(straight, walker)).toBeUndefined();
+    expect(freeListOnce(cycle, walker)).toBe("pool[0] is on the free list twice: free_head = 0, then 0 -> 1 -> 0 again");
+    expect(freeListOnce(handedOut, walker)).toBe("pool[1] is on the free list (0 -> 1 -> 2) while T0 has it");
+    expect(freeCount(straight, false, walker)).toBeUndefined();
+    expect(freeCount(cycle, false, walker)).toBeUndefined(); // free-list-once says so
+    expect(freeCount({ ...straight, free_count: 2 } as Pool, false, walker)).toBe("free_count is 2, but the free list holds 3 entries (0 -> 1 -> 2)");
   });
 });

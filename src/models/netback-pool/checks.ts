@@ -15,8 +15,32 @@ function walk(pool: Pool): { entries: number[]; twice: number } {
   return { entries, twice: -1 };
 }
 
+/**
+ * The free list's length, or -1 if it runs into a cycle or (with `held`)
+ * through an entry that is handed out; walked with no list made, for the
+ * checks at every step (walk() words what is wrong, when something is).
+ * An entry was seen in this walk when seen[i] is the walk's stamp.
+ */
+export class FreeListWalker {
+  private seen = new Float64Array(0);
+  private stamp = 0;
+
+  length(pool: Pool, held: boolean): number {
+    if (this.seen.length < pool.size) this.seen = new Float64Array(pool.size);
+    const seen = this.seen;
+    const stamp = ++this.stamp; // a double: it never comes round to a mark left by an earlier walk
+    let n = 0;
+    for (let i = pool.free_head; i >= 0; i = pool.free_list[i]!, n++) {
+      if (seen[i] === stamp || (held && pool.held.has(i))) return -1;
+      seen[i] = stamp;
+    }
+    return n;
+  }
+}
+
 /** free-list-once: no entry on the free list twice, none on it while it is handed out. */
-export function freeListOnce(pool: Pool): Violation | undefined {
+export function freeListOnce(pool: Pool, walker = new FreeListWalker()): Violation | undefined {
+  if (walker.length(pool, true) >= 0) return undefined;
   const { entries, twice } = walk(pool);
   if (twice >= 0) return `pool[${twice}] is on the free list twice: free_head = ${pool.free_head}, then ${entries.join(" -> ")} -> ${twice} again`;
   for (const i of entries) {
@@ -27,8 +51,10 @@ export function freeListOnce(pool: Pool): Violation | undefined {
 }
 
 /** free-count: free_count is the free list's length, whenever nobody is changing the list. */
-export function freeCount(pool: Pool, always = false): Violation | undefined {
+export function freeCount(pool: Pool, always = false, walker = new FreeListWalker()): Violation | undefined {
   if (!always && (pool.lock.locked || pool.lockless > 0)) return undefined;
+  const length = walker.length(pool, false);
+  if (length < 0 || pool.free_count === length) return undefined; // a cycle: free-list-once says so
   const { entries, twice } = walk(pool);
   if (twice >= 0) return undefined; // free-list-once says so
   if (pool.free_count === entries.length) return undefined;

@@ -3,7 +3,7 @@
 // transmit-completion path, and a reclaim scan that threads an entry back
 // only once the network stack has dropped its reference to the page.
 import { defineModel } from "../../kernel/index.ts";
-import { freeCount, freeListOnce, nothingLost } from "./checks.ts";
+import { FreeListWalker, freeCount, freeListOnce, nothingLost } from "./checks.ts";
 import type { Backend, NetbackWorkload } from "./driver.ts";
 import { start_backend, workloadArbitrary, workloadHelp } from "./driver.ts";
 import type { Design } from "./pool.ts";
@@ -62,13 +62,14 @@ export default defineModel<NetbackWorkload>({
     const pool = new Pool(w.poolSize, design);
     const b: Backend = { pool, pending: [], backlog: new Array(config.cpus).fill(null).map(() => []) };
     start_backend(b, w);
+    const walker = new FreeListWalker(); // reused by every check of the run
     return {
       invariants: {
         "free-list-once"() {
-          return freeListOnce(pool);
+          return freeListOnce(pool, walker);
         },
         "free-count"() {
-          return freeCount(pool);
+          return freeCount(pool, false, walker);
         },
       },
       finals: {
