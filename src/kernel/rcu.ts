@@ -483,7 +483,10 @@ function* synchronize_rcu_impl(): Gen {
 
 /** Every callback queued now and not yet invoked, on any CPU, for the rcu_barrier() check. */
 function pendingNow(s: RcuState): Callback[] {
-  return [...s.cbs.flat(), ...s.inFlight.flat()].filter((cb) => !cb.invoked);
+  const out: Callback[] = [];
+  // Loops, not flat() and filter(): every run of a module's exit path asks once.
+  for (const lists of [s.cbs, s.inFlight]) for (const list of lists) for (const cb of list) if (!cb.invoked) out.push(cb);
+  return out;
 }
 
 /** When rcu_barrier() returns, every callback queued before it was called must have run. */
