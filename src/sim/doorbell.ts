@@ -7,6 +7,7 @@
 // register write (writel()): it arrives only after the stores its CPU made
 // before it are visible.
 import type { EnvEvent } from "./events.ts";
+import { NO_ENV_EVENTS } from "./events.ts";
 import type { StoreMark } from "./memory.ts";
 
 interface Doorbell {
@@ -16,11 +17,16 @@ interface Doorbell {
   /** The ringing CPU's stores that must be visible before the ring arrives. */
   after: StoreMark | undefined;
   lost: number;
+  /** Its two events, made once (enabled() is asked at every step). */
+  readonly arrive: EnvEvent;
+  readonly lose: EnvEvent;
 }
 
 export class Doorbells {
   readonly name = "doorbell";
   private readonly bells = new Map<string, Doorbell>();
+  /** The same doorbells in routing order, walked at every step with no iterator made. */
+  private readonly all: Doorbell[] = [];
 
   constructor(
     /** How many rings may still be lost in this run. */
@@ -33,7 +39,9 @@ export class Doorbells {
   route(line: string, cpu: number): void {
     if (this.bells.has(line)) throw new Error(`doorbell '${line}' routed twice`);
     if (line.includes(":")) throw new Error(`doorbell '${line}': a name may not contain ':'`);
-    this.bells.set(line, { line, cpu, inFlight: false, after: undefined, lost: 0 });
+    const b: Doorbell = { line, cpu, inFlight: false, after: undefined, lost: 0, arrive: this.event(`arrive:${line}`), lose: this.event(`lose:${line}`) };
+    this.bells.set(line, b);
+    this.all.push(b);
   }
 
   ring(line: string, after: StoreMark): "sent" | "coalesced" {
@@ -55,12 +63,17 @@ export class Doorbells {
     return b;
   }
 
+  private event(arg: string): EnvEvent {
+    return Object.freeze({ kind: "env", source: this.name, arg });
+  }
+
   enabled(): EnvEvent[] {
-    const out: EnvEvent[] = [];
-    for (const b of this.bells.values()) {
+    let out = NO_ENV_EVENTS;
+    for (const b of this.all) {
       if (!b.inFlight) continue;
-      if (b.after === undefined || this.visible(b.after)) out.push({ kind: "env", source: this.name, arg: `arrive:${b.line}` });
-      if (this.lossBudget > 0) out.push({ kind: "env", source: this.name, arg: `lose:${b.line}` });
+      if (out === NO_ENV_EVENTS) out = [];
+      if (b.after === undefined || this.visible(b.after)) out.push(b.arrive);
+      if (this.lossBudget > 0) out.push(b.lose);
     }
     return out;
   }
@@ -84,7 +97,7 @@ export class Doorbells {
   /** The drain lets every ring arrive. */
   drainMove(): EnvEvent | undefined {
     // The first arrival enabled() lists, without the list: the drain asks at every move.
-    for (const b of this.bells.values()) if (b.inFlight && (b.after === undefined || this.visible(b.after))) return { kind: "env", source: this.name, arg: `arrive:${b.line}` };
+    for (const b of this.all) if (b.inFlight && (b.after === undefined || this.visible(b.after))) return b.arrive;
     return undefined;
   }
 }

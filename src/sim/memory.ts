@@ -22,6 +22,7 @@
 // mode reorders a load with a later store. docs/memory-model.md says where
 // the modes stand against the Linux kernel memory model.
 import type { EnvEvent } from "./events.ts";
+import { NO_ENV_EVENTS } from "./events.ts";
 import type { Footprint, StoreId } from "./footprint.ts";
 
 export const MEMORY_MODELS = ["sc", "tso", "pso", "weak"] as const;
@@ -305,14 +306,19 @@ export class Memory {
   }
 
   enabled(): EnvEvent[] {
-    const out: EnvEvent[] = [];
+    // No list made when nothing is buffered or stale, as is most often so (always under sc): it is asked at every step.
+    let out = NO_ENV_EVENTS;
     for (let c = 0; c < this.buffers.length; c++) {
+      if (this.buffers[c]!.length === 0) continue;
       for (const i of this.flushable(c)) {
         const e = this.buffers[c]![i] as { addr: string };
+        if (out === NO_ENV_EVENTS) out = [];
         out.push({ kind: "env", source: this.name, arg: this.model === "tso" ? `cpu${c}` : `cpu${c}:${e.addr}` });
       }
     }
     for (let c = 0; c < this.stale.length; c++) {
+      if (this.stale[c]!.size === 0) continue;
+      if (out === NO_ENV_EVENTS) out = [];
       for (const addr of this.stale[c]!.keys()) out.push({ kind: "env", source: this.name, arg: `inv:cpu${c}:${addr}` });
     }
     return out;
