@@ -39,6 +39,13 @@ export function setBooting(m: Machine | null): void {
   booting = m;
 }
 
+/** Makes `m` the machine kernel calls reach outside a step, and returns the one that was (to be put back with setBooting). */
+export function swapBooting(m: Machine | null): Machine | null {
+  const was = booting;
+  booting = m;
+  return was;
+}
+
 /** The machine being set up, or the one running the current step. */
 export function currentMachine(): Machine {
   if (running !== null) return running.machine;

@@ -1,7 +1,7 @@
 // A model's own environment events: a device that finishes a DMA when the
 // schedule says, raising its interrupt.
 import { describe, expect, it } from "vitest";
-import { add_env_source, defineModel, fc, hunt, kthread_run, raise_irq, request_irq, variantConfig } from "../../src/index.ts";
+import { add_env_source, defineModel, fc, hunt, ktime_get, kthread_run, raise_irq, request_irq, runSchedule, timekeeping_init, variantConfig } from "../../src/index.ts";
 import type { EnvEvent, Gen } from "../../src/index.ts";
 
 const dma = defineModel<number>({
@@ -50,5 +50,53 @@ describe("a model's own environment events", () => {
   it("waiting for the interrupt survives, the device's event taken whenever the schedule says", () => {
     const r = hunt({ model: dma, variant: "waits-for-irq", config: variantConfig(dma, "waits-for-irq"), runs: 300, seed: 1 });
     expect(r.counterexample).toBeUndefined();
+  });
+});
+
+describe("a model's source that keeps time, or moves first", () => {
+  /** A watchdog due at 100 us, or (eager) a device that answers a doorbell before anything else happens. */
+  const device = defineModel<number>({
+    name: "timed_device",
+    description: "a watchdog that fires at a deadline, and a device that answers at once",
+    variants: { watchdog: { description: "fires at 100 us", correct: true }, eager: { description: "answers before the driver's next step", correct: true } },
+    properties: { fired: "the watchdog fires by the end of the run", "answered-at-once": "the driver's next step sees the answer" },
+    defaults: { cpus: 1, maxSteps: 100 },
+    workload: () => fc.constant(0),
+    setup(variant) {
+      const dev = { fired: false, asked: false, answered: false, sawAnswer: false };
+      const finals: Record<string, () => string | undefined> = {};
+      if (variant === "watchdog") {
+        timekeeping_init();
+        const due = (): EnvEvent[] => (!dev.fired && ktime_get() >= 100 ? [{ kind: "env", source: "watchdog", arg: "fire" }] : []);
+        add_env_source({
+          name: "watchdog",
+          enabled: due,
+          apply: () => ((dev.fired = true), "the watchdog fires"),
+          drainMove: () => due()[0],
+          nextDeadline: (now) => (dev.fired || now >= 100 ? undefined : 100),
+        });
+        finals.fired = () => (dev.fired ? undefined : "the watchdog never fired");
+        return { finals };
+      }
+      const answer = (): EnvEvent | undefined => (dev.asked && !dev.answered ? { kind: "env", source: "device", arg: "answer" } : undefined);
+      add_env_source({
+        name: "device",
+        enabled: () => [answer()].filter((e) => e !== undefined),
+        apply: () => ((dev.answered = true), "the device answers"),
+        eagerMove: answer,
+      });
+      kthread_run(function* () {
+        dev.asked = true;
+        yield "ring the device";
+        dev.sawAnswer = dev.answered;
+        yield "look for the answer";
+      }, "driver", { cpu: 0 });
+      finals["answered-at-once"] = () => (dev.sawAnswer ? undefined : "the driver's next step came before the answer");
+      return { finals };
+    },
+  });
+
+  it("its deadline moves the clock (nextDeadline), and its eager move comes first (eagerMove)", () => {
+    for (const variant of ["watchdog", "eager"]) expect(runSchedule(device, variant, variantConfig(device, variant), 0, []).failure).toBeUndefined();
   });
 });
