@@ -19,9 +19,10 @@ class DrivenCall<R> implements PendingCall {
     readonly caller: string,
     readonly callee: string,
   ) {}
-  next(...args: [] | [undefined]): IteratorResult<Step, R> {
+  // No rest parameter: every step of the call passes here, and next() and next(undefined) are the same to a generator.
+  next(value?: undefined): IteratorResult<Step, R> {
     this.started = true;
-    return this.g.next(...args);
+    return this.g.next(value);
   }
   return(value: R): IteratorResult<Step, R> {
     return this.g.return(value);
