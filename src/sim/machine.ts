@@ -123,7 +123,7 @@ export class Machine {
   focus: string | undefined;
   readonly passedOver = new Map<string, number>();
   /** Waiting kernel calls made in the step under way (see kernel_call): one not started by its end was never driven. */
-  readonly calls: PendingCall[] = [];
+  calls: PendingCall[] = [];
   private readonly lines = new Map<string, IrqLine>();
   /** The same lines sorted by name (lines are never taken out): the enabled interrupts come out in order with no sort. */
   private readonly sortedLines: IrqLine[] = [];
@@ -513,13 +513,15 @@ export class Machine {
 
   /** Threads that may be moved to another CPU now, in creation order. */
   migratable(): Context[] {
-    return this.threads.filter((t) => {
-      // Somewhere to go: another CPU of its host (no list built: this runs at every step of a strategy).
-      if (t.done || t.pinned || this.hostOf(t.cpu).cpus.length < 2) return false;
-      if (this.offline > 0 && this.migrationTargets(t).length === 0) return false;
-      const cpu = this.cpus[t.cpu]!;
-      return cpu.current !== t || cpu.preemptible();
-    });
+    return this.threads.filter((t) => this.canMigrate(t));
+  }
+
+  /** Whether `t` may be moved to another CPU now: it has somewhere to go, another CPU of its host, and is not running unpreemptibly. */
+  private canMigrate(t: Context): boolean {
+    if (t.done || t.pinned || this.hostOf(t.cpu).cpus.length < 2) return false;
+    if (this.offline > 0 && this.migrationTargets(t).length === 0) return false;
+    const cpu = this.cpus[t.cpu]!;
+    return cpu.current !== t || cpu.preemptible();
   }
 
   isEnabled(e: ScheduleEvent): boolean {
@@ -580,7 +582,9 @@ export class Machine {
         }
     }
     if (this.cpus.length > 1) {
-      for (const t of this.migratable()) {
+      // migratable()'s threads, in its order, with no list made.
+      for (const t of this.threads) {
+        if (!this.canMigrate(t)) continue;
         const host = this.hostOf(t.cpu);
         for (const c of this.cpus) {
           if (!movesTo(t, c, host)) continue;
@@ -767,7 +771,7 @@ export class Machine {
       r = ctx.gen.next();
     } catch (err) {
       setRunning(null);
-      this.calls.length = 0;
+      this.calls = []; // not `length = 0`, a runtime call
       ctx.done = true;
       const msg = err instanceof Error ? err.message : String(err);
       this.record(cpu.id, ctx.name, cpu.irqStack.length, `oops: ${msg}`);
@@ -777,7 +781,7 @@ export class Machine {
     setRunning(null);
     if (this.calls.length > 0) {
       const notDriven = this.calls.find((c) => !c.started);
-      this.calls.length = 0;
+      this.calls = []; // not `length = 0`, a runtime call
       // A waiting kernel call made in this step and never driven did nothing; a yield for a yield* is reported below, as what it is.
       const yieldedGenerator = !r.done && typeof (r.value as Generator | null)?.next === "function";
       if (notDriven !== undefined && !yieldedGenerator) {

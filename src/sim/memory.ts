@@ -49,6 +49,7 @@ export type RmwOrder = "relaxed" | "acquire" | "release" | "mb";
 export function memoryEventArg(arg: string): MemoryEventArg {
   let parsed = parsedArgs.get(arg);
   if (parsed === undefined) {
+    if (parsedArgs.size >= 4096) parsedArgs.clear(); // a model that makes up new words as it goes keeps no more than this
     const parts = arg.split(":");
     const inv = parts[0] === "inv";
     const at = inv ? 1 : 0;
@@ -242,7 +243,7 @@ export class Memory {
       if (this.log !== null) this.log.accesses.push({ kind: "commit", addr: e.addr, id: e.by ?? "init" });
       this.commit(cpu, e.addr, e.value, e.by);
     }
-    buf.length = 0;
+    this.buffers[cpu] = []; // not `length = 0`, a runtime call
   }
 
   /**
@@ -306,7 +307,7 @@ export class Memory {
   }
 
   enabled(): EnvEvent[] {
-    // No list made when nothing is buffered or stale, as is most often so (always under sc): it is asked at every step.
+    // No list made when nothing is buffered or stale, as is most often so: it is asked at every step.
     let out = NO_ENV_EVENTS;
     for (let c = 0; c < this.buffers.length; c++) {
       if (this.buffers[c]!.length === 0) continue;

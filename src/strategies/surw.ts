@@ -51,10 +51,10 @@ function owner(m: Machine, e: ScheduleEvent): string | undefined {
   }
 }
 
-/** Per step, kept from one to the next: each enabled event's owner, the owners in order, their weights. */
-const owners: (string | undefined)[] = [];
-const ctxs: string[] = [];
-const weights: number[] = [];
+/** Per step: each enabled event's owner, the owners in order, their weights. */
+let owners: (string | undefined)[] = [];
+let ctxs: string[] = [];
+let weights: number[] = [];
 
 /** The k-th enabled event owned by `ctx` (undefined: the k-th migration). */
 function nth(enabled: readonly ScheduleEvent[], ctx: string | undefined, k: number): ScheduleEvent {
@@ -90,9 +90,9 @@ export const surw: StrategyDef = {
       },
       next(enabled, machine) {
         if (enabled.length === 0) return undefined;
-        // Each event's owner, and the owners in the order they first own an enabled event (arrays kept from step to step).
-        owners.length = 0;
-        ctxs.length = 0;
+        // Each event's owner, and the owners in the order they first own an enabled event (new arrays: `length = 0` is a runtime call).
+        owners = [];
+        ctxs = [];
         let migrations = 0;
         for (const e of enabled) {
           const o = owner(machine, e);
@@ -103,7 +103,7 @@ export const surw: StrategyDef = {
         if (migrations > 0 && (ctxs.length === 0 || rng() < MIGRATE)) return nth(enabled, undefined, Math.floor(rng() * migrations));
         // A context weighs what it has left, at least 1, in the machine's fixed order of events.
         let total = 0;
-        weights.length = 0;
+        weights = [];
         for (const c of ctxs) {
           let l = left.get(c);
           if (l === undefined) left.set(c, (l = estimate(c)));
