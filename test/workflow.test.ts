@@ -131,3 +131,14 @@ describe("KRH_JUNIT", () => {
     expect(xml).toMatch(/<testsuite name="test\/kernel\/kernel\.test\.ts" [^>]*tests="\d+" failures="0"/);
   });
 });
+
+describe("a user's own vitest", () => {
+  it("runs the examples' tests through Vite's module runner, as a project of one's own does (npm test imports natively)", () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VITEST")));
+    const config = path.join("test", "fixtures", "consumer", "vitest.config.ts");
+    const r = spawnSync(path.join(root, "node_modules", ".bin", "vitest"), ["run", "--config", config, "--root", root], { cwd: root, env: { ...env, NO_COLOR: "1" }, encoding: "utf8" });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/examples\/ticket-lock\.test\.ts/);
+    expect(r.stdout).toMatch(/Tests\s+\S*\d+ passed/);
+  });
+});

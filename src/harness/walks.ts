@@ -50,8 +50,10 @@ export function walkOnce(t: Target, walks: Walks, cap: number): ScheduleEvent[] 
     let known = false;
     // The default policy's move, when kept, needs no list: it is always an enabled event (and none is enabled when there is none).
     const byDefault = scheduled === undefined ? m.defaultNext() : undefined;
-    if (byDefault !== undefined && walks.rng() < keep) e = byDefault;
-    else {
+    if (byDefault !== undefined && walks.rng() < keep) {
+      e = byDefault;
+      known = e.kind === "step"; // as when it was found in the list: a CPU's step event is one shared object
+    } else {
       const enabled = m.enabledEvents();
       if (enabled.length === 0) break;
       e = scheduled !== undefined ? scheduled.next(enabled, m) : enabled[Math.floor(walks.rng() * enabled.length)];

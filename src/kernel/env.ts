@@ -67,7 +67,13 @@ class ModelEnvSource implements EnvSource {
   }
   /** When it will next have an event (the clock jumps there), if it says. */
   nextDeadline(now: number): number | undefined {
-    return this.src.nextDeadline?.(now);
+    if (this.src.nextDeadline === undefined) return undefined;
+    const was = swapBooting(this.m);
+    try {
+      return this.src.nextDeadline(now);
+    } finally {
+      setBooting(was);
+    }
   }
   apply(e: EnvEvent): string {
     const was = swapBooting(this.m);
