@@ -355,8 +355,8 @@ function reduceFrom(workloadArb: Arbitrary<unknown>, f: Reduced): Reduced {
  */
 export function minimize(t: Target, schedule: readonly ScheduleEvent[], shrunk?: () => { workload: unknown; schedule: ScheduleEvent[] }): Minimized {
   const key = propertyKey(t);
-  const byModel = fromSampled.get(t.model) ?? new Map<string, Minimized | null>();
-  fromSampled.set(t.model, byModel);
+  let byModel = fromSampled.get(t.model);
+  if (byModel === undefined) fromSampled.set(t.model, (byModel = new Map()));
   if (!byModel.has(key)) {
     const workloadArb = t.model.workload(t.config);
     const sampled = sampledFailures(workloadArb, t, SAMPLED).map((f) => ({ t: f.t, schedule: firstCut(f.t, f.schedule) }));

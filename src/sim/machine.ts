@@ -1003,10 +1003,6 @@ class Clock implements EnvSource {
     m.now = Number(e.arg);
     return `time ${from} -> ${m.now} us${stalled ? " (a stall: something else could have gone on)" : ""}`;
   }
-  /** Only when nothing else can happen (defaultNext() takes it last without asking this, which would ask it all again). */
-  drainMove(): EnvEvent | undefined {
-    return this.m.defaultNext(true) === undefined ? this.enabled()[0] : undefined;
-  }
 }
 
 /** Whether ready thread `t` may preempt `cur` (with the CPU preemptible): a higher priority, or time slicing between normal threads. */

@@ -89,7 +89,6 @@ describe("reducing a case itself (a failure the walks on sampled workloads do no
     expect(r.workload).toEqual(small);
     expect(r.schedule).toEqual([...steps(12), irq]);
   });
-
 });
 
 describe("one counterexample per property, whatever found it", () => {
